@@ -1,0 +1,527 @@
+"""Read a fleet from a TOML or JSON file (the schema of DESIGN.md) into a :class:`Fleet`.
+
+Every problem is an :class:`~ldmspec.errors.InputError` naming the file, the line, the
+key path and the expected form::
+
+    fleet.toml:12: hosts.t4-a.domains.ldom01.memory: expected a size like 8G, got "eight"
+
+Defaults for optional keys: ``threads-per-core = 8``, ``largest-page = "2G"``,
+``clock-mhz = 0`` (unknown), a domain's ``state = "active"``, ``vcpus = 1``,
+``whole-core = false``, ``cpu-arch = "native"``, ``os`` = the control domain's release,
+``io = []``, a console's ``group`` = the domain's name. A domain may also give
+``strands = [...]`` (physical strand ids, as captures do); otherwise strands and memory
+are placed deterministically (:mod:`ldmspec.inventory.placement`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ldmspec.errors import InputError
+from ldmspec.inventory.facts import (
+    CONTROL_DOMAIN,
+    Console,
+    Domain,
+    DomainState,
+    Fleet,
+    Host,
+    MemoryBlock,
+    MemoryRange,
+    Plan,
+    Vcc,
+    VDisk,
+    Vds,
+    VNet,
+    Volume,
+    Vsw,
+)
+from ldmspec.inventory.placement import place_host
+from ldmspec.inventory.positions import KeyPath, Positions, json_positions, toml_positions
+from ldmspec.inventory.processors import CpuArch, processor
+from ldmspec.inventory.units import GIB, parse_int, parse_size
+from ldmspec.inventory.versions import LdmVersion, SolarisRelease
+
+__all__ = ["load_fleet", "load_fleet_text", "parse_fleet_document"]
+
+T = TypeVar("T")
+
+HOST_KEYS = (
+    "cpu", "clock-mhz", "stick-frequency", "ldm-version", "os", "cores",
+    "threads-per-core", "memory", "largest-page", "vds", "vsw", "vcc", "domains",
+)  # fmt: skip
+DOMAIN_KEYS = (
+    "state", "vcpus", "whole-core", "memory", "strands", "cpu-arch", "os",
+    "vdisks", "vnets", "console", "io",
+)  # fmt: skip
+PLAN_KEYS = ("domain", "source", "target")
+
+
+def load_fleet(path: str | Path) -> Fleet:
+    """The fleet in ``path``: a ``.toml`` or ``.json`` file, or a folder of capture bundles."""
+    path = Path(path)
+    if path.is_dir():
+        from ldmspec.inventory.captures import load_bundles
+
+        return load_bundles(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("an existing fleet file or capture folder", got=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"a readable UTF-8 fleet file ({exc.__class__.__name__})", source=str(path)
+        ) from None
+    return load_fleet_text(text, str(path), json_format=path.suffix.lower() == ".json")
+
+
+def load_fleet_text(text: str, source: str = "<fleet>", *, json_format: bool = False) -> Fleet:
+    """The fleet written in ``text`` (TOML, or JSON when ``json_format``)."""
+    if json_format:
+        document, positions = _parse_json(text, source)
+    else:
+        document, positions = _parse_toml(text, source)
+    return parse_fleet_document(document, _Reader(source, positions))
+
+
+def _parse_toml(text: str, source: str) -> tuple[dict[str, Any], Positions]:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = column = None
+        if "(at line " in message:
+            tail = message.rsplit("(at line ", 1)[1].rstrip(")")
+            message = message.rsplit(" (at line ", 1)[0]
+            parts = tail.split(", column ")
+            line, column = int(parts[0]), int(parts[1]) if len(parts) > 1 else None
+        raise InputError(
+            f"valid TOML ({message})", source=source, line=line, column=column
+        ) from None
+    return document, toml_positions(text)
+
+
+def _parse_json(text: str, source: str) -> tuple[dict[str, Any], Positions]:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise InputError("each key once in an object", got=key, source=source)
+            seen[key] = value
+        return seen
+
+    try:
+        document = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"valid JSON ({exc.msg})", source=source, line=exc.lineno, column=exc.colno
+        ) from None
+    except RecursionError:
+        raise InputError("JSON nested less deeply", source=source) from None
+    if not isinstance(document, dict):
+        raise InputError("a JSON object with a hosts table", got=document, source=source)
+    return document, json_positions(text)
+
+
+@dataclass
+class _Reader:
+    """Reads values out of the document, raising located errors."""
+
+    source: str
+    positions: Positions
+
+    def fail(self, path: KeyPath, expected: str, got: object = None) -> InputError:
+        return InputError(
+            expected,
+            got=got,
+            source=self.source,
+            line=self.positions.line_of(path),
+            path=_dotted(path),
+        )
+
+    def at(self, path: KeyPath, parse: Callable[[Any], T], value: Any) -> T:
+        """``parse(value)``, with any InputError located at ``path``."""
+        try:
+            return parse(value)
+        except InputError as exc:
+            raise exc.located(self.source, self.positions.line_of(path), _dotted(path)) from None
+
+    def table(self, path: KeyPath, value: Any, keys: tuple[str, ...] | None) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, "a table", value)
+        if keys is not None:
+            for key in value:
+                if key not in keys:
+                    raise self.fail((*path, key), "one of the keys " + ", ".join(keys), key)
+        return value
+
+    def required(self, path: KeyPath, table: Mapping[str, Any], key: str) -> Any:
+        if key not in table:
+            raise self.fail(path, f"a key {key!r} in this table")
+        return table[key]
+
+    def string(self, path: KeyPath, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(path, "a non-empty string", value)
+        return value
+
+    def integer(self, path: KeyPath, value: Any, *, minimum: int = 1) -> int:
+        number = self.at(path, lambda v: parse_int(v, form="an integer"), value)
+        if number < minimum:
+            raise self.fail(path, f"an integer of at least {minimum}", value)
+        return number
+
+    def boolean(self, path: KeyPath, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, "true or false", value)
+        return value
+
+    def array(self, path: KeyPath, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, "a list", value)
+        return value
+
+
+def parse_fleet_document(document: Mapping[str, Any], reader: _Reader) -> Fleet:
+    """A fleet from an already-parsed document (a dict of the TOML/JSON schema)."""
+    top = reader.table((), document, ("hosts", "plans"))
+    hosts_table = reader.table(("hosts",), reader.required((), top, "hosts"), None)
+    if not hosts_table:
+        raise reader.fail(("hosts",), "at least one host")
+    hosts = tuple(_host(reader, name, value) for name, value in hosts_table.items())
+    plans = tuple(
+        _plan(reader, ("plans", i), value, hosts)
+        for i, value in enumerate(reader.array(("plans",), top.get("plans", [])))
+    )
+    return Fleet(hosts, plans, source=reader.source)
+
+
+def _host(reader: _Reader, name: str, value: Any) -> Host:
+    path: KeyPath = ("hosts", name)
+    if not name.strip():
+        raise reader.fail(path, "a non-empty host name", name)
+    t = reader.table(path, value, HOST_KEYS)
+
+    def need(key: str) -> tuple[KeyPath, Any]:
+        return (*path, key), reader.required(path, t, key)
+
+    p, v = need("cpu")
+    cpu = reader.at(p, processor, v)
+    p, v = need("stick-frequency")
+    stick = reader.integer(p, v)
+    p, v = need("ldm-version")
+    ldm_version = reader.at(p, LdmVersion.parse, v)
+    p, v = need("os")
+    os_release = reader.at(p, SolarisRelease.parse, v)
+    p, v = need("cores")
+    cores = reader.integer(p, v)
+    tpc = reader.integer((*path, "threads-per-core"), t.get("threads-per-core", 8))
+    clock = reader.integer((*path, "clock-mhz"), t.get("clock-mhz", 0), minimum=0)
+    largest = reader.at((*path, "largest-page"), parse_size, t.get("largest-page", 2 * GIB))
+    p, v = need("memory")
+    memory = _host_memory(reader, p, v)
+
+    vds = _services(reader, (*path, "vds"), t.get("vds", {}), _vds)
+    vsw = _services(reader, (*path, "vsw"), t.get("vsw", {}), _vsw)
+    vcc = _services(reader, (*path, "vcc"), t.get("vcc", {}), _vcc)
+    _unique_service_names(reader, path, (vds, vsw, vcc))
+
+    domains_table = reader.table((*path, "domains"), t.get("domains", {}), None)
+    domains = [
+        _domain(reader, (*path, "domains", dname), dvalue, os_release)
+        for dname, dvalue in domains_table.items()
+    ]
+    if not any(d.is_control for d in domains):
+        domains.insert(0, Domain(CONTROL_DOMAIN, vcpus=0, os=os_release))
+    host = Host(
+        name,
+        cpu,
+        clock,
+        stick,
+        ldm_version,
+        os_release,
+        cores,
+        tpc,
+        memory,
+        largest,
+        vds,
+        vsw,
+        vcc,
+        tuple(domains),
+    )
+    _check_holdings(reader, path, host)
+    placed, problems = place_host(host)
+    for dname, what in problems:
+        held = "vCPUs" if what == "vcpus" else "memory"
+        raise reader.fail(
+            (*path, "domains", dname, what), f"no more {held} held than host {name} has free"
+        )
+    return placed
+
+
+def _host_memory(reader: _Reader, path: KeyPath, value: Any) -> tuple[MemoryRange, ...]:
+    ranges: list[MemoryRange] = []
+    for i, item in enumerate(reader.array(path, value)):
+        ipath = (*path, i)
+        entry = reader.table(ipath, item, ("pa", "size"))
+        pa = reader.integer((*ipath, "pa"), reader.required(ipath, entry, "pa"), minimum=0)
+        size = reader.at((*ipath, "size"), parse_size, reader.required(ipath, entry, "size"))
+        ranges.append(MemoryRange(pa, size))
+    if not ranges:
+        raise reader.fail(path, 'at least one memory range { pa = 0x0, size = "256G" }')
+    ordered = sorted(ranges)
+    for a, b in itertools.pairwise(ordered):
+        if a.overlaps(b):
+            raise reader.fail(path, "memory ranges that do not overlap", f"{a} and {b}")
+    return tuple(ordered)
+
+
+def _services(
+    reader: _Reader, path: KeyPath, value: Any, make: Callable[[_Reader, KeyPath, str, Any], T]
+) -> tuple[T, ...]:
+    table = reader.table(path, value, None)
+    return tuple(make(reader, (*path, name), name, v) for name, v in table.items())
+
+
+def _vds(reader: _Reader, path: KeyPath, name: str, value: Any) -> Vds:
+    table = reader.table(path, value, None)
+    volumes = tuple(Volume(vol, reader.string((*path, vol), dev)) for vol, dev in table.items())
+    return Vds(name, volumes)
+
+
+def _vsw(reader: _Reader, path: KeyPath, name: str, value: Any) -> Vsw:
+    table = reader.table(path, value, ("net-dev",))
+    return Vsw(name, reader.string((*path, "net-dev"), table.get("net-dev", "net0")))
+
+
+def _vcc(reader: _Reader, path: KeyPath, name: str, value: Any) -> Vcc:
+    table = reader.table(path, value, ("port-range",))
+    p = (*path, "port-range")
+    text = reader.string(p, reader.required(path, table, "port-range"))
+    lo, sep, hi = text.partition("-")
+    if not (sep and lo.strip().isdigit() and hi.strip().isdigit()):
+        raise reader.fail(p, 'a port range like "5000-5100"', text)
+    low, high = int(lo), int(hi)
+    if not 0 < low <= high <= 65535:
+        raise reader.fail(p, "a port range LOW-HIGH with 0 < LOW <= HIGH <= 65535", text)
+    return Vcc(name, low, high)
+
+
+def _unique_service_names(
+    reader: _Reader, path: KeyPath, groups: tuple[tuple[Any, ...], ...]
+) -> None:
+    seen: dict[str, str] = {}
+    for kind, group in zip(("vds", "vsw", "vcc"), groups, strict=True):
+        for service in group:
+            if service.name in seen:
+                raise reader.fail(
+                    (*path, kind, service.name),
+                    f"a service name not already used by a {seen[service.name]}",
+                    service.name,
+                )
+            seen[service.name] = kind
+
+
+def _domain(reader: _Reader, path: KeyPath, value: Any, host_os: SolarisRelease) -> Domain:
+    name = str(path[-1])
+    if not name.strip():
+        raise reader.fail(path, "a non-empty domain name", name)
+    t = reader.table(path, value, DOMAIN_KEYS)
+    state = reader.at((*path, "state"), _state, t.get("state", "active"))
+    vcpus = reader.integer(
+        (*path, "vcpus"), t.get("vcpus", 1), minimum=0 if name == CONTROL_DOMAIN else 1
+    )
+    whole_core = reader.boolean((*path, "whole-core"), t.get("whole-core", False))
+    memory_size, blocks = _domain_memory(reader, (*path, "memory"), t.get("memory"), name)
+    strands = tuple(
+        reader.integer((*path, "strands", i), s, minimum=0)
+        for i, s in enumerate(reader.array((*path, "strands"), t.get("strands", [])))
+    )
+    if strands and len(strands) != vcpus and not whole_core:
+        raise reader.fail((*path, "strands"), f"{vcpus} strand ids (one per vCPU)", len(strands))
+    arch = reader.at((*path, "cpu-arch"), CpuArch.parse, t.get("cpu-arch", "native"))
+    guest_os = reader.at((*path, "os"), SolarisRelease.parse, t.get("os", str(host_os)))
+    vdisks = tuple(
+        _vdisk(reader, (*path, "vdisks", vname), vname, spec)
+        for vname, spec in reader.table((*path, "vdisks"), t.get("vdisks", {}), None).items()
+    )
+    vnets = tuple(
+        VNet(vname, reader.string((*path, "vnets", vname), spec))
+        for vname, spec in reader.table((*path, "vnets"), t.get("vnets", {}), None).items()
+    )
+    console = None
+    if "console" in t:
+        console = _console(reader, (*path, "console"), t["console"], name)
+    io = tuple(
+        reader.string((*path, "io", i), item)
+        for i, item in enumerate(reader.array((*path, "io"), t.get("io", [])))
+    )
+    return Domain(
+        name,
+        state,
+        vcpus,
+        whole_core,
+        memory_size,
+        blocks,
+        strands,
+        arch,
+        guest_os,
+        vdisks,
+        vnets,
+        console,
+        io,
+    )
+
+
+def _state(value: Any) -> DomainState:
+    for state in DomainState:
+        if state.value == value:
+            return state
+    raise InputError("one of active, bound, inactive", got=value)
+
+
+def _domain_memory(
+    reader: _Reader, path: KeyPath, value: Any, name: str
+) -> tuple[int, tuple[MemoryBlock, ...]]:
+    if value is None:
+        if name == CONTROL_DOMAIN:
+            return 0, ()
+        raise reader.fail(path[:-1], "a key 'memory' in this table")
+    if not isinstance(value, list):
+        return reader.at(path, parse_size, value), ()
+    blocks: list[MemoryBlock] = []
+    for i, item in enumerate(value):
+        ipath = (*path, i)
+        entry = reader.table(ipath, item, ("ra", "pa", "size"))
+        ra = reader.integer((*ipath, "ra"), reader.required(ipath, entry, "ra"), minimum=0)
+        pa = reader.integer((*ipath, "pa"), reader.required(ipath, entry, "pa"), minimum=0)
+        size = reader.at((*ipath, "size"), parse_size, reader.required(ipath, entry, "size"))
+        blocks.append(MemoryBlock(ra, pa, size))
+    if not blocks:
+        raise reader.fail(path, 'a size like "8G" or at least one block { ra, pa, size }')
+    ordered = sorted(blocks, key=lambda b: b.ra)
+    for a, b in itertools.pairwise(ordered):
+        if a.ra + a.size > b.ra:
+            raise reader.fail(
+                path, "memory blocks whose real addresses do not overlap", f"{a} and {b}"
+            )
+    return sum(b.size for b in blocks), tuple(ordered)
+
+
+def _vdisk(reader: _Reader, path: KeyPath, name: str, spec: Any) -> VDisk:
+    text = reader.string(path, spec)
+    volume, sep, service = text.partition("@")
+    if not (sep and volume and service):
+        raise reader.fail(path, 'a back end like "vol01@primary-vds0"', text)
+    return VDisk(name, volume, service)
+
+
+def _console(reader: _Reader, path: KeyPath, value: Any, name: str) -> Console:
+    t = reader.table(path, value, ("vcc", "port", "group"))
+    vcc = reader.string((*path, "vcc"), reader.required(path, t, "vcc"))
+    port = reader.integer((*path, "port"), reader.required(path, t, "port"))
+    group = reader.string((*path, "group"), t.get("group", name))
+    return Console(vcc, port, group)
+
+
+def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
+    """What the domains name must exist, and nothing may be held twice."""
+    strand_owner: dict[int, str] = {}
+    port_owner: dict[tuple[str, int], str] = {}
+    for d in host.domains:
+        dpath = (*path, "domains", d.name)
+        for disk in d.vdisks:
+            vds = host.vds_named(disk.service)
+            if vds is None:
+                raise reader.fail(
+                    (*dpath, "vdisks", disk.name), f"a vds that host {host.name} has", disk.service
+                )
+            if vds.volume(disk.volume) is None:
+                raise reader.fail(
+                    (*dpath, "vdisks", disk.name),
+                    f"a volume that vds {vds.name} exports",
+                    disk.volume,
+                )
+        for net in d.vnets:
+            if host.vsw_named(net.service) is None:
+                raise reader.fail(
+                    (*dpath, "vnets", net.name), f"a vsw that host {host.name} has", net.service
+                )
+        if d.console is not None:
+            vcc = host.vcc_named(d.console.vcc)
+            if vcc is None:
+                raise reader.fail(
+                    (*dpath, "console", "vcc"), f"a vcc that host {host.name} has", d.console.vcc
+                )
+            if d.console.port not in vcc.ports:
+                raise reader.fail(
+                    (*dpath, "console", "port"),
+                    f"a port in {vcc.name}'s range {vcc.port_range}",
+                    d.console.port,
+                )
+            if d.holds_resources:
+                key = (vcc.name, d.console.port)
+                if key in port_owner:
+                    raise reader.fail(
+                        (*dpath, "console", "port"),
+                        f"a console port not already used by {port_owner[key]}",
+                        d.console.port,
+                    )
+                port_owner[key] = d.name
+        if not d.holds_resources:
+            continue
+        for s in d.strands:
+            if s >= host.strands:
+                raise reader.fail(
+                    (*dpath, "strands"), f"strand ids below {host.strands} (the host's strands)", s
+                )
+            if s in strand_owner:
+                raise reader.fail(
+                    (*dpath, "strands"), f"strands not already held by {strand_owner[s]}", s
+                )
+            strand_owner[s] = d.name
+        for block in d.memory:
+            inside = any(r.pa <= block.pa and block.end_pa <= r.end for r in host.memory)
+            if not inside:
+                raise reader.fail(
+                    (*dpath, "memory"),
+                    f"blocks inside host {host.name}'s physical memory",
+                    str(block),
+                )
+    held = sorted((b.physical, d.name) for d in host.domains if d.holds_resources for b in d.memory)
+    for (a, owner_a), (b, owner_b) in itertools.pairwise(held):
+        if a.overlaps(b):
+            raise reader.fail(
+                (*path, "domains", owner_b, "memory"),
+                f"memory that does not overlap {owner_a}'s",
+                str(b),
+            )
+    total = sum(d.memory_size for d in host.domains if d.holds_resources)
+    if total > host.total_memory:
+        raise reader.fail(
+            (*path, "domains"), f"no more memory held than host {host.name} has", total
+        )
+
+
+def _plan(reader: _Reader, path: KeyPath, value: Any, hosts: tuple[Host, ...]) -> Plan:
+    t = reader.table(path, value, PLAN_KEYS)
+    domain = reader.string((*path, "domain"), reader.required(path, t, "domain"))
+    source = reader.string((*path, "source"), reader.required(path, t, "source"))
+    target_text = reader.string((*path, "target"), reader.required(path, t, "target"))
+    target, _, new_name = target_text.partition(":")
+    by_name = {h.name: h for h in hosts}
+    for key, host in (("source", source), ("target", target)):
+        if host not in by_name:
+            raise reader.fail((*path, key), "a host of this fleet: " + ", ".join(by_name), host)
+    if by_name[source].domain(domain) is None:
+        raise reader.fail((*path, "domain"), f"a domain of host {source}", domain)
+    return Plan(domain, source, target, new_name or None)
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")

@@ -1,0 +1,110 @@
+"""Where a key stands in a TOML or JSON document, so errors can name ``FILE:LINE``.
+
+``tomllib`` and ``json`` give values without positions. These small scanners read the
+text again and record, for every key path, the line that defines it. They are
+forgiving: when a path is not found the nearest enclosing path's line is used.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["KeyPath", "Positions", "json_positions", "toml_positions"]
+
+KeyPath = tuple[str | int, ...]
+
+_BARE = r"[A-Za-z0-9_\-]+"
+_QUOTED = r'"(?:[^"\\]|\\.)*"|\'[^\']*\''
+_KEY = rf"(?:{_BARE}|{_QUOTED})"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=\s*(.*)$")
+_INLINE_KEY = re.compile(rf"({_DOTTED})\s*=")
+
+
+class Positions:
+    """Line numbers (1-based) of key paths in one document."""
+
+    def __init__(self, lines: dict[KeyPath, int]) -> None:
+        self._lines = lines
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of ``path``, or of its nearest enclosing path that has one."""
+        for end in range(len(path), 0, -1):
+            line = self._lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def _split_dotted(text: str) -> list[str]:
+    parts = re.findall(_KEY, text)
+    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+
+
+def toml_positions(text: str) -> Positions:
+    """Record the line of every table header, key, and first-level inline-table key."""
+    lines: dict[KeyPath, int] = {}
+    table: KeyPath = ()
+    array_counts: dict[KeyPath, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            path: KeyPath = tuple(_split_dotted(header.group(2)))
+            if header.group(1) == "[[":
+                index = array_counts.get(path, 0)
+                array_counts[path] = index + 1
+                path = (*path, index)
+            table = path
+            lines.setdefault(table, number)
+            continue
+        assign = _ASSIGN.match(line)
+        if not assign:
+            continue
+        key_path = (*table, *_split_dotted(assign.group(1)))
+        lines.setdefault(key_path, number)
+        value = assign.group(2).strip()
+        if value.startswith("{"):
+            for inner in _INLINE_KEY.findall(value):
+                lines.setdefault((*key_path, *_split_dotted(inner)), number)
+    return Positions(lines)
+
+
+def json_positions(text: str) -> Positions:
+    """Record the line of every object key, following nesting with a small scanner."""
+    lines: dict[KeyPath, int] = {}
+    stack: list[list[object]] = []  # [kind, path, pending key or index]
+    path: KeyPath = ()
+    line = 1
+    i, n = 0, len(text)
+    expecting_key = False
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            token = text[i + 1 : j]
+            if stack and stack[-1][0] == "obj" and expecting_key:
+                stack[-1][2] = token
+                lines.setdefault((*path, token), line)
+                expecting_key = False
+            i = j
+        elif ch in "{[":
+            child: KeyPath = path
+            if stack:
+                child = (*path, stack[-1][2])  # type: ignore[arg-type]
+            stack.append(["obj" if ch == "{" else "arr", path, 0 if ch == "[" else None])
+            path = child if len(stack) > 1 else ()
+            expecting_key = ch == "{"
+        elif ch in "}]":
+            if stack:
+                path = stack.pop()[1]  # type: ignore[assignment]
+        elif ch == ",":
+            if stack and stack[-1][0] == "arr":
+                stack[-1][2] = int(stack[-1][2]) + 1  # type: ignore[call-overload]
+            expecting_key = bool(stack) and stack[-1][0] == "obj"
+        i += 1
+    return Positions(lines)

@@ -1,0 +1,81 @@
+"""The SPARC processors that migration rules distinguish, as ``psrinfo -pv`` names them.
+
+Cross-CPU rules ask "is this an UltraSPARC T2+ or later" (CPU-5), "SPARC T4 or later"
+for ``migration-class1`` and "a SPARC64 X, X+ or XII (Fujitsu M10/M12)" for
+``sparc64-class1`` (CPU-7). The table below answers those questions; a processor name it
+does not know is an input error that lists the known ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ldmspec.errors import InputError
+
+__all__ = ["PROCESSORS", "CpuArch", "Processor", "processor"]
+
+
+class CpuArch(Enum):
+    """A domain's ``cpu-arch`` property (``ldm set-domain cpu-arch=...``)."""
+
+    NATIVE = "native"
+    GENERIC = "generic"
+    MIGRATION_CLASS1 = "migration-class1"
+    SPARC64_CLASS1 = "sparc64-class1"
+
+    @classmethod
+    def parse(cls, text: object) -> CpuArch:
+        for arch in cls:
+            if arch.value == text:
+                return arch
+        raise InputError("one of native, generic, migration-class1, sparc64-class1", got=text)
+
+
+@dataclass(frozen=True)
+class Processor:
+    """One processor type. ``generation`` orders Oracle and Fujitsu sun4v parts by age."""
+
+    name: str
+    generation: int
+    fujitsu: bool = False
+
+    @property
+    def t2_plus_or_later(self) -> bool:
+        return self.generation >= PROCESSORS["UltraSPARC-T2+"].generation
+
+    @property
+    def class1_capable(self) -> bool:
+        """SPARC T4 or later (Oracle line): ``migration-class1`` applies."""
+        return not self.fujitsu and self.generation >= PROCESSORS["SPARC-T4"].generation
+
+    @property
+    def sparc64_class1_capable(self) -> bool:
+        return self.fujitsu
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_ORDER = (
+    "UltraSPARC-T1", "UltraSPARC-T2", "UltraSPARC-T2+", "SPARC-T3", "SPARC-T4",
+    "SPARC-T5", "SPARC-M5", "SPARC-M6", "SPARC-M7", "SPARC-T7", "SPARC-S7",
+    "SPARC-M8", "SPARC-T8",
+)  # fmt: skip
+_FUJITSU = ("SPARC64-X", "SPARC64-X+", "SPARC64-XII")
+
+PROCESSORS: dict[str, Processor] = {
+    **{name: Processor(name, rank) for rank, name in enumerate(_ORDER)},
+    # Fujitsu M10/M12 parts are newer than the T2+ (they support cross-CPU migration)
+    # but are not Oracle "T4 or later" parts, hence their own flag.
+    **{name: Processor(name, 4 + rank, fujitsu=True) for rank, name in enumerate(_FUJITSU)},
+}
+
+
+def processor(name: object) -> Processor:
+    """The processor called ``name`` (case-insensitive), or an InputError listing them."""
+    if isinstance(name, str):
+        for known, proc in PROCESSORS.items():
+            if known.lower() == name.strip().lower():
+                return proc
+    raise InputError("a processor type: " + ", ".join(PROCESSORS), got=name)
