@@ -10,7 +10,8 @@ Defaults for optional keys: ``threads-per-core = 8``, ``largest-page = "2G"``,
 ``whole-core = false``, ``cpu-arch = "native"``, ``os`` = the control domain's release,
 ``io = []``, a console's ``group`` = the domain's name. A domain may also give
 ``strands = [...]`` (physical strand ids, as captures do); otherwise strands and memory
-are placed deterministically (:mod:`ldmspec.inventory.placement`).
+are placed deterministically (:mod:`ldmspec.inventory.placement`). Host memory ranges
+that touch are merged into one range.
 """
 
 from __future__ import annotations
@@ -139,17 +140,23 @@ class _Reader:
         return InputError(
             expected,
             got=got,
-            source=self.source,
+            source=self.source_of(path),
             line=self.positions.line_of(path),
             path=_dotted(path),
         )
+
+    def source_of(self, path: KeyPath) -> str:
+        """The file that defined ``path``: the document's, unless it was assembled."""
+        return self.positions.source_of(path) or self.source
 
     def at(self, path: KeyPath, parse: Callable[[Any], T], value: Any) -> T:
         """``parse(value)``, with any InputError located at ``path``."""
         try:
             return parse(value)
         except InputError as exc:
-            raise exc.located(self.source, self.positions.line_of(path), _dotted(path)) from None
+            raise exc.located(
+                self.source_of(path), self.positions.line_of(path), _dotted(path)
+            ) from None
 
     def table(self, path: KeyPath, value: Any, keys: tuple[str, ...] | None) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -278,7 +285,18 @@ def _host_memory(reader: _Reader, path: KeyPath, value: Any) -> tuple[MemoryRang
     for a, b in itertools.pairwise(ordered):
         if a.overlaps(b):
             raise reader.fail(path, "memory ranges that do not overlap", f"{a} and {b}")
-    return tuple(ordered)
+    return _merge_touching(ordered)
+
+
+def _merge_touching(ordered: list[MemoryRange]) -> tuple[MemoryRange, ...]:
+    """Ranges that touch are one range: ``ldm list-devices`` cannot show the seam either."""
+    merged: list[MemoryRange] = []
+    for rng in ordered:
+        if merged and merged[-1].end == rng.pa:
+            merged[-1] = MemoryRange(merged[-1].pa, merged[-1].size + rng.size)
+        else:
+            merged.append(rng)
+    return tuple(merged)
 
 
 def _services(

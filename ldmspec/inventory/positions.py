@@ -23,10 +23,26 @@ _INLINE_KEY = re.compile(rf"({_DOTTED})\s*=")
 
 
 class Positions:
-    """Line numbers (1-based) of key paths in one document."""
+    """Line numbers (1-based) of key paths in one document.
 
-    def __init__(self, lines: dict[KeyPath, int]) -> None:
+    ``sources`` optionally names, per key path, the file that defined it, for documents
+    assembled from several files (a capture bundle); :meth:`source_of` answers with the
+    nearest enclosing path's file, or None when the document is one file.
+    """
+
+    def __init__(
+        self, lines: dict[KeyPath, int], sources: dict[KeyPath, str] | None = None
+    ) -> None:
         self._lines = lines
+        self._sources = sources or {}
+
+    def source_of(self, path: KeyPath) -> str | None:
+        """The file that defined ``path`` (or its nearest enclosing path), if recorded."""
+        for end in range(len(path), -1, -1):
+            source = self._sources.get(tuple(path[:end]))
+            if source is not None:
+                return source
+        return None
 
     def line_of(self, path: KeyPath) -> int | None:
         """The line of ``path``, or of its nearest enclosing path that has one."""
