@@ -48,7 +48,7 @@ from ldmspec.inventory.processors import CpuArch, processor
 from ldmspec.inventory.units import GIB, parse_int, parse_size
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 
-__all__ = ["load_fleet", "load_fleet_text", "parse_fleet_document"]
+__all__ = ["fleet_from_document", "load_fleet", "load_fleet_text", "parse_fleet_document"]
 
 T = TypeVar("T")
 
@@ -127,6 +127,16 @@ def _parse_json(text: str, source: str) -> tuple[dict[str, Any], Positions]:
     if not isinstance(document, dict):
         raise InputError("a JSON object with a hosts table", got=document, source=source)
     return document, json_positions(text)
+
+
+def fleet_from_document(document: Mapping[str, Any], source: str, positions: Positions) -> Fleet:
+    """A fleet from a document already in the schema's shape, whose key positions are known.
+
+    Capture bundles use it: they assemble the document from several files and record, in
+    ``positions``, the file and line each key came from, so every check of this loader
+    names the capture file and line.
+    """
+    return parse_fleet_document(document, _Reader(source, positions))
 
 
 @dataclass
