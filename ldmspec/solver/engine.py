@@ -1,0 +1,267 @@
+"""The z3 front end: one prebuilt model per domain, checked against candidate targets.
+
+:class:`DomainModel` builds the requirement formulas of one domain once (declarations,
+domain facts, one ``(=> ID formula)`` per applicable requirement) and then checks any
+number of targets, each inside ``push``/``pop`` with only the target's facts added as
+SMT-LIB text (``reference/precheck-anchors.md`` §1.8: 0.4 ms per host against about 2 ms
+rebuilt).
+
+*Every* violated requirement, not one core: the requirement literals are passed as
+assumptions; an unsat core is taken, each of its ids is checked alone under the facts
+(one unsat core of ground facts names only one of several failures: anchors §0.1), the
+violated ones are dropped and the rest re-checked until the remainder is satisfiable.
+The requirements share no variables, so "violated alone" is exactly "violated".
+
+A check that hits its time (or resource) budget is ``unknown`` and says so; it is never
+reported as feasible or infeasible.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import replace
+
+import z3
+
+from ldmspec.inventory.facts import Domain, Host
+from ldmspec.inventory.placement import place_strands
+from ldmspec.models.memory_fit import pa_name
+from ldmspec.models.preconditions import (
+    DomainSide,
+    TargetSide,
+    build_requirements,
+    declarations_smt2,
+    domain_facts_smt2,
+    domain_side,
+    requirement_applies,
+    target_facts_smt2,
+    target_side,
+)
+from ldmspec.requirements import CATALOG, requirement
+from ldmspec.solver import explain
+from ldmspec.solver.verdict import PlacedBlock, Row, Verdict, Violation, Witness
+
+__all__ = ["DEFAULT_TIMEOUT_MS", "DomainModel", "domain_model"]
+
+DEFAULT_TIMEOUT_MS = 5000
+_ORDER = {r.id: k for k, r in enumerate(CATALOG)}
+
+
+class _Unknown(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DomainModel:
+    """The requirement formulas of one domain on its source, built once.
+
+    ``check(target)`` answers for one candidate; the model can be reused for any number
+    of targets (``ldmspec targets`` does). Not thread-safe (z3 objects are not): use one
+    model per process.
+    """
+
+    def __init__(self, source: Host, domain: Domain, *, in_migration: bool = False) -> None:
+        self.source = source
+        self.domain = domain
+        self.facts: DomainSide = domain_side(source, domain, in_migration=in_migration)
+        self.solver = z3.Solver()
+        self.solver.set("unsat_core", True)
+        self._declarations = declarations_smt2(self.facts)
+        self._domain_facts = domain_facts_smt2(self.facts)
+        self.solver.from_string(self._declarations)
+        self.solver.from_string(self._domain_facts)
+        _, self.tracked = build_requirements(self.facts)
+        for formula in self.tracked.values():
+            self.solver.add(formula)
+        self.literals = {rid: z3.Bool(rid) for rid in self.tracked}
+
+    # ------------------------------------------------------------------------------
+    def check(
+        self,
+        target: Host,
+        new_name: str | None = None,
+        *,
+        timeout_ms: int = DEFAULT_TIMEOUT_MS,
+        rlimit: int | None = None,
+        witness: bool = True,
+        table: bool = True,
+    ) -> Verdict:
+        """The verdict for migrating the domain to ``target`` (as ``new_name``).
+
+        ``table=False`` skips the rows of requirements that hold (``verdict.rows`` is
+        empty; violations keep their observed values): what fleet queries need.
+        """
+        t = target_side(self.facts, target, new_name)
+        deadline = time.monotonic() + timeout_ms / 1000
+        self.solver.set("rlimit", rlimit or 0)
+        self.solver.push()
+        try:
+            self.solver.from_string(target_facts_smt2(self.facts, t))
+            violated, model = self._all_violations(deadline)
+        except _Unknown as exc:
+            return self._unknown(t, exc.reason)
+        finally:
+            self.solver.pop()
+        return self._verdict(target, t, violated, model if witness else None, table)
+
+    def _check(self, deadline: float, *ids: str) -> z3.CheckSatResult:
+        left = int((deadline - time.monotonic()) * 1000)
+        if left <= 0:
+            raise _Unknown("timeout")
+        self.solver.set("timeout", left)
+        result = self.solver.check(*(self.literals[i] for i in ids))
+        if result == z3.unknown:
+            raise _Unknown(self.solver.reason_unknown() or "unknown")
+        return result
+
+    def _all_violations(self, deadline: float) -> tuple[list[str], z3.ModelRef | None]:
+        remaining = list(self.literals)
+        violated: list[str] = []
+        while remaining:
+            if self._check(deadline, *remaining) == z3.sat:
+                return violated, self.solver.model()
+            core = sorted((str(c) for c in self.solver.unsat_core()), key=_ORDER.__getitem__)
+            if len(core) == 1:
+                failing = core
+            else:
+                failing = [rid for rid in core if self._check(deadline, rid) == z3.unsat]
+                # Requirements share no variables, so some id of a core fails alone; if
+                # none did the core is a genuine interaction: report all of it.
+                failing = failing or core
+            violated += failing
+            remaining = [rid for rid in remaining if rid not in failing]
+        return violated, None
+
+    # ------------------------------------------------------------------------------
+    def _verdict(
+        self,
+        target: Host,
+        t: TargetSide,
+        violated: list[str],
+        model: z3.ModelRef | None,
+        table: bool = True,
+    ) -> Verdict:
+        d = self.facts
+        rows: list[Row] = []
+        violations: list[Violation] = []
+        holds: list[str] = []
+        n_a: list[str] = []
+        for req in CATALOG:
+            rid = req.id
+            if rid in violated:
+                seen = explain.observed(rid, d, t)
+                fix = explain.fix(rid, d, t)
+                violations.append(Violation(rid, req.text, seen, fix))
+                rows.append(Row(rid, "violated", seen, fix))
+            elif requirement_applies(rid, d, t):
+                holds.append(rid)
+                if table:
+                    rows.append(Row(rid, "holds", explain.observed(rid, d, t), ""))
+            else:
+                n_a.append(rid)
+                if table:
+                    rows.append(Row(rid, "n/a", explain.observed(rid, d, t), ""))
+        return Verdict(
+            status="infeasible" if violations else "feasible",
+            domain=d.domain,
+            source=d.source,
+            target=t.name,
+            target_name=t.target_name,
+            violations=tuple(violations),
+            holds=tuple(holds),
+            not_applicable=tuple(n_a),
+            rows=tuple(rows),
+            witness=self._witness(target, model) if model is not None and not violations else None,
+        )
+
+    def _witness(self, target: Host, model: z3.ModelRef) -> Witness:
+        d = self.facts
+        blocks: tuple[PlacedBlock, ...] = ()
+        if "MEM-2" in self.tracked:
+            blocks = tuple(
+                PlacedBlock(
+                    ra, model.eval(z3.Int(pa_name(i)), model_completion=True).as_long(), size
+                )
+                for i, (ra, size) in enumerate(d.blocks)
+            )
+        strands: tuple[int, ...] = ()
+        cores: tuple[int, ...] = ()
+        if "CPU-1" in self.tracked or "CPU-8" in self.tracked:
+            whole = "CPU-8" in self.tracked
+            shaped = replace(self.domain, whole_core=whole)
+            strands = place_strands(target, shaped, set(target.used_strands)) or ()
+            if whole:
+                tpc = target.threads_per_core
+                cores = tuple(sorted({s // tpc for s in strands}))
+        return Witness(blocks, strands, cores)
+
+    def _unknown(self, t: TargetSide, reason: str) -> Verdict:
+        d = self.facts
+        rows = tuple(
+            Row(r.id, "unknown", explain.observed(r.id, d, t), "")
+            if requirement_applies(r.id, d, t)
+            else Row(r.id, "n/a", explain.observed(r.id, d, t), "")
+            for r in CATALOG
+        )
+        return Verdict(
+            status="unknown",
+            domain=d.domain,
+            source=d.source,
+            target=t.name,
+            target_name=t.target_name,
+            rows=rows,
+            reason=reason,
+        )
+
+    # ------------------------------------------------------------------------------
+    def smt2(self, target: Host, new_name: str | None = None) -> str:
+        """The query for ``target`` as an SMT-LIB 2 script another solver can re-run.
+
+        It asserts the formulas and facts, then checks all requirement literals together
+        (sat = feasible) and each requirement alone (unsat = that requirement is violated).
+        """
+        d = self.facts
+        t = target_side(d, target, new_name)
+        ids = " ".join(self.literals)
+        lines = [
+            f"; ldmspec check: {d.domain} {d.source} -> {t.name}:{t.target_name}",
+            "; sat on the first check-sat-assuming = feasible; each single-id check that is",
+            "; unsat names a violated requirement.",
+            "(set-option :produce-unsat-cores true)",
+            self._declarations.replace(")(", ")\n("),
+            "; facts of the domain and its source",
+            self._domain_facts.replace(")(", ")\n("),
+            "; the requirements, each guarded by its id",
+        ]
+        lines += [f"(assert {f.sexpr()})" for f in self.tracked.values()]
+        lines += [
+            "; facts of the target",
+            target_facts_smt2(d, t).replace("))(assert", "))\n(assert"),
+        ]
+        lines += [f"(check-sat-assuming ({ids}))"]
+        for rid in self.literals:
+            lines += [f'(echo "{rid}: {requirement(rid).text}")', f"(check-sat-assuming ({rid}))"]
+        return "\n".join(lines) + "\n"
+
+
+_CACHE: OrderedDict[tuple[Host, str, bool], DomainModel] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def domain_model(source: Host, domain: str, *, in_migration: bool = False) -> DomainModel:
+    """The (cached) model of ``domain`` on ``source``; the domain must be on the source."""
+    key = (source, domain, in_migration)
+    model = _CACHE.get(key)
+    if model is None:
+        found = source.domain(domain)
+        if found is None:
+            raise KeyError(domain)
+        model = DomainModel(source, found, in_migration=in_migration)
+        _CACHE[key] = model
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return model

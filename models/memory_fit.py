@@ -1,0 +1,87 @@
+"""MEM-2 as a constraint problem: a physical address for every memory block of a domain.
+
+The domain keeps its real addresses and block sizes. On the target, block ``i``
+``(ra_i, size_i)`` needs a physical address ``pa_i`` such that
+
+* ``pa_i ≡ ra_i (mod P)`` with ``P`` the target's hardware largest page, written
+  linearly as ``pa_i = (ra_i mod P) + P * k_i`` with an integer ``k_i``;
+* ``[pa_i, pa_i + size_i)`` lies inside one free range of the target;
+* no two blocks overlap.
+
+The pairwise non-overlap is about the domain alone, so it is built once per domain
+(:func:`disjoint_blocks`); the range and congruence part depends on the target and is
+emitted per candidate as SMT-LIB text (:func:`placement_smt2`), the cheapest way to give
+z3 per-host facts (``reference/precheck-anchors.md`` §1.8). Blocks are never split (the
+Solaris 11.3 splitting rule of dossier §4.3 is not modelled: a conservative choice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import z3
+
+from ldmspec.inventory.facts import MemoryRange
+
+__all__ = ["disjoint_blocks", "pa_name", "placement_smt2", "usable_ranges"]
+
+
+def pa_name(index: int) -> str:
+    return f"pa_{index}"
+
+
+def k_name(index: int) -> str:
+    return f"k_{index}"
+
+
+def declarations_smt2(count: int) -> str:
+    """Declarations of the block variables ``pa_i`` and ``k_i``."""
+    return "".join(
+        f"(declare-const {pa_name(i)} Int)(declare-const {k_name(i)} Int)" for i in range(count)
+    )
+
+
+def disjoint_blocks(sizes: Sequence[int]) -> z3.BoolRef:
+    """No two blocks of the domain overlap on the target."""
+    pas = [z3.Int(pa_name(i)) for i in range(len(sizes))]
+    pairs = [
+        z3.Or(pas[i] + sizes[i] <= pas[j], pas[j] + sizes[j] <= pas[i])
+        for i in range(len(sizes))
+        for j in range(i + 1, len(sizes))
+    ]
+    return z3.And(*pairs) if pairs else z3.BoolVal(True)
+
+
+def usable_ranges(ra: int, size: int, free: Sequence[MemoryRange], page: int) -> list[MemoryRange]:
+    """The free ranges that could hold a block ``(ra, size)`` at a congruent PA.
+
+    A pure optimisation: a range too small for the block even at its first congruent
+    address would only give z3 a disjunct it has to refute.
+    """
+    out = []
+    for rng in free:
+        first = rng.pa + ((ra - rng.pa) % page)
+        if first + size <= rng.end:
+            out.append(rng)
+    return out
+
+
+def placement_smt2(
+    literal: str, blocks: Sequence[tuple[int, int]], free: Sequence[MemoryRange], page: int
+) -> str:
+    """``(assert (=> MEM-2 ...))``: every block congruent and inside one free range."""
+    parts = []
+    for i, (ra, size) in enumerate(blocks):
+        pa = pa_name(i)
+        congruent = f"(= {pa} (+ {ra % page} (* {page} {k_name(i)})))"
+        inside = [
+            f"(and (<= {rng.pa} {pa}) (<= {pa} {rng.end - size}))"
+            for rng in usable_ranges(ra, size, free, page)
+        ]
+        if not inside:
+            parts.append("false")
+            continue
+        where = inside[0] if len(inside) == 1 else f"(or {' '.join(inside)})"
+        parts.append(f"{congruent} {where}")
+    body = f"(and {' '.join(parts)})" if parts else "true"
+    return f"(assert (=> {literal} {body}))"
