@@ -1,0 +1,86 @@
+"""Counterexample reports: one artefact a person reads and a machine replays.
+
+Build a :class:`Counterexample` from a failing run (the property suites and the explorer
+both do) and write it::
+
+    from ldmspec.report import Counterexample, Message, Step, current_versions, write_report
+
+    cx = Counterexample(
+        property_id="INV-CLEANUP",
+        words="after cancel or failure: no remnant on T ...",
+        kind="safety",
+        steps=(
+            Step(host="t4-a", command="ldm migrate-domain -p password-1 ldom01 root@t4-b",
+                 messages=(Message("t4-a", "t4-b", "precheck"),),
+                 listing={"t4-a": "NAME  STATE ...", "t4-b": "..."}),
+            Step(host="t4-a", command="ldm cancel-operation migration ldom01"),
+        ),
+        violation="ldom01 is still bound on t4-b after the cancel",
+        fleet_path="examples/fleet.toml", fleet_text=open("examples/fleet.toml").read(),
+        variant="leak-target", seed=7, versions=current_versions(),
+    )
+    folder = write_report(cx, "reports")   # reports/<UTC time>-INV-CLEANUP-<hash>/
+
+A report folder holds ``report.md``, ``report.html`` (self-contained, with an SVG
+sequence diagram), ``counterexample.json`` (schema ``ldmspec-counterexample/1``, see
+``schema.json``), ``replay.ldm`` (for ``ldmspec shell``), ``path.dot``, the fleet copy and
+placeholder password files. ``write_report`` also rebuilds ``reports/index.html``;
+``ldmspec report DIR`` re-renders every report from its JSON.
+
+Passwords never reach a report: see :mod:`ldmspec.report.redact`.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from ldmspec.report.index import list_reports, rebuild_index
+from ldmspec.report.redact import PLACEHOLDER
+from ldmspec.report.schema import load_schema, validate
+from ldmspec.report.values import (
+    SCHEMA_ID,
+    Counterexample,
+    FrozenMap,
+    Kind,
+    Message,
+    ModelStep,
+    Step,
+    freeze,
+)
+from ldmspec.report.writer import read_report, render_files, rerender_report, write_report
+
+__all__ = [
+    "PLACEHOLDER",
+    "SCHEMA_ID",
+    "Counterexample",
+    "FrozenMap",
+    "Kind",
+    "Message",
+    "ModelStep",
+    "Step",
+    "current_versions",
+    "freeze",
+    "list_reports",
+    "load_schema",
+    "read_report",
+    "rebuild_index",
+    "render_files",
+    "rerender_report",
+    "validate",
+    "write_report",
+]
+
+_DISTRIBUTIONS = ("ldmspec", "hypothesis", "z3-solver", "networkx", "ortools", "pytest")
+
+
+def current_versions() -> dict[str, str]:
+    """The versions a report records: Python, ldmspec and its main dependencies."""
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in _DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

@@ -1,0 +1,182 @@
+"""``report.md``: the counterexample as a narrative a reviewer reads in a pull request.
+
+Everything that comes from an inventory or a run (host and domain names, outputs) goes
+into code spans or fenced blocks, or is escaped, so a name like ``<b>&"`` shows as itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ldmspec.report.listing import ListingDiff, diff_listing
+from ldmspec.report.replay import fleet_file_name, pytest_command, shell_command
+from ldmspec.report.values import Counterexample, ModelStep, thaw
+
+__all__ = ["render_markdown", "state_changes"]
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 action``, ``3 actions``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def text(value: str) -> str:
+    """Plain text safe in Markdown: HTML characters as entities, markup escaped."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", value)
+
+
+def code(value: str) -> str:
+    """An inline code span holding ``value`` exactly, whatever backticks it contains."""
+    longest = max((len(m) for m in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") or not value.strip() else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def cell(value: str) -> str:
+    """A table cell: code span with ``|`` escaped (GitHub tables split on it first)."""
+    return code(value).replace("|", "\\|") if value else ""
+
+
+def block(value: str, info: str = "text") -> list[str]:
+    """A fenced code block holding ``value`` exactly."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", value)), default=2)
+    fence = "`" * (longest + 1)
+    return [f"{fence}{info}", *value.rstrip("\n").splitlines(), fence]
+
+
+def compact(value: Any) -> str:
+    """A frozen JSON value on one line."""
+    return json.dumps(thaw(value), ensure_ascii=False, separators=(", ", ": "))
+
+
+def state_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """``key: old -> new`` for every top-level field that differs (all fields at first)."""
+    changes = []
+    for key, value in after.items():
+        if before is None:
+            changes.append(f"{key} = {compact(value)}")
+        elif before.get(key) != value:
+            changes.append(f"{key}: {compact(before.get(key))} → {compact(value)}")
+    for key in before or {}:
+        if key not in after:
+            changes.append(f"{key}: removed")
+    return changes
+
+
+def _listing_table(diff: ListingDiff) -> list[str]:
+    if not diff.tabular:
+        return block("\n".join(r.cells[0] for r in diff.rows))
+    lines = [
+        "| " + " | ".join(diff.header) + " |",
+        "|" + "---|" * len(diff.header),
+    ]
+    for row in diff.rows:
+        cells = []
+        for value, changed in zip(row.cells, row.changed, strict=True):
+            shown = cell(value)
+            if row.status == "removed":
+                shown = f"~~{shown}~~" if shown else ""
+            elif changed and shown:
+                shown = f"**{shown}**"
+            elif changed:
+                shown = "**(empty)**"
+            cells.append(shown)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _reproduce(cx: Counterexample) -> list[str]:
+    lines = ["## Reproduce", ""]
+    fleet = fleet_file_name(cx)
+    where = (
+        f"with the fleet copied beside it as {code(fleet)}"
+        + (f" (from {code(cx.fleet_path)})" if cx.fleet_path else "")
+        if fleet
+        else f"with the fleet {code(cx.fleet_path)}"
+        if cx.fleet_path
+        else "(the fleet was not recorded)"
+    )
+    lines += [f"Replay in the reference implementation, from this report's folder, {where}:", ""]
+    lines += block(shell_command(cx), "sh")
+    node = pytest_command(cx)
+    if node:
+        lines += ["", "Re-run the failing property:", ""]
+        lines += block(node, "sh")
+    if cx.reproduce and not cx.reproduce.startswith("-"):
+        lines += ["", "Hypothesis reproduction:", ""]
+        lines += block(cx.reproduce, "python")
+    return lines
+
+
+def _summary(cx: Counterexample) -> list[str]:
+    rows = [
+        ("property", f"{cell(cx.property_id)} ({cx.kind})"),
+        ("fleet", cell(cx.fleet_path) if cx.fleet_path else "not recorded"),
+        ("variant", cell(cx.variant) if cx.variant else "correct implementation"),
+        ("seed", cell(str(cx.seed)) if cx.seed is not None else "not recorded"),
+        ("steps", str(len(cx.steps))),
+        (
+            "model",
+            f"shortest path of {plural(len(cx.model_path) - 1, 'action')}"
+            if cx.model_path
+            else "no model path",
+        ),
+    ]
+    return ["| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows]]
+
+
+def _steps(cx: Counterexample) -> list[str]:
+    lines = ["## Steps", ""]
+    lines.append("Changed cells of each `ldm list` are **bold**; vanished rows are ~~struck~~.")
+    previous: dict[str, str] = dict(cx.initial_listing)
+    for number, step in enumerate(cx.steps, 1):
+        kind = "event" if step.is_event else f"on {code(step.host)}"
+        lines += ["", f"### {number}. {code(step.command)} {kind}"]
+        if step.note:
+            lines += ["", text(step.note)]
+        if step.output.strip():
+            lines += ["", *block(step.output)]
+        if step.messages:
+            lines += ["", "Messages:", ""]
+            for m in step.messages:
+                fate = "" if m.delivered else " — **dropped**"
+                detail = f" ({text(m.detail)})" if m.detail else ""
+                lines.append(f"- {code(m.src)} → {code(m.dst)}: {code(m.kind)}{detail}{fate}")
+        for host, listing in step.listing.items():
+            lines += ["", f"`ldm list` on {code(host)}:", ""]
+            lines += _listing_table(diff_listing(previous.get(host), listing))
+            previous[host] = listing
+    return lines
+
+
+def _model(path: tuple[ModelStep, ...]) -> list[str]:
+    lines = ["## The model's shortest path to the same violation", ""]
+    before: Mapping[str, Any] | None = None
+    for number, step in enumerate(path):
+        lines.append(f"{number}. {code(step.action)}")
+        for change in state_changes(before, step.state):
+            lines.append(f"   - {cell(change)}")
+        before = step.state
+    return lines
+
+
+def render_markdown(cx: Counterexample) -> str:
+    """The text of ``report.md``."""
+    lines = [f"# {text(cx.property_id)} violated ({cx.kind})", ""]
+    lines += [f"> {text(line)}" for line in cx.words.splitlines() or [""]]
+    lines += ["", "**Observed after the last step:**", ""]
+    lines += block(cx.violation)
+    lines += ["", *_reproduce(cx), "", *_summary(cx), "", *_steps(cx)]
+    if cx.model_path:
+        lines += ["", *_model(cx.model_path)]
+    lines += ["", "## Versions", ""]
+    lines += [f"- {text(name)}: {code(version)}" for name, version in cx.versions.items()]
+    lines += ["", "Machine-readable: `counterexample.json` (schema `ldmspec-counterexample/1`)."]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,167 @@
+"""The sequence diagram of a counterexample, as inline SVG (no script, no network).
+
+One lifeline per host, time flowing down. An ``ldm`` command is a box on the lifeline of
+the host it ran on; a simulator event (``.tick``, ``.drop``, ``.kill``...) a dashed band
+across every lifeline; each protocol message an arrow from its source to its destination,
+labelled with its kind; a dropped message ends half-way in a red cross. The diagram ends
+with a red band naming the violated property.
+
+Every text comes from a run or an inventory, so every text is escaped; long ones are
+shortened in the picture and kept whole in a ``<title>`` tooltip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from ldmspec.report.values import Counterexample, Message
+
+__all__ = ["render_sequence_svg"]
+
+_LEFT = 44  # room for step numbers
+_TOP = 12
+_HEAD = 30
+_CHAR = 6.6  # average width of a 11px monospace character
+_ROW = 30
+_MSG = 28
+
+
+@dataclass(frozen=True)
+class _Layout:
+    hosts: tuple[str, ...]
+    column: int
+
+    def x(self, host: str) -> float:
+        return _LEFT + self.column * (self.hosts.index(host) + 0.5)
+
+    @property
+    def width(self) -> int:
+        return _LEFT + self.column * max(len(self.hosts), 1) + 12
+
+    @property
+    def left(self) -> float:
+        return _LEFT + 4
+
+    @property
+    def right(self) -> float:
+        return self.width - 16
+
+
+def _fit(text: str, width: float) -> str:
+    chars = max(int(width / _CHAR), 4)
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _text(x: float, y: float, text: str, width: float, cls: str, anchor: str = "middle") -> str:
+    shown = _fit(text, width)
+    title = f"<title>{escape(text)}</title>" if shown != text else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" class="{cls}" text-anchor="{anchor}">'
+        f"{title}{escape(shown)}</text>"
+    )
+
+
+def _message(layout: _Layout, m: Message, y: float) -> list[str]:
+    label = f"{m.kind} {m.detail}".strip()
+    x1, x2 = layout.x(m.src), layout.x(m.dst)
+    if x1 == x2:  # a message to itself: a small loop to the right
+        path = f"M{x1:.1f},{y:.1f} h30 v10 h-30"
+        return [
+            f'<path d="{path}" class="msg" fill="none" marker-end="url(#arrow)"/>',
+            _text(x1 + 36, y + 8, label, layout.column - 40, "msglabel", "start"),
+        ]
+    span = abs(x2 - x1)
+    mid = (x1 + x2) / 2
+    parts = [_text(mid, y - 5, label, span - 12, "msglabel")]
+    if m.delivered:
+        parts.insert(
+            0,
+            f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" class="msg" '
+            'marker-end="url(#arrow)"/>',
+        )
+    else:
+        stop = x1 + (x2 - x1) * 0.6
+        parts.insert(
+            0,
+            f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{stop:.1f}" y2="{y:.1f}" class="msg lost"/>'
+            f'<path d="M{stop - 5:.1f},{y - 5:.1f} l10,10 m0,-10 l-10,10" class="cross"/>',
+        )
+    return parts
+
+
+def render_sequence_svg(cx: Counterexample) -> str:
+    """An ``<svg>`` element drawing the steps and messages of ``cx`` between its hosts."""
+    hosts = cx.hosts or ("(no host)",)
+    # Wide enough for the longest host name and, within reason, the longest command.
+    longest_host = max(len(h) for h in hosts) * _CHAR + 24
+    longest_command = max((len(s.command) for s in cx.steps if s.host), default=0) * _CHAR + 24
+    layout = _Layout(hosts, int(min(max(180, longest_host, longest_command), 330)))
+    body: list[str] = []
+    y = _TOP + _HEAD + 22.0
+    for number, step in enumerate(cx.steps, 1):
+        body.append(f'<g class="step" id="seq-step-{number}">')
+        body.append(_text(8, y + 15, str(number), _LEFT, "stepno", "start"))
+        if step.is_event or step.host not in hosts:
+            width = layout.right - layout.left
+            body.append(
+                f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+                'class="event" rx="3"/>'
+            )
+            body.append(_text(layout.left + width / 2, y + 15, step.command, width - 10, "cmd"))
+        else:
+            x = layout.x(step.host)
+            width = layout.column - 12
+            body.append(
+                f'<rect x="{x - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+                'class="command" rx="3"/>'
+            )
+            body.append(_text(x, y + 15, step.command, width - 8, "cmd"))
+        y += _ROW
+        for message in step.messages:
+            y += 12
+            body.extend(_message(layout, message, y))
+            y += _MSG - 12
+        body.append("</g>")
+        y += 6
+    body.append(
+        f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{layout.right - layout.left:.1f}" '
+        'height="24" class="violation" rx="3"/>'
+    )
+    body.append(
+        _text(
+            (layout.left + layout.right) / 2,
+            y + 16,
+            f"✗ {cx.property_id} violated",
+            layout.right - layout.left - 10,
+            "violationlabel",
+        )
+    )
+    height = y + 36
+    head: list[str] = []
+    for host in hosts:
+        x = layout.x(host)
+        w = layout.column - 20
+        head.append(
+            f'<line x1="{x:.1f}" y1="{_TOP + _HEAD}" x2="{x:.1f}" y2="{height - 8:.1f}" '
+            'class="lifeline"/>'
+        )
+        head.append(
+            f'<rect x="{x - w / 2:.1f}" y="{_TOP}" width="{w}" height="{_HEAD}" class="host" '
+            'rx="4"/>'
+        )
+        head.append(_text(x, _TOP + 20, host, w - 8, "hostname"))
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="sequence" '
+            f'width="{layout.width}" height="{height:.0f}" '
+            f'viewBox="0 0 {layout.width} {height:.0f}" role="img" '
+            f'aria-label="sequence diagram of the messages between {len(hosts)} hosts">',
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+            'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
+            *head,
+            *body,
+            "</svg>",
+        ]
+    )

@@ -1,0 +1,180 @@
+"""Write counterexample reports into ``reports/<UTC time>-<property>-<short hash>/``.
+
+A report folder holds ``report.md``, ``report.html``, ``counterexample.json``,
+``replay.ldm``, ``path.dot``, the fleet copy (``fleet.toml``) and the placeholder
+password files the replay uses. It is written into a hidden temporary folder and renamed
+into place, so a failure (disk full, read-only folder) leaves no half-written report and
+every earlier report intact; it raises :class:`~ldmspec.errors.ReportError`.
+
+The UTC time comes from an injected clock, so a fixed clock gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ldmspec.errors import ReportError
+from ldmspec.report.dot import render_dot
+from ldmspec.report.markdown import render_markdown
+from ldmspec.report.page import render_html
+from ldmspec.report.replay import fleet_file_name, replay_transcript
+from ldmspec.report.values import Counterexample
+
+__all__ = [
+    "COUNTEREXAMPLE_FILE",
+    "Clock",
+    "read_report",
+    "render_files",
+    "report_name",
+    "rerender_report",
+    "write_report",
+]
+
+#: The file every report folder is re-rendered from.
+COUNTEREXAMPLE_FILE = "counterexample.json"
+
+Clock = Callable[[], datetime]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def report_name(cx: Counterexample, when: datetime) -> str:
+    """``<UTC time>-<property>-<short hash>``, e.g. ``20261127T065300Z-INV-CLEANUP-1a2b3c4d``.
+
+    The hash is of the counterexample's JSON, so equal counterexamples share it.
+    """
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    stamp = when.strftime("%Y%m%dT%H%M%SZ")
+    slug = _UNSAFE.sub("_", cx.property_id).strip("._-")[:60] or "property"
+    digest = hashlib.sha256(cx.to_json().encode("utf-8")).hexdigest()[:8]
+    return f"{stamp}-{slug}-{digest}"
+
+
+def render_files(cx: Counterexample) -> dict[str, str]:
+    """Every file of a report folder: name to text."""
+    files = {
+        "report.md": render_markdown(cx),
+        "report.html": render_html(cx),
+        COUNTEREXAMPLE_FILE: cx.to_json(),
+        "replay.ldm": replay_transcript(cx),
+        "path.dot": render_dot(cx),
+    }
+    fleet = fleet_file_name(cx)
+    if fleet is not None and cx.fleet_text is not None:
+        files[fleet] = cx.fleet_text
+    for name, content in cx.password_files.items():
+        files[_safe_file_name(name)] = content
+    return files
+
+
+def _safe_file_name(name: str) -> str:
+    """Password files live beside the replay: a bare name, never a path."""
+    base = os.path.basename(name)
+    if not base or base in {".", ".."} or base != name:
+        raise ValueError(f"password file names must be bare file names, got {name!r}")
+    return base
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def write_report(
+    cx: Counterexample,
+    reports_dir: str | os.PathLike[str],
+    *,
+    clock: Clock = _utc_now,
+    index: bool = True,
+) -> Path:
+    """Write the report of ``cx`` into a new folder under ``reports_dir``; return its path.
+
+    The folder appears whole or not at all. With ``index`` (the default) the folder's
+    ``index.html`` is rebuilt afterwards.
+    """
+    root = Path(reports_dir)
+    files = render_files(cx)
+    name = report_name(cx, clock())
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=root))
+    except OSError as exc:
+        raise ReportError(str(root), _reason(exc)) from None
+    try:
+        for file_name, text in files.items():
+            (staging / file_name).write_text(text, encoding="utf-8", newline="\n")
+        staging.chmod(0o755)
+        target = _free_name(root, name)
+        staging.rename(target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportError(str(root / name), _reason(exc)) from None
+    if index:
+        from ldmspec.report.index import rebuild_index
+
+        rebuild_index(root)
+    return target
+
+
+def _free_name(root: Path, name: str) -> Path:
+    target = root / name
+    number = 2
+    while target.exists():
+        target = root / f"{name}-{number}"
+        number += 1
+    return target
+
+
+def read_report(folder: str | os.PathLike[str]) -> Counterexample:
+    """The counterexample of a report folder, from its ``counterexample.json``.
+
+    A missing, unreadable or malformed file raises InputError naming it.
+    """
+    from ldmspec.errors import InputError
+
+    path = Path(folder) / COUNTEREXAMPLE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError("a readable counterexample.json", got=reason, source=str(path)) from None
+    return Counterexample.from_json(text, source=str(path))
+
+
+def rerender_report(folder: str | os.PathLike[str], cx: Counterexample | None = None) -> Path:
+    """Render every file of a report folder again from its ``counterexample.json``.
+
+    Each file is replaced atomically; a failure raises ReportError and leaves the files
+    not yet replaced as they were.
+    """
+    path = Path(folder)
+    cx = cx if cx is not None else read_report(path)
+    for file_name, text in render_files(cx).items():
+        _replace_file(path / file_name, text)
+    return path
+
+
+def _replace_file(path: Path, text: str) -> None:
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".writing-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ReportError(str(path.parent), _reason(exc)) from None

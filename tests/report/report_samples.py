@@ -1,0 +1,82 @@
+"""Sample counterexamples for the report tests: a plain one and one with hostile names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ldmspec.report import Counterexample, Message, ModelStep, Step
+
+HEADER = "NAME             STATE    FLAGS   CONS    VCPU  MEMORY   UTIL  NORM  UPTIME"
+PRIMARY = "primary          active   -n-cv-  UART    16    32G      0.5%  0.5%  3d 21h 7m"
+
+
+def listing(*rows: str) -> str:
+    return "\n".join([HEADER, PRIMARY, *rows]) + "\n"
+
+
+SOURCE_BEFORE = listing("ldom01           active   -n----  5000    8     16G       23%   23%  2m")
+SOURCE_DURING = listing("ldom01           active   -n---s  5000    8     16G       23%   23%  2m")
+TARGET_BEFORE = listing()
+TARGET_DURING = listing("ldom01           bound    -----t  5000    8     16G")
+
+FIXED_TIME = datetime(2026, 11, 27, 6, 53, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return FIXED_TIME
+
+
+def make_counterexample(
+    domain: str = "ldom01", source: str = "t4-a", target: str = "t4-b", secret: str = "hunter22"
+) -> Counterexample:
+    during_s = SOURCE_DURING.replace("ldom01", domain)
+    during_t = TARGET_DURING.replace("ldom01", domain)
+    return Counterexample(
+        property_id="INV-CLEANUP",
+        words="after cancel or failure: no remnant on T",
+        kind="safety",
+        steps=(
+            Step(host="", command=f".password {target} {secret}"),
+            Step(
+                host=source,
+                command=f"ldm migrate-domain -p password-1 {domain} root@{target}",
+                messages=(
+                    Message(source, target, "precheck", f"domain {domain}"),
+                    Message(target, source, "precheck-ok"),
+                ),
+                listing={source: during_s, target: during_t},
+                observation={source: {"flags": "-n---s", "free": frozenset({3, 1})}},
+                note="the migration starts",
+            ),
+            Step(
+                host="",
+                command=f".drop {source} {target}",
+                messages=(Message(source, target, "precopy-round", "round 1", delivered=False),),
+            ),
+            Step(
+                host=source,
+                command=f"ldm cancel-operation migration {domain}",
+                output=f"Migration of {domain} cancelled",
+                listing={source: SOURCE_BEFORE.replace("ldom01", domain), target: during_t},
+            ),
+        ),
+        violation=f"{domain} is still bound on {target} after the cancel",
+        fleet_path="examples/fleet.toml",
+        fleet_text=f"[hosts.{source}]\n",
+        variant="leak-target",
+        seed=7,
+        pytest_node="properties/test_migration_machine.py::TestMigration::runTest",
+        reproduce="--hypothesis-seed=3",
+        versions={"ldmspec": "0.1.0", "python": "3.11"},
+        model_path=(
+            ModelStep("init", {"phase": 0, "target": None}),
+            ModelStep("start", {"phase": 2, "target": "bound"}),
+            ModelStep("cancel", {"phase": 0, "target": "bound"}),
+        ),
+        password_files={"password-1": f"{secret}\n"},
+        initial_listing={source: SOURCE_BEFORE.replace("ldom01", domain), target: TARGET_BEFORE},
+    )
+
+
+HOSTILE_DOMAIN = '<script>alert("x")</script>&\'dom'
+HOSTILE_HOST = '<b>h"&</b>'
