@@ -1,0 +1,434 @@
+"""Analyses of an explored state graph: safety, reachability, deadlock, liveness, coverage.
+
+Every verdict is ``holds``, ``violated`` (with a counterexample trace) or ``unknown``
+(the search was bounded and a missing state could change the answer). Counterexamples
+are shortest where breadth-first order makes that cheap to guarantee:
+
+* ``always``, ``step``, ``sometimes`` and deadlock: the first offending state or edge in
+  breadth-first order, so no shorter path to a violation exists.
+* liveness: the shortest path to the first state from which a fair behaviour can avoid
+  the goal forever, then the shortest way into the place it stays (a cycle or a state
+  where no fair action is enabled), reported as a lasso.
+
+Fairness is weak fairness over *fairness classes* (:meth:`Model.fairness_class`): a
+cycle is one a fair scheduler can stay in unless some class is enabled in every state
+of the cycle's component and never taken inside it.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from ldmspec.explorer.model import Model, Property, Step, Trace
+from ldmspec.explorer.search import Exploration
+
+__all__ = [
+    "Coverage",
+    "Status",
+    "Verdict",
+    "check",
+    "coverage",
+    "strongly_connected_components",
+]
+
+S = TypeVar("S", bound=Hashable)
+A = TypeVar("A", bound=Hashable)
+
+Status = Literal["holds", "violated", "unknown"]
+
+DEADLOCK = "deadlock-free"
+TERMINAL_REACHABLE = "terminal-reachable"
+FAIR_CYCLE_FREE = "fair-cycle-free"
+
+
+@dataclass(frozen=True)
+class Verdict(Generic[S, A]):
+    """The answer for one property.
+
+    ``counterexample`` is set when ``status`` is ``violated``; ``example`` is the
+    witness a ``sometimes`` property found.
+    """
+
+    id: str
+    kind: str
+    status: Status
+    description: str
+    counterexample: Trace[S, A] | None = None
+    example: Trace[S, A] | None = None
+
+    @property
+    def holds(self) -> bool:
+        return self.status == "holds"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How often each kind of action fired, and the kinds that never did."""
+
+    fired: dict[str, int]
+    unfired: tuple[str, ...]
+
+
+def check(
+    exploration: Exploration[S, A],
+    properties: Sequence[Property] | None = None,
+    *,
+    deadlock: bool = True,
+    termination: bool | None = None,
+) -> list[Verdict[S, A]]:
+    """Check ``properties`` (default: the model's) plus the built-in checks.
+
+    Built-ins: ``deadlock-free`` (no non-terminal state without successors) and, when
+    the model defines terminal states (``termination``), ``terminal-reachable`` (every
+    reachable state can reach a terminal state) and ``fair-cycle-free`` (no cycle of
+    non-terminal states a fair scheduler can stay in).
+    """
+    model = exploration.model
+    if properties is None:
+        properties = model.properties()
+    if termination is None:
+        termination = type(model).is_terminal is not Model.is_terminal
+    graph = _Graph(exploration)
+    verdicts: list[Verdict[S, A]] = []
+    for prop in properties:
+        if prop.kind == "always":
+            verdicts.append(_always(graph, prop))
+        elif prop.kind == "step":
+            verdicts.append(_step(graph, prop))
+        elif prop.kind == "sometimes":
+            verdicts.append(_sometimes(graph, prop))
+        else:
+            verdicts.append(_eventually(graph, prop))
+    if deadlock:
+        verdicts.append(_deadlock(graph))
+    if termination:
+        verdicts.append(_terminal_reachable(graph))
+        verdicts.append(_fair_cycle_free(graph))
+    return verdicts
+
+
+def coverage(exploration: Exploration[S, A]) -> Coverage:
+    """Count the transitions per action kind; list the model's kinds that never fired."""
+    model = exploration.model
+    fired: dict[str, int] = {}
+    for action, count in exploration.fired.items():
+        kind = model.action_kind(action)
+        fired[kind] = fired.get(kind, 0) + count
+    unfired = tuple(kind for kind in model.action_kinds() if kind not in fired)
+    return Coverage(dict(sorted(fired.items())), unfired)
+
+
+# --- the graph, as the analyses need it ------------------------------------------------
+
+
+class _Graph(Generic[S, A]):
+    """Forward and (lazily) backward adjacency over an exploration's arrays."""
+
+    def __init__(self, exploration: Exploration[S, A]) -> None:
+        self.x = exploration
+        self.model = exploration.model
+        self.n = len(exploration.states)
+        self.complete = exploration.stats.complete
+        self._reverse: tuple[array, array] | None = None
+        self._terminal: list[bool] | None = None
+
+    @property
+    def terminal(self) -> list[bool]:
+        if self._terminal is None:
+            is_terminal = self.model.is_terminal
+            self._terminal = [is_terminal(s) for s in self.x.states]
+        return self._terminal
+
+    def successors(self, i: int) -> array:
+        return self.x.out_edges(i)
+
+    def predecessors(self, i: int) -> array:
+        offsets, sources = self.reverse
+        return sources[offsets[i] : offsets[i + 1]]
+
+    @property
+    def reverse(self) -> tuple[array, array]:
+        if self._reverse is None:
+            x = self.x
+            counts = [0] * (self.n + 1)
+            for v in x.targets:
+                counts[v + 1] += 1
+            for i in range(self.n):
+                counts[i + 1] += counts[i]
+            offsets = array("l", counts)
+            fill = list(counts[:-1])
+            sources = array("l", [0]) * len(x.targets)
+            for u in range(x.expanded):
+                for e in range(x.offsets[u], x.offsets[u + 1]):
+                    v = x.targets[e]
+                    sources[fill[v]] = u
+                    fill[v] += 1
+            self._reverse = (offsets, sources)
+        return self._reverse
+
+    def backward_closure(self, seeds: Iterable[int], within: Callable[[int], bool]) -> bytearray:
+        """States that can reach a seed through states satisfying ``within``."""
+        marked = bytearray(self.n)
+        queue: deque[int] = deque()
+        for s in seeds:
+            if not marked[s]:
+                marked[s] = 1
+                queue.append(s)
+        while queue:
+            v = queue.popleft()
+            for u in self.predecessors(v):
+                if not marked[u] and within(u):
+                    marked[u] = 1
+                    queue.append(u)
+        return marked
+
+    def shortest_path_within(
+        self, start: int, goal: Callable[[int], bool], within: Callable[[int], bool]
+    ) -> list[int] | None:
+        """The states after ``start`` on a shortest path to a ``goal`` state, staying
+        ``within``; ``[]`` when ``start`` itself is a goal."""
+        if goal(start):
+            return []
+        parent = {start: -1}
+        queue = deque([start])
+        while queue:
+            u = queue.popleft()
+            for v in self.successors(u):
+                if v in parent or not within(v):
+                    continue
+                parent[v] = u
+                if goal(v):
+                    path = [v]
+                    while parent[path[-1]] != start:
+                        path.append(parent[path[-1]])
+                    path.reverse()
+                    return path
+                queue.append(v)
+        return None
+
+    def fair_classes(self, i: int) -> tuple[set[Hashable], dict[Hashable, list[int]]]:
+        """The fairness classes enabled in state ``i``, and their targets."""
+        model = self.model
+        enabled: set[Hashable] = set()
+        targets: dict[Hashable, list[int]] = {}
+        for action, target in self.x.labelled_successors(i):
+            if model.is_fair(action):
+                key = model.fairness_class(action)
+                enabled.add(key)
+                targets.setdefault(key, []).append(target)
+        return enabled, targets
+
+
+def strongly_connected_components(
+    n: int, successors: Callable[[int], Iterable[int]], within: Callable[[int], bool]
+) -> list[list[int]]:
+    """Tarjan's algorithm, iteratively, over the states ``0..n-1`` satisfying ``within``."""
+    index = [-1] * n
+    low = [0] * n
+    on_stack = bytearray(n)
+    stack: list[int] = []
+    components: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0 or not within(root):
+            continue
+        work: list[tuple[int, Any]] = [(root, iter(successors(root)))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = 1
+        while work:
+            v, children = work[-1]
+            advanced = False
+            for w in children:
+                if not within(w):
+                    continue
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = 1
+                    work.append((w, iter(successors(w))))
+                    advanced = True
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                if low[v] < low[parent]:
+                    low[parent] = low[v]
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = 0
+                    component.append(w)
+                    if w == v:
+                        break
+                components.append(component)
+    return components
+
+
+# --- safety and reachability ------------------------------------------------------------
+
+
+def _always(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+    holds = prop.holds
+    for i, state in enumerate(graph.x.states):
+        if not holds(state):
+            return Verdict(prop.id, prop.kind, "violated", prop.description, graph.x.trace_to(i))
+    return Verdict(prop.id, prop.kind, _complete(graph), prop.description)
+
+
+def _step(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+    found = graph.x.step_violations.get(prop.id)
+    if found is None:
+        return Verdict(prop.id, prop.kind, _complete(graph), prop.description)
+    x = graph.x
+    prefix = x.trace_to(found.source)
+    trace = Trace((*prefix.steps, Step(found.action, found.after)))
+    return Verdict(prop.id, prop.kind, "violated", prop.description, trace)
+
+
+def _sometimes(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+    holds = prop.holds
+    for i, state in enumerate(graph.x.states):
+        if holds(state):
+            example = graph.x.trace_to(i)
+            return Verdict(prop.id, prop.kind, "holds", prop.description, example=example)
+    status: Status = "violated" if graph.complete else "unknown"
+    return Verdict(prop.id, prop.kind, status, prop.description)
+
+
+def _deadlock(graph: _Graph[S, A]) -> Verdict[S, A]:
+    text = "no reachable non-terminal state is without successors"
+    x = graph.x
+    for i in range(x.expanded):
+        if x.offsets[i] == x.offsets[i + 1] and not graph.terminal[i]:
+            return Verdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
+    return Verdict(DEADLOCK, "deadlock", _complete(graph), text)
+
+
+def _complete(graph: _Graph[S, A]) -> Status:
+    return "holds" if graph.complete else "unknown"
+
+
+# --- liveness ---------------------------------------------------------------------------
+
+
+def _terminal_reachable(graph: _Graph[S, A]) -> Verdict[S, A]:
+    text = "every reachable state can reach a terminal state"
+    if not graph.complete:
+        return Verdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
+    terminal = graph.terminal
+    can_end = graph.backward_closure((i for i in range(graph.n) if terminal[i]), _anything)
+    for i in range(graph.n):
+        if not can_end[i]:
+            return Verdict(TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i))
+    return Verdict(TERMINAL_REACHABLE, "liveness", "holds", text)
+
+
+def _fair_cycle_free(graph: _Graph[S, A]) -> Verdict[S, A]:
+    text = "no cycle of non-terminal states that a fair scheduler can stay in"
+    if not graph.complete:
+        return Verdict(FAIR_CYCLE_FREE, "liveness", "unknown", text)
+    terminal = graph.terminal
+    trace = _lasso(graph, lambda i: not terminal[i], None, stutter=False)
+    if trace is None:
+        return Verdict(FAIR_CYCLE_FREE, "liveness", "holds", text)
+    return Verdict(FAIR_CYCLE_FREE, "liveness", "violated", text, trace)
+
+
+def _eventually(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+    if not graph.complete:
+        return Verdict(prop.id, prop.kind, "unknown", prop.description)
+    states = graph.x.states
+    goal = prop.holds
+    pending = [not goal(s) for s in states]
+    trigger = prop.trigger
+    starts = [i for i in range(graph.n) if pending[i] and (trigger is None or trigger(states[i]))]
+    trace = _lasso(graph, pending.__getitem__, starts, stutter=True)
+    if trace is None:
+        return Verdict(prop.id, prop.kind, "holds", prop.description)
+    return Verdict(prop.id, prop.kind, "violated", prop.description, trace)
+
+
+def _lasso(
+    graph: _Graph[S, A],
+    inside: Callable[[int], bool],
+    starts: list[int] | None,
+    *,
+    stutter: bool,
+) -> Trace[S, A] | None:
+    """A behaviour that starts in ``starts`` (default: anywhere ``inside``) and stays
+    ``inside`` forever under weak fairness, as a lasso; None when there is none.
+
+    It can stay by cycling in a strongly connected component no fairness class forces
+    it out of, or (when ``stutter``) by resting in a state where no fair action is
+    enabled at all.
+    """
+    traps = bytearray(graph.n)
+    for component in strongly_connected_components(graph.n, graph.successors, inside):
+        if _fair_component(graph, component):
+            for i in component:
+                traps[i] = 1
+    if stutter:
+        for i in range(graph.n):
+            if inside(i) and not traps[i] and not graph.fair_classes(i)[0]:
+                traps[i] = 2
+    if not any(traps):
+        return None
+    doomed = graph.backward_closure((i for i in range(graph.n) if traps[i]), inside)
+    candidates = range(graph.n) if starts is None else starts
+    start = next((i for i in candidates if doomed[i]), None)
+    if start is None:
+        return None
+    leg = graph.shortest_path_within(start, lambda i: traps[i] > 0, inside)
+    assert leg is not None  # start is doomed, so a trap is reachable inside
+    entry = leg[-1] if leg else start
+    if traps[entry] == 2:
+        return graph.x.trace_to(start, leg, stutters=True)
+    cycle = _cycle_through(graph, entry, inside)
+    return graph.x.trace_to(start, leg, cycle)
+
+
+def _cycle_through(graph: _Graph[S, A], entry: int, inside: Callable[[int], bool]) -> list[int]:
+    """A shortest cycle from ``entry`` back to it, staying ``inside``."""
+    if entry in graph.successors(entry):
+        return [entry]
+    best: list[int] | None = None
+    for first in graph.successors(entry):
+        if not inside(first):
+            continue
+        rest = graph.shortest_path_within(first, lambda i: i == entry, inside)
+        if rest is not None and (best is None or len(rest) + 1 < len(best)):
+            best = [first, *rest]
+    assert best is not None  # entry lies on a cycle of its component
+    return best
+
+
+def _fair_component(graph: _Graph[S, A], component: list[int]) -> bool:
+    """Whether a weakly fair scheduler can stay in ``component`` forever."""
+    members = set(component)
+    if len(component) == 1 and component[0] not in graph.successors(component[0]):
+        return False  # a single state without a self-loop is not a cycle
+    always_enabled: set[Hashable] | None = None
+    taken_inside: set[Hashable] = set()
+    for i in component:
+        enabled, targets = graph.fair_classes(i)
+        always_enabled = enabled if always_enabled is None else always_enabled & enabled
+        for key, hits in targets.items():
+            if any(t in members for t in hits):
+                taken_inside.add(key)
+    return not (always_enabled or set()) - taken_inside
+
+
+def _anything(_: int) -> bool:
+    return True
