@@ -27,7 +27,6 @@ Encodings of non-numeric facts:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,7 +34,6 @@ import z3
 from ldmspec.models import memory_fit
 
 from ldmspec.inventory.facts import Console, Domain, Host, MemoryRange, VDisk, VNet
-from ldmspec.inventory.placement import RA_BASE
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 from ldmspec.requirements import CATALOG
@@ -45,6 +43,7 @@ __all__ = [
     "DomainSide",
     "TargetSide",
     "build_requirements",
+    "cpu_code",
     "cross_cpu",
     "declarations_smt2",
     "domain_facts_smt2",
@@ -69,11 +68,6 @@ ARCH_CODE = {
     CpuArch.SPARC64_CLASS1: 3,
 }
 
-# A PCIe bus (root complex) as ldm names it: pci@400 or pci_0. Owning one makes a domain
-# a root I/O domain (ST-2); any direct I/O at all (bus, endpoint pci@400/pci@1, SR-IOV VF
-# /SYS/.../IOVNET.PF0.VF0) violates IO-1.
-_PCIE_BUS = re.compile(r"^(pci@[0-9a-fA-F]+|pci_\d+|niu_\d+)$")
-
 
 def os_code(release: SolarisRelease) -> int:
     """A Solaris release as an ordered integer (see the module docstring)."""
@@ -95,10 +89,6 @@ def cpu_code(proc: Processor) -> int:
     return 1000 + sum(ord(c) * 31**i for i, c in enumerate(proc.name)) % 1_000_000
 
 
-def is_pcie_bus(device: str) -> bool:
-    return bool(_PCIE_BUS.match(device.strip()))
-
-
 # --------------------------------------------------------------------------------------
 # Facts
 # --------------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ class DomainSide:
     vcpus: int
     whole_core: bool
     memory: int
-    blocks: tuple[tuple[int, int], ...]  # (ra, size)
+    blocks: tuple[tuple[int, int], ...]  # (ra, size); none for a domain that holds none
     arch: CpuArch
     guest: SolarisRelease
     vdisks: tuple[VDisk, ...]
@@ -130,10 +120,6 @@ class DomainSide:
     s_net_devs: tuple[str, ...]  # net-dev of each vnet's switch on the source
 
     @property
-    def buses(self) -> tuple[str, ...]:
-        return tuple(d for d in self.io if is_pcie_bus(d))
-
-    @property
     def needs_whole_cores(self) -> bool:
         """CPU-8's condition: whole-core, or a guest older than Solaris 10 1/13."""
         return self.whole_core or self.guest < SOLARIS_10_1_13
@@ -143,8 +129,6 @@ def domain_side(source: Host, domain: Domain, *, in_migration: bool = False) -> 
     """The facts of ``domain`` on ``source``."""
     blocks = tuple((b.ra, b.size) for b in sorted(domain.memory))
     memory = sum(size for _, size in blocks) or domain.memory_size
-    if not blocks and memory and domain.holds_resources:
-        blocks = ((RA_BASE, memory),)
     volumes = []
     for disk in domain.vdisks:
         vds = source.vds_named(disk.service)
@@ -282,7 +266,7 @@ class Symbols:
     def __init__(self, d: DomainSide) -> None:
         i, b = z3.Int, z3.Bool
         self.d_state_ok, self.d_in_migration = b("d_state_ok"), b("d_in_migration")
-        self.d_control, self.d_bus, self.d_io = b("d_control"), b("d_bus"), b("d_io")
+        self.d_control, self.d_io = b("d_control"), b("d_io")
         self.d_arch, self.d_os = i("d_arch"), i("d_os")
         self.s_cpu, self.s_gen, self.s_fujitsu = i("s_cpu"), i("s_gen"), b("s_fujitsu")
         self.s_stick, self.s_ldm, self.s_os = i("s_stick"), i("s_ldm"), i("s_os")
@@ -323,7 +307,6 @@ _BOOLS = [
     "d_state_ok",
     "d_in_migration",
     "d_control",
-    "d_bus",
     "d_io",
     "s_fujitsu",
     "t_same_host",
@@ -361,7 +344,6 @@ def domain_facts_smt2(d: DomainSide) -> str:
         ("d_state_ok", True),
         ("d_in_migration", d.in_migration),
         ("d_control", d.is_control),
-        ("d_bus", bool(d.buses)),
         ("d_io", bool(d.io)),
         ("d_arch", ARCH_CODE[d.arch]),
         ("d_os", os_code(d.guest)),
@@ -410,7 +392,9 @@ Formula = Callable[[Symbols, DomainSide], z3.BoolRef]
 # One formula per requirement id (MEM-2's per-target part is memory_fit.placement_smt2).
 FORMULAS: dict[str, Formula] = {
     "ST-1": lambda v, d: z3.And(v.d_state_ok, z3.Not(v.d_in_migration)),
-    "ST-2": lambda v, d: z3.And(z3.Not(v.d_control), z3.Not(v.d_bus)),
+    # An I/O domain is one with direct access to physical I/O (dossier §5.1, §7.5): any
+    # direct I/O makes D one, so IO-1 never fails without ST-2 (the catalog's choice).
+    "ST-2": lambda v, d: z3.And(z3.Not(v.d_control), z3.Not(v.d_io)),
     "ST-3": lambda v, d: z3.And(z3.Not(v.t_same_host), z3.Not(v.t_name_taken)),
     "SW-1": lambda v, d: z3.And(v.s_ldm >= 201, v.t_ldm >= 201),
     "SW-2": lambda v, d: z3.Implies(v.cross, z3.And(v.s_ldm >= 202, v.t_ldm >= 202)),

@@ -35,8 +35,8 @@ def _st1(d: DomainSide, t: TargetSide) -> str:
 def _st2(d: DomainSide, t: TargetSide) -> str:
     if d.is_control:
         return f"{d.domain} is the control domain of {d.source}"
-    if d.buses:
-        return f"{d.domain} is a root I/O domain: it owns PCIe bus {', '.join(d.buses)}"
+    if d.io:
+        return f"{d.domain} is an I/O domain (direct I/O {', '.join(d.io)})"
     return f"{d.domain} is a guest domain"
 
 
@@ -194,6 +194,10 @@ def fix(rid: str, d: DomainSide, t: TargetSide) -> str:
             )
     if rid == "VIO-3":
         return f"ldm add-vcc port-range=5000-5100 primary-vcc0 primary on {t.name}"
+    if rid == "VIO-4" and t.vcc is not None:
+        return (
+            f"free a console port of {t.vcc} on {t.name}, or widen it (ldm set-vcc port-range=...)"
+        )
     if rid == "ST-3" and t.name_taken and not t.same_host:
         return f"rename on migration ({t.name}:NEW-NAME), or choose another target"
     return text.replace(" D ", f" {d.domain} ").replace(" D (", f" {d.domain} (")

@@ -1,13 +1,86 @@
-"""Smallest repair of an infeasible migration (z3 Optimize): not built yet."""
+"""The smallest repair of an infeasible migration, with z3 ``Optimize``.
+
+The requirement formulas stay exactly those of the check
+(:func:`ldmspec.models.preconditions.build_requirements`); only the *facts* are relaxed:
+each admissible change is a Boolean, and a fact becomes "its value, or what the change
+makes it". Each change is a soft ``Not(change)`` weighted by its cost, so the optimum is
+the cheapest set of changes under which every requirement holds.
+
+Admissible changes (cost):
+
+* ``cpu-arch=generic`` on the source (3): stop, set, start when the domain is active;
+* add a missing vds (1), vds volume (1), vsw (1) or vcc (1) on the target;
+* extend the target's vcc by one port when none is free (1);
+* stop and unbind a guest domain of the target, freeing its vCPUs, cores, memory and
+  console port (10 each): how "free N vCPUs / N GB / N cores" is done concretely;
+* upgrade a Logical Domains Manager to a published release (5 per host);
+* remove the domain's direct I/O devices with ``ldm rm-io`` (8).
+
+Requirements no admissible change can satisfy (a different processor or
+stick-frequency, the guest's or a control domain's Solaris release, the control domain
+itself, a name already taken on the target, a migration under way) are reported as
+unrepairable; the other violations still get their cheapest repair ("partial").
+
+:func:`apply_repair` makes the changes on a :class:`Fleet` (new frozen values), so a
+test can re-check the repaired fleet and see it feasible.
+"""
 
 from __future__ import annotations
 
-from ldmspec.errors import CommandError
-from ldmspec.inventory.facts import Fleet, Host
-from ldmspec.solver.engine import DomainModel
-from ldmspec.solver.verdict import Verdict
+from dataclasses import replace
+from typing import Any
 
-__all__ = ["find_repair"]
+import z3
+
+from ldmspec.inventory.facts import (
+    CONTROL_DOMAIN,
+    Domain,
+    DomainState,
+    Fleet,
+    Host,
+    Vcc,
+    Vds,
+    Volume,
+    Vsw,
+)
+from ldmspec.inventory.processors import CpuArch
+from ldmspec.inventory.units import format_size
+from ldmspec.inventory.versions import LDM_RELEASES, LdmVersion
+from ldmspec.models.memory_fit import k_name, pa_name
+from ldmspec.models.preconditions import ARCH_CODE, Symbols, cpu_code, ldm_code, os_code
+from ldmspec.solver.engine import DomainModel
+from ldmspec.solver.verdict import Change, Repair, Verdict
+
+__all__ = ["apply_repair", "find_repair"]
+
+COST_ARCH = 3
+COST_SERVICE = 1
+COST_UNBIND = 10
+COST_UPGRADE = 5
+COST_REMOVE_IO = 8
+NEW_VCC = ("primary-vcc0", 5000, 5100)
+
+_NEVER = {
+    "ST-1": "a migration is under way or in error for the domain: resolve it first",
+    "ST-3": "choose another target, or rename on migration (TARGET:NEW-NAME)",
+    "SW-4": "the guest's Solaris release: upgrade the guest, or migrate it cold",
+    "CPU-2": "the processor types differ: choose another target or run Solaris 11",
+    "CPU-3": "the stick-frequencies differ: choose another target or run Solaris 11",
+    "CPU-5": "a processor older than UltraSPARC T2+: choose another target",
+    "CPU-6": "a Solaris 10 guest or control domain: upgrade it to Solaris 11",
+}
+
+
+class _Changes:
+    """The change variables of one repair problem and what each one means."""
+
+    def __init__(self) -> None:
+        self.vars: list[tuple[z3.BoolRef, Change]] = []
+
+    def add(self, name: str, change: Change) -> z3.BoolRef:
+        var = z3.Bool(f"change_{len(self.vars)}_{name}")
+        self.vars.append((var, change))
+        return var
 
 
 def find_repair(
@@ -19,5 +92,380 @@ def find_repair(
     *,
     timeout_ms: int,
 ) -> Verdict:
-    """Not yet: the repair search is being written."""
-    raise CommandError("repair is not built yet", fix="run without repair")
+    """``verdict`` with ``repair`` set to the cheapest admissible repair."""
+    return replace(verdict, repair=_repair(verdict, model, target, timeout_ms))
+
+
+def _repair(verdict: Verdict, model: DomainModel, target: Host, timeout_ms: int) -> Repair:
+    d = model.facts
+    source = model.source
+    v = Symbols(d)
+    changes = _Changes()
+    facts: list[z3.BoolRef] = []
+    unrepairable = [f"{rid}: {_NEVER[rid]}" for rid in verdict.violated_ids if rid in _NEVER]
+    if "ST-2" in verdict.violated_ids and d.is_control:
+        unrepairable.append("ST-2: the control domain cannot be migrated")
+    # --- domain and source -----------------------------------------------------------
+    facts += [v.d_state_ok, v.d_in_migration == d.in_migration, v.d_control == d.is_control]
+    facts += [v.d_os == os_code(d.guest), v.s_os == os_code(d.s_os)]
+    if d.io and not d.is_control:
+        rm_io = changes.add(
+            "rm_io",
+            Change(
+                "remove-io",
+                d.source,
+                f"remove the direct I/O devices of {d.domain}",
+                tuple(f"ldm rm-io {dev} {d.domain}" for dev in d.io),
+                COST_REMOVE_IO,
+                ("ST-2", "IO-1"),
+                (("domain", d.domain),),
+            ),
+        )
+        facts.append(v.d_io == z3.Not(rm_io))
+    else:
+        facts.append(v.d_io == bool(d.io))
+    arch = ARCH_CODE[d.arch]
+    if d.arch is not CpuArch.GENERIC:
+        commands = [f"ldm set-domain cpu-arch=generic {d.domain}"]
+        if d.live:
+            commands = [f"ldm stop-domain {d.domain}", *commands, f"ldm start-domain {d.domain}"]
+        generic = changes.add(
+            "generic",
+            Change(
+                "cpu-arch",
+                d.source,
+                f"set cpu-arch=generic on {d.domain}",
+                tuple(commands),
+                COST_ARCH,
+                ("CPU-4", "CPU-7"),
+                (("domain", d.domain),),
+            ),
+        )
+        facts.append(v.d_arch == z3.If(generic, ARCH_CODE[CpuArch.GENERIC], arch))
+    else:
+        facts.append(v.d_arch == arch)
+    facts += [
+        v.s_cpu == cpu_code(d.s_cpu),
+        v.s_gen == d.s_cpu.generation,
+        v.s_fujitsu == d.s_cpu.fujitsu,
+        v.s_stick == d.s_stick,
+    ]
+    # --- target ------------------------------------------------------------------------
+    t = target
+    facts += [
+        v.t_same_host == (t.name == d.source),
+        v.t_name_taken == (t.domain(verdict.target_name) is not None),
+        v.t_cpu == cpu_code(t.cpu),
+        v.t_gen == t.cpu.generation,
+        v.t_fujitsu == t.cpu.fujitsu,
+        v.t_stick == t.stick_frequency,
+        v.t_os == os_code(t.os),
+    ]
+    facts += _versions(v, changes, source, t)
+    facts += _services(v, changes, model, t)
+    facts += _resources(v, changes, model, t)
+    # --- optimise ------------------------------------------------------------------------
+    opt = z3.Optimize()
+    opt.set("timeout", timeout_ms)
+    opt.add(*facts)
+    for formula in model.tracked.values():
+        opt.add(formula)
+    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
+    for var, change in changes.vars:
+        opt.add_soft(z3.Not(var), change.cost)
+    result = opt.check(*(z3.Bool(rid) for rid in hard))
+    if result == z3.unknown:
+        return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
+    if result == z3.unsat:
+        core = sorted(str(c) for c in opt.unsat_core())
+        for rid in core:
+            unrepairable.append(f"{rid}: no admissible change satisfies it on {t.name}")
+        return Repair("none", (), 0, tuple(unrepairable))
+    m = opt.model()
+    chosen = tuple(c for var, c in changes.vars if z3.is_true(m.eval(var, model_completion=True)))
+    cost = sum(c.cost for c in chosen)
+    if not unrepairable:
+        return Repair("found", chosen, cost)
+    return Repair("partial" if chosen else "none", chosen, cost, tuple(unrepairable))
+
+
+def _is_unrepairable(rid: str, verdict: Verdict, control: bool) -> bool:
+    if rid not in verdict.violated_ids:
+        return False
+    return rid in _NEVER or (rid == "ST-2" and control)
+
+
+# --------------------------------------------------------------------------------------
+def _upgrades(version: LdmVersion) -> list[LdmVersion]:
+    """The version itself, then every later published release."""
+    later = [LdmVersion(r) for r in LDM_RELEASES if r > version.release and r >= (2, 1)]
+    return [version, *later]
+
+
+def _versions(v: Symbols, changes: _Changes, source: Host, target: Host) -> list[z3.BoolRef]:
+    facts: list[z3.BoolRef] = []
+    choices: list[tuple[z3.ArithRef, list[LdmVersion]]] = []
+    for host, term in ((source, v.s_ldm), (target, v.t_ldm)):
+        options = _upgrades(host.ldm_version)
+        pick = z3.Int(f"ldm_choice_{host.name}_{'s' if term is v.s_ldm else 't'}")
+        facts += [pick >= 0, pick < len(options)]
+        facts.append(term == _chain(pick, [ldm_code(o) for o in options]))
+        for k, option in enumerate(options[1:], 1):
+            var = changes.add(
+                f"upgrade_{k}",
+                Change(
+                    "upgrade",
+                    host.name,
+                    f"upgrade the Logical Domains Manager on {host.name} from "
+                    f"{host.ldm_version} to {option}",
+                    (),
+                    COST_UPGRADE,
+                    ("SW-1", "SW-2", "SW-3"),
+                    (("version", str(option)),),
+                ),
+            )
+            facts.append(var == (pick == k))
+        choices.append((pick, options))
+    (s_pick, s_opts), (t_pick, t_opts) = choices
+    adjacent = [
+        z3.And(s_pick == i, t_pick == j)
+        for i, a in enumerate(s_opts)
+        for j, b in enumerate(t_opts)
+        if a.adjacent(b)
+    ]
+    facts.append(v.t_adjacent == (z3.Or(*adjacent) if adjacent else z3.BoolVal(False)))
+    return facts
+
+
+def _chain(pick: z3.ArithRef, values: list[int]) -> z3.ArithRef:
+    expr: z3.ArithRef = z3.IntVal(values[-1])
+    for k in range(len(values) - 2, -1, -1):
+        expr = z3.If(pick == k, values[k], expr)
+    return expr
+
+
+def _services(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> list[z3.BoolRef]:
+    d = model.facts
+    facts: list[z3.BoolRef] = []
+    new_vds: dict[str, z3.BoolRef] = {}
+    for k, (disk, device) in enumerate(zip(d.vdisks, d.s_volumes, strict=True)):
+        vds = t.vds_named(disk.service)
+        if vds is not None and vds.volume(disk.volume) is not None:
+            facts.append(v.t_vol[k])
+            continue
+        if vds is None and disk.service not in new_vds:
+            new_vds[disk.service] = changes.add(
+                "vds",
+                Change(
+                    "add-vds",
+                    t.name,
+                    f"add virtual disk service {disk.service}",
+                    (f"ldm add-vds {disk.service} primary",),
+                    COST_SERVICE,
+                    ("VIO-1",),
+                    (("vds", disk.service),),
+                ),
+            )
+        add = changes.add(
+            "volume",
+            Change(
+                "add-vdsdev",
+                t.name,
+                f"export {disk.volume}@{disk.service} (the same storage as "
+                f"{device or 'on the source'})",
+                (f"ldm add-vdsdev {device or 'DEVICE'} {disk.volume}@{disk.service}",),
+                COST_SERVICE,
+                ("VIO-1",),
+                (("vds", disk.service), ("volume", disk.volume), ("device", device)),
+            ),
+        )
+        facts.append(v.t_vol[k] == add)
+        if disk.service in new_vds:
+            facts.append(z3.Implies(add, new_vds[disk.service]))
+    new_vsw: dict[str, z3.BoolRef] = {}
+    for k, (net, dev) in enumerate(zip(d.vnets, d.s_net_devs, strict=True)):
+        if t.vsw_named(net.service) is not None:
+            facts.append(v.t_vsw[k])
+            continue
+        if net.service not in new_vsw:
+            net_dev = dev or "net0"
+            new_vsw[net.service] = changes.add(
+                "vsw",
+                Change(
+                    "add-vsw",
+                    t.name,
+                    f"add virtual switch {net.service}",
+                    (f"ldm add-vsw net-dev={net_dev} {net.service} primary",),
+                    COST_SERVICE,
+                    ("VIO-2",),
+                    (("vsw", net.service), ("net_dev", net_dev)),
+                ),
+            )
+        facts.append(v.t_vsw[k] == new_vsw[net.service])
+    return facts
+
+
+def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> list[z3.BoolRef]:
+    """vCPUs, whole cores, memory (with MEM-2's placement) and console ports of ``t``."""
+    d = model.facts
+    facts: list[z3.BoolRef] = []
+    unbind: dict[str, z3.BoolRef] = {}
+    for dom in t.holders():
+        if dom.is_control:
+            continue
+        commands = [f"ldm unbind-domain {dom.name}"]
+        if dom.live:
+            commands.insert(0, f"ldm stop-domain {dom.name}")
+        held = sum(b.size for b in dom.memory)
+        unbind[dom.name] = changes.add(
+            "unbind",
+            Change(
+                "unbind",
+                t.name,
+                f"stop and unbind {dom.name} (frees {len(dom.strands)} vCPUs, "
+                f"{_gb(held)} memory{', a console port' if dom.console else ''})",
+                tuple(commands),
+                COST_UNBIND,
+                ("CPU-1", "CPU-8", "MEM-1", "MEM-2", "VIO-4"),
+                (("domain", dom.name),),
+            ),
+        )
+
+    def freed(name: str) -> z3.BoolRef:
+        return unbind.get(name, z3.BoolVal(False))
+
+    # vCPUs
+    facts.append(
+        v.t_free_vcpus
+        == t.free_vcpus + z3.Sum([z3.If(freed(x.name), len(x.strands), 0) for x in t.holders()])
+    )
+    # whole cores: a held core becomes free when every domain holding it is unbound
+    tpc = t.threads_per_core
+    owners: dict[int, set[str]] = {}
+    for x in t.holders():
+        for s in x.strands:
+            owners.setdefault(s // tpc, set()).add(x.name)
+    extra = [z3.If(z3.And(*(freed(n) for n in sorted(names))), 1, 0) for names in owners.values()]
+    facts.append(v.t_free_core_strands == tpc * (len(t.free_cores) + z3.Sum(extra)))
+    # memory
+    facts.append(
+        v.t_free_memory
+        == t.free_memory_size
+        + z3.Sum([z3.If(freed(x.name), sum(b.size for b in x.memory), 0) for x in t.holders()])
+    )
+    if "MEM-2" in model.tracked:
+        facts += _placement(d.blocks, t, freed)
+    # console ports
+    if t.vcc:
+        vcc = t.vcc[0]
+        extend = changes.add(
+            "port",
+            Change(
+                "set-vcc",
+                t.name,
+                f"extend {vcc.name} by one console port",
+                (f"ldm set-vcc port-range={vcc.port_lo}-{vcc.port_hi + 1} {vcc.name}",),
+                COST_SERVICE,
+                ("VIO-4",),
+                (("vcc", vcc.name),),
+            ),
+        )
+        facts.append(v.t_vcc)
+        ports = [z3.If(freed(x.name), 1, 0) for x in t.holders() if x.console is not None]
+        facts.append(
+            v.t_free_ports == len(t.free_console_ports()) + z3.If(extend, 1, 0) + z3.Sum(ports)
+        )
+    else:
+        name, lo, hi = NEW_VCC
+        add_vcc = changes.add(
+            "vcc",
+            Change(
+                "add-vcc",
+                t.name,
+                f"add virtual console concentrator {name}",
+                (f"ldm add-vcc port-range={lo}-{hi} {name} primary",),
+                COST_SERVICE,
+                ("VIO-3", "VIO-4"),
+                (("vcc", name),),
+            ),
+        )
+        facts += [v.t_vcc == add_vcc, v.t_free_ports == z3.If(add_vcc, hi - lo + 1, 0)]
+    return facts
+
+
+def _placement(blocks: tuple[tuple[int, int], ...], t: Host, freed: Any) -> list[z3.BoolRef]:
+    """MEM-2 with unbinding: blocks inside T's memory, off every block still held."""
+    page = t.largest_page
+    out: list[z3.BoolRef] = []
+    for i, (ra, size) in enumerate(blocks):
+        pa, k = z3.Int(pa_name(i)), z3.Int(k_name(i))
+        inside = [z3.And(r.pa <= pa, pa + size <= r.end) for r in t.memory]
+        off = [
+            z3.Or(pa + size <= b.pa, b.pa + b.size <= pa, freed(x.name))
+            for x in t.holders()
+            for b in x.memory
+        ]
+        body = z3.And(pa == ra % page + page * k, z3.Or(*inside), *off)
+        out.append(z3.Implies(z3.Bool("MEM-2"), body))
+    return out
+
+
+def _gb(size: int) -> str:
+    return format_size(size) if size else "no"
+
+
+# --------------------------------------------------------------------------------------
+def apply_repair(fleet: Fleet, verdict: Verdict) -> Fleet:
+    """``fleet`` with every change of ``verdict.repair`` made (new frozen values)."""
+    if verdict.repair is None:
+        return fleet
+    hosts = {h.name: h for h in fleet.hosts}
+    for change in verdict.repair.changes:
+        info = dict(change.detail)
+        host = hosts[change.host]
+        hosts[change.host] = _apply(change.kind, info, host)
+    return replace(fleet, hosts=tuple(hosts[h.name] for h in fleet.hosts))
+
+
+def _apply(kind: str, info: dict[str, Any], host: Host) -> Host:
+    if kind == "cpu-arch":
+        return _edit_domain(host, info["domain"], cpu_arch=CpuArch.GENERIC)
+    if kind == "remove-io":
+        return _edit_domain(host, info["domain"], io=())
+    if kind == "unbind":
+        dom = host.domain(info["domain"])
+        assert dom is not None
+        size = sum(b.size for b in dom.memory) or dom.memory_size
+        return _edit_domain(
+            host, dom.name, state=DomainState.INACTIVE, strands=(), memory=(), memory_size=size
+        )
+    if kind == "add-vds":
+        return replace(host, vds=(*host.vds, Vds(info["vds"])))
+    if kind == "add-vdsdev":
+        volume = Volume(info["volume"], info["device"] or "DEVICE")
+        vds = tuple(
+            replace(s, volumes=(*s.volumes, volume)) if s.name == info["vds"] else s
+            for s in host.vds
+        )
+        return replace(host, vds=vds)
+    if kind == "add-vsw":
+        return replace(host, vsw=(*host.vsw, Vsw(info["vsw"], info["net_dev"])))
+    if kind == "add-vcc":
+        name, lo, hi = NEW_VCC
+        return replace(host, vcc=(*host.vcc, Vcc(name, lo, hi)))
+    if kind == "set-vcc":
+        vcc = tuple(
+            replace(c, port_hi=c.port_hi + 1) if c.name == info["vcc"] else c for c in host.vcc
+        )
+        return replace(host, vcc=vcc)
+    if kind == "upgrade":
+        return replace(host, ldm_version=LdmVersion.parse(info["version"]))
+    raise ValueError(f"unknown change kind {kind!r}")
+
+
+def _edit_domain(host: Host, name: str, **fields: Any) -> Host:
+    domains: tuple[Domain, ...] = tuple(
+        replace(x, **fields) if x.name == name else x for x in host.domains
+    )
+    assert name != CONTROL_DOMAIN or "cpu_arch" in fields
+    return replace(host, domains=domains)

@@ -129,12 +129,13 @@ class Change:
 class Repair:
     """The cheapest set of admissible changes that makes the migration feasible.
 
-    ``status`` is ``"found"`` (``changes`` is a proven-optimal repair), ``"none"`` (no
-    admissible change repairs ``unrepairable``: say what cannot be fixed and why) or
-    ``"unknown"`` (the optimiser ran out of time; ``changes`` is empty).
+    ``status`` is ``"found"`` (``changes`` is a proven-optimal repair), ``"partial"``
+    (``changes`` is the cheapest repair of every violation but those in
+    ``unrepairable``, which no admissible change fixes: each says why), ``"none"``
+    (nothing admissible helps) or ``"unknown"`` (the optimiser ran out of time).
     """
 
-    status: Literal["found", "none", "unknown"]
+    status: Literal["found", "partial", "none", "unknown"]
     changes: tuple[Change, ...]
     cost: int
     unrepairable: tuple[str, ...] = ()

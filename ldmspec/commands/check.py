@@ -1,0 +1,175 @@
+"""``ldmspec check``: prove one migration feasible, or name every violated requirement."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ldmspec.errors import CommandError, InputError
+from ldmspec.inventory import load_fleet
+from ldmspec.solver import DEFAULT_TIMEOUT_MS, Verdict, check_migration, domain_model, resolve_pair
+
+__all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
+
+HELP = "prove a migration feasible with z3, or name every violated requirement and the fix"
+
+DESCRIPTION = """\
+Prove that DOMAIN can migrate from SOURCE to TARGET with z3, or name every requirement
+of the catalog it violates (not only the first), with the observed values, the fix, and
+the cheapest set of changes that would make it feasible, as ldm commands.
+
+Exit status: 0 feasible, 1 infeasible, 3 unknown (the solver ran out of time: never
+reported as feasible or infeasible), 2 bad input (unknown host or domain, a source that
+does not hold the domain, a malformed fleet).
+
+examples:
+  ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t4-b
+  ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t5-a:ldom01-t5
+  ldmspec check examples/fleet.toml --domain ldom02 --source t4-a --target t4-c --json
+  ldmspec check captures/ --domain ldg1 --source host1 --target host2 --smt2 query.smt2
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("fleet", metavar="FLEET", help="fleet file (TOML/JSON) or capture folder")
+    parser.add_argument("--domain", required=True, metavar="D", help="the domain to migrate")
+    parser.add_argument("--source", required=True, metavar="S", help="the host that has it")
+    parser.add_argument(
+        "--target",
+        required=True,
+        metavar="T[:NEW]",
+        help="the target host, optionally with the name the domain takes there",
+    )
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    parser.add_argument(
+        "--smt2", metavar="FILE", help="also write the z3 query as SMT-LIB 2 to FILE"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT_MS,
+        metavar="MS",
+        help=f"solver budget in milliseconds (default {DEFAULT_TIMEOUT_MS})",
+    )
+    parser.add_argument(
+        "--no-repair", action="store_true", help="do not search for the cheapest repair"
+    )
+
+
+def split_target(text: str) -> tuple[str, str | None]:
+    """``"t5-a:ldom01-t5"`` -> ``("t5-a", "ldom01-t5")``; an empty part is an InputError."""
+    host, sep, new = text.partition(":")
+    if not host or (sep and not new):
+        raise InputError("a target like HOST or HOST:NEW-NAME", got=text, source="--target")
+    return host, new or None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0:
+        raise InputError("a positive number of milliseconds", got=args.timeout, source="--timeout")
+    fleet = load_fleet(args.fleet)
+    target, new_name = split_target(args.target)
+    source_host, target_host = resolve_pair(fleet, args.domain, args.source, target)
+    if args.smt2:
+        query = domain_model(source_host, args.domain).smt2(target_host, new_name)
+        _write_atomically(Path(args.smt2), query)
+    verdict = check_migration(
+        fleet,
+        args.domain,
+        args.source,
+        target,
+        new_name,
+        timeout_ms=args.timeout,
+        repair=not args.no_repair,
+    )
+    if args.json:
+        print(json.dumps(verdict.to_json(), indent=2))
+    else:
+        sys.stdout.write(render(verdict))
+    return verdict.exit_status
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise CommandError(f"--smt2 {path}: no such directory {directory}")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CommandError(f"--smt2 {path}: cannot write: {exc.strerror}") from None
+
+
+def render(verdict: Verdict) -> str:
+    """The human table: requirement id, status, observed values; fixes; repair; witness."""
+    v = verdict
+    rename = f" as {v.target_name}" if v.target_name != v.domain else ""
+    lines = [f"{v.domain}: {v.source} -> {v.target}{rename}: {v.status}"]
+    if v.status == "unknown":
+        lines.append(f"  the solver could not decide ({v.reason}); nothing is proven either way")
+    elif v.status == "infeasible":
+        count = len(v.violations)
+        applicable = count + len(v.holds)
+        lines.append(f"  {count} of {applicable} applicable requirements violated")
+    lines.append("")
+    width = max(len("STATUS"), *(len(r.status) for r in v.rows)) if v.rows else 8
+    lines.append(f"{'ID':<6} {'STATUS':<{width}}  OBSERVED")
+    for row in v.rows:
+        lines.append(f"{row.id:<6} {row.status:<{width}}  {row.observed}")
+        if row.fix:
+            lines.append(f"{'':<6} {'':<{width}}  fix: {row.fix}")
+    if v.witness is not None:
+        lines += ["", "Witness (where the domain would land):"]
+        lines += [f"  memory {b}" for b in v.witness.blocks]
+        if v.witness.cores:
+            lines.append(f"  whole cores {_ranges(v.witness.cores)}")
+        if v.witness.strands:
+            lines.append(f"  vCPUs on strands {_ranges(v.witness.strands)}")
+    if v.repair is not None:
+        lines += ["", *_repair_lines(v)]
+    return "\n".join(lines) + "\n"
+
+
+def _repair_lines(v: Verdict) -> list[str]:
+    repair = v.repair
+    assert repair is not None
+    if repair.status == "unknown":
+        return ["Repair: the optimiser could not decide in time (" + repair.note + ")"]
+    lines = []
+    if repair.status == "none":
+        lines.append("Repair: no admissible change makes this migration feasible.")
+    elif repair.status == "partial":
+        lines.append(f"Repair of every other violation (cost {repair.cost}):")
+    else:
+        lines.append(f"Repair (cost {repair.cost}, the cheapest admissible set of changes):")
+    if repair.status != "none":
+        for change in repair.changes:
+            lines.append(f"  on {change.host}: {change.description}")
+            lines += [f"    {cmd}" for cmd in change.commands]
+    for text in repair.unrepairable:
+        lines.append(f"  cannot be repaired: {text}")
+    if repair.note:
+        lines.append(f"  note: {repair.note}")
+    return lines
+
+
+def _ranges(values: tuple[int, ...]) -> str:
+    """``(0, 1, 2, 5)`` -> ``"0-2,5"``."""
+    parts: list[str] = []
+    start = prev = values[0]
+    for value in (*values[1:], None):
+        if value is not None and value == prev + 1:
+            prev = value
+            continue
+        parts.append(f"{start}-{prev}" if prev != start else f"{start}")
+        if value is not None:
+            start = prev = value
+    return ",".join(parts)
