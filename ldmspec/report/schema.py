@@ -66,6 +66,14 @@ def load_schema() -> Mapping[str, Any]:
 def validate(document: object, *, source: str | None = None) -> None:
     """Raise InputError unless ``document`` conforms to the counterexample schema."""
     schema = load_schema()
+    if isinstance(document, dict) and document.get("schema") != schema["$id"]:
+        # Say first when the document is of another schema version: nothing else matters.
+        raise InputError(
+            f'the schema id "{schema["$id"]}"',
+            got=document.get("schema"),
+            source=source,
+            path="schema",
+        )
     error = _check(document, schema, schema, "")
     if error is not None:
         path, expected, got = error
@@ -138,7 +146,7 @@ def _check(
             if len(schema["oneOf"]) == 2 and value is not None:
                 # The usual "null or X" case: report the error inside X, it is more precise.
                 other = [s for s in schema["oneOf"] if s.get("type") != "null"]
-                if len(other) == 1:
+                if len(other) == 1 and _is_type(value, str(other[0].get("type", "object"))):
                     return _check(value, other[0], root, path)
             return path, _describe(schema, root), value
     if "type" in schema:

@@ -110,13 +110,15 @@ def render_sequence_svg(cx: Counterexample) -> str:
             )
             body.append(_text(layout.left + width / 2, y + 15, step.command, width - 10, "cmd"))
         else:
-            x = layout.x(step.host)
-            width = layout.column - 12
+            # The box starts in the host's column and may run right, over idle columns.
+            left = layout.x(step.host) - layout.column / 2 + 6
+            width = min(len(step.command) * _CHAR + 16, layout.right - left)
+            width = max(width, layout.column - 12)
             body.append(
-                f'<rect x="{x - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+                f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
                 'class="command" rx="3"/>'
             )
-            body.append(_text(x, y + 15, step.command, width - 8, "cmd"))
+            body.append(_text(left + 8, y + 15, step.command, width - 12, "cmd", "start"))
         y += _ROW
         for message in step.messages:
             y += 12

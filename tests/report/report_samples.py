@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 from ldmspec.report import Counterexample, Message, ModelStep, Step
 
@@ -80,3 +81,52 @@ def make_counterexample(
 
 HOSTILE_DOMAIN = '<script>alert("x")</script>&\'dom'
 HOSTILE_HOST = '<b>h"&</b>'
+
+
+VOID_ELEMENTS = frozenset({"meta", "br", "hr", "img", "input", "link", "wbr", "col", "source"})
+
+
+class _TagBalance(HTMLParser):
+    """Collects every tag and every nesting error of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, tuple[int, int]]] = []
+        self.errors: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append((tag, self.getpos()))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID_ELEMENTS:
+            self.errors.append(f"line {self.getpos()[0]}: end tag for void element {tag}")
+        elif not self.stack or self.stack[-1][0] != tag:
+            open_tag = self.stack[-1] if self.stack else ("nothing", (0, 0))
+            self.errors.append(
+                f"line {self.getpos()[0]}: </{tag}> closes {open_tag[0]} "
+                f"opened on line {open_tag[1][0]}"
+            )
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check_html(document: str) -> _TagBalance:
+    """Parse ``document``; raise AssertionError listing unbalanced tags."""
+    parser = _TagBalance()
+    parser.feed(document)
+    parser.close()
+    errors = parser.errors + [
+        f"<{tag}> opened on line {pos[0]} never closed" for tag, pos in parser.stack
+    ]
+    assert not errors, "\n".join(errors)
+    return parser
