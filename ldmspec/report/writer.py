@@ -11,6 +11,7 @@ The UTC time comes from an injected clock, so a fixed clock gives byte-identical
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -115,8 +116,7 @@ def write_report(
         for file_name, text in files.items():
             (staging / file_name).write_text(text, encoding="utf-8", newline="\n")
         staging.chmod(0o755)
-        target = _free_name(root, name)
-        staging.rename(target)
+        target = _move_into_place(staging, root, name)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportError(str(root / name), _reason(exc)) from None
@@ -127,13 +127,23 @@ def write_report(
     return target
 
 
-def _free_name(root: Path, name: str) -> Path:
-    target = root / name
-    number = 2
-    while target.exists():
-        target = root / f"{name}-{number}"
+def _move_into_place(staging: Path, root: Path, name: str) -> Path:
+    """Rename ``staging`` to ``root/name`` (or ``name-2``, ``name-3``... when taken).
+
+    A rename onto an existing folder fails, so two writers (pytest-xdist workers) racing
+    for one name each end up with their own folder.
+    """
+    number = 1
+    while True:
+        target = root / (name if number == 1 else f"{name}-{number}")
+        if not target.exists():
+            try:
+                staging.rename(target)
+                return target
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
         number += 1
-    return target
 
 
 def read_report(folder: str | os.PathLike[str]) -> Counterexample:
