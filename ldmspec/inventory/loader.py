@@ -45,7 +45,7 @@ from ldmspec.inventory.facts import (
 from ldmspec.inventory.placement import place_host
 from ldmspec.inventory.positions import KeyPath, Positions, json_positions, toml_positions
 from ldmspec.inventory.processors import CpuArch, processor
-from ldmspec.inventory.units import GIB, parse_int, parse_size
+from ldmspec.inventory.units import GIB, format_size, parse_int, parse_size
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 
 __all__ = ["fleet_from_document", "load_fleet", "load_fleet_text", "parse_fleet_document"]
@@ -112,7 +112,7 @@ def _parse_json(text: str, source: str) -> tuple[dict[str, Any], Positions]:
         seen: dict[str, Any] = {}
         for key, value in pairs:
             if key in seen:
-                raise InputError("each key once in an object", got=key, source=source)
+                raise _DuplicateKey(key)
             seen[key] = value
         return seen
 
@@ -124,6 +124,20 @@ def _parse_json(text: str, source: str) -> tuple[dict[str, Any], Positions]:
         ) from None
     except RecursionError:
         raise InputError("JSON nested less deeply", source=source) from None
+    except _DuplicateKey as dup:
+        # Locate the second definition: the positions scanner records repeated keys.
+        where = next(
+            (
+                (path, line)
+                for path, line in json_positions(text).duplicates
+                if path and path[-1] == dup.key
+            ),
+            ((dup.key,), None),
+        )
+        raise InputError(
+            "each key once in an object", got=dup.key, source=source, line=where[1],
+            path=_dotted(where[0]),
+        ) from None  # fmt: skip
     if not isinstance(document, dict):
         raise InputError("a JSON object with a hosts table", got=document, source=source)
     return document, json_positions(text)
@@ -137,6 +151,14 @@ def fleet_from_document(document: Mapping[str, Any], source: str, positions: Pos
     names the capture file and line.
     """
     return parse_fleet_document(document, _Reader(source, positions))
+
+
+class _DuplicateKey(Exception):
+    """A JSON object defines ``key`` twice (raised inside ``json.loads``)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 @dataclass
@@ -275,8 +297,12 @@ def _host(reader: _Reader, name: str, value: Any) -> Host:
     placed, problems = place_host(host)
     for dname, what in problems:
         held = "vCPUs" if what == "vcpus" else "memory"
+        wanted = next(d for d in domains if d.name == dname)
+        amount = wanted.vcpus if what == "vcpus" else format_size(wanted.memory_size)
         raise reader.fail(
-            (*path, "domains", dname, what), f"no more {held} held than host {name} has free"
+            (*path, "domains", dname, what),
+            f"no more {held} held than host {name} has free",
+            amount,
         )
     return placed
 
@@ -529,11 +555,17 @@ def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
                 f"memory that does not overlap {owner_a}'s",
                 str(b),
             )
-    total = sum(d.memory_size for d in host.domains if d.holds_resources)
-    if total > host.total_memory:
-        raise reader.fail(
-            (*path, "domains"), f"no more memory held than host {host.name} has", total
-        )
+    total = 0
+    for d in host.holders():
+        total += d.memory_size
+        if total > host.total_memory:
+            before = format_size(total - d.memory_size) if total > d.memory_size else "0"
+            raise reader.fail(
+                (*path, "domains", d.name, "memory"),
+                f"memory that fits: host {host.name} has {format_size(host.total_memory)}"
+                f" and the domains before hold {before}",
+                format_size(d.memory_size),
+            )
 
 
 def _plan(reader: _Reader, path: KeyPath, value: Any, hosts: tuple[Host, ...]) -> Plan:

@@ -35,6 +35,9 @@ class Positions:
     ) -> None:
         self._lines = lines
         self._sources = sources or {}
+        # Key paths defined a second time, with the line of the repetition (JSON only:
+        # TOML's parser refuses them itself).
+        self.duplicates: list[tuple[KeyPath, int]] = []
 
     def source_of(self, path: KeyPath) -> str | None:
         """The file that defined ``path`` (or its nearest enclosing path), if recorded."""
@@ -89,6 +92,7 @@ def toml_positions(text: str) -> Positions:
 def json_positions(text: str) -> Positions:
     """Record the line of every object key, following nesting with a small scanner."""
     lines: dict[KeyPath, int] = {}
+    duplicates: list[tuple[KeyPath, int]] = []
     stack: list[list[object]] = []  # [kind, path, pending key or index]
     path: KeyPath = ()
     line = 1
@@ -105,6 +109,8 @@ def json_positions(text: str) -> Positions:
             token = text[i + 1 : j]
             if stack and stack[-1][0] == "obj" and expecting_key:
                 stack[-1][2] = token
+                if (*path, token) in lines:
+                    duplicates.append(((*path, token), line))
                 lines.setdefault((*path, token), line)
                 expecting_key = False
             i = j
@@ -123,4 +129,6 @@ def json_positions(text: str) -> Positions:
                 stack[-1][2] = int(stack[-1][2]) + 1  # type: ignore[call-overload]
             expecting_key = bool(stack) and stack[-1][0] == "obj"
         i += 1
-    return Positions(lines)
+    positions = Positions(lines)
+    positions.duplicates = duplicates
+    return positions
