@@ -1,0 +1,38 @@
+"""The knobs of the reference implementation, as one frozen value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SystemConfig"]
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """How fast and how patient the simulated machines are (all times in ticks).
+
+    * ``group_pages``: pages per page group, the granularity of contents and dirty
+      tracking (64 pages of 8 KB = 512 KB; a 16 GB domain has 32,768 groups).
+    * ``bandwidth_pages``: pages one pre-copy message carries; a message takes
+      ``latency`` ticks, so this is the link's bandwidth in pages per tick.
+    * ``round_limit``: pre-copy rounds before the source suspends regardless.
+    * ``reply_timeout``: how long a Manager waits for its peer's reply.
+    * ``target_timeout``: how long a target waits for the source before it gives the
+      migration up and destroys the domain it created.
+    * ``max_migrations_per_host``: migrations a host takes part in at once.
+    """
+
+    group_pages: int = 64
+    bandwidth_pages: int = 65536
+    round_limit: int = 8
+    latency: int = 1
+    reply_timeout: int = 6
+    target_timeout: int = 20
+    max_migrations_per_host: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("group_pages", "bandwidth_pages", "round_limit", "latency"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"SystemConfig.{name} must be at least 1")
+        if self.target_timeout <= self.reply_timeout:
+            raise ValueError("SystemConfig.target_timeout must exceed reply_timeout")

@@ -1,0 +1,358 @@
+"""The whole system under test: every host's Manager, the network and the scheduler.
+
+Build one from an inventory and drive it like an administrator would::
+
+    dc = Datacenter.from_fleet(load_fleet("examples/fleet.toml"), seed=7)
+    dc.run_ldm("t4-a", "migrate-domain ldom01 root@t4-b")   # returns at once
+    dc.guest_write("t4-a", "ldom01", 5000)                   # the guest keeps working
+    dc.tick(10)                                              # ten scheduler events
+    dc.run_ldm("t4-b", "list -o status ldom01").output       # migration 40% t4-a
+    dc.run_until_quiescent()
+    dc.drain_messages()                                      # what migrate printed at its end
+
+Everything that happens after a command returns is a scheduler event, and every
+random choice comes from the seeded scheduler, so a seed and the same calls replay a
+run byte for byte. Faults are methods (:meth:`drop`, :meth:`lose_next_ack`,
+:meth:`kill`, ...) applied now, or :class:`Fault` values scheduled as events with
+:meth:`schedule_fault`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ldmspec.errors import CommandError
+from ldmspec.inventory.facts import Fleet, Host
+from ldmspec.system.behaviour import Behaviour
+from ldmspec.system.config import SystemConfig
+from ldmspec.system.domain import DomainRecord
+from ldmspec.system.manager import CommandResult, Manager
+from ldmspec.system.network import Network
+from ldmspec.system.observation import (
+    DomainView,
+    HostView,
+    MigrationView,
+    Observation,
+    Resources,
+)
+from ldmspec.system.protocol import IncomingMigration, OutgoingMigration
+from ldmspec.system.scheduler import Scheduler
+
+__all__ = ["WRITE_PATTERNS", "Datacenter", "Fault", "Notice"]
+
+WRITE_PATTERNS = ("sequential", "random", "hot")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a background ``ldm migrate-domain`` printed when it ended, and its status."""
+
+    time: int
+    host: str
+    domain: str
+    target: str
+    outcome: str
+    lines: tuple[str, ...]
+
+    @property
+    def status(self) -> int:
+        return 0 if self.outcome == "completed" else 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault to schedule: ``drop``/``heal`` (two hosts), ``kill`` (one host),
+    ``lose-ack`` (optional source host), ``cancel`` (host and domain)."""
+
+    kind: str
+    hosts: tuple[str, ...] = ()
+    domain: str = ""
+
+    def __str__(self) -> str:
+        return " ".join((self.kind, *self.hosts, *([self.domain] if self.domain else [])))
+
+
+class Datacenter:
+    """Hosts, their Logical Domains Managers, the network and the scheduler."""
+
+    def __init__(
+        self,
+        hosts: Sequence[Host],
+        *,
+        behaviour: Behaviour | None = None,
+        seed: int = 0,
+        config: SystemConfig | None = None,
+    ) -> None:
+        self.config = config or SystemConfig()
+        self.behaviour = behaviour or Behaviour()
+        self.seed = seed
+        self.scheduler = Scheduler(seed)
+        self.network = Network(self.scheduler, latency=self.config.latency)
+        self.managers: dict[str, Manager] = {}
+        for host in hosts:
+            self.managers[host.name] = Manager(host, self)
+        self._notices: list[Notice] = []
+        self._next_mid = 0
+        self._before: dict[tuple[str, int], tuple[DomainView, Resources]] = {}
+        self._rates: dict[tuple[str, str], tuple[int, str]] = {}
+
+    @classmethod
+    def from_fleet(
+        cls,
+        fleet: Fleet,
+        *,
+        variant: str | None = None,
+        seed: int = 0,
+        config: SystemConfig | None = None,
+    ) -> Datacenter:
+        """The system of ``fleet``'s hosts, correct or with the fault ``variant``."""
+        from ldmspec.system.variants import behaviour_for
+
+        return cls(fleet.hosts, behaviour=behaviour_for(variant), seed=seed, config=config)
+
+    # --- look-ups -------------------------------------------------------------------
+    @property
+    def variant(self) -> str | None:
+        return None if self.behaviour.name == "correct" else self.behaviour.name
+
+    def manager(self, host: str) -> Manager:
+        try:
+            return self.managers[host]
+        except KeyError:
+            known = ", ".join(self.managers)
+            raise CommandError(f"no host {host!r} in this fleet; hosts: {known}") from None
+
+    def reachable(self, source: str, target: str) -> bool:
+        return target in self.managers and self.network.is_up(source, target)
+
+    # --- driving --------------------------------------------------------------------
+    def run_ldm(
+        self, host: str, command_line: str, *, password: str | None = None
+    ) -> CommandResult:
+        """Run ``ldm COMMAND_LINE`` on ``host``; ``password`` answers ``Target Password:``."""
+        return self.manager(host).run(command_line, password=password)
+
+    def tick(self, n: int = 1) -> int:
+        """Run ``n`` scheduler events; returns how many ran (fewer when nothing is left)."""
+        return self.scheduler.run(n)
+
+    def pending(self) -> int:
+        """Events still to run, not counting guests' steady background writes."""
+        return self.scheduler.pending()
+
+    def run_until_quiescent(self, limit: int = 1_000_000) -> int:
+        """Run events until no foreground work is pending; returns how many ran.
+
+        Raises :class:`CommandError` if ``limit`` events did not reach quiescence.
+        """
+        ran = 0
+        while self.scheduler.pending() and ran < limit:
+            self.scheduler.step()
+            ran += 1
+        if self.scheduler.pending():
+            raise CommandError(f"still {self.scheduler.pending()} events pending after {limit}")
+        return ran
+
+    def drain_messages(self) -> tuple[Notice, ...]:
+        """What background migrations printed when they ended, since the last call."""
+        notices, self._notices = tuple(self._notices), []
+        return notices
+
+    # --- the guests -----------------------------------------------------------------
+    def guest_write(self, host: str, domain: str, n_pages: int, pattern: str = "sequential") -> int:
+        """The guest of ``domain`` on ``host`` writes ``n_pages`` pages; returns pages written.
+
+        ``pattern``: ``sequential`` (a run of pages from a random page), ``random``
+        (pages anywhere) or ``hot`` (pages in the first 1% of memory). A domain that is
+        not running (suspended, bound, elsewhere) writes nothing and returns 0.
+        """
+        if pattern not in WRITE_PATTERNS:
+            raise CommandError(f"write pattern must be one of {', '.join(WRITE_PATTERNS)}")
+        guest = self.manager(host).hv.guests.get(domain)
+        record = self.manager(host).domains.get(domain)
+        if guest is None or not guest.running or record is None or n_pages <= 0:
+            return 0
+        memory, rng = guest.memory, self.scheduler.rng
+        if pattern == "sequential":
+            return memory.write_pages(rng.randrange(memory.pages), n_pages)
+        span = memory.pages if pattern == "random" else max(1, memory.pages // 100)
+        count = min(n_pages, memory.pages)
+        memory.write_groups({rng.randrange(span) // memory.group_pages for _ in range(count)})
+        return count
+
+    def set_dirty_rate(
+        self, host: str, domain: str, pages_per_tick: int, pattern: str = "sequential"
+    ) -> None:
+        """Make the guest write ``pages_per_tick`` pages every tick (0 stops it).
+
+        The writes are background events: they follow the domain when it migrates and
+        never keep :meth:`run_until_quiescent` from returning.
+        """
+        key = (host, domain)
+        started = key in self._rates
+        if pages_per_tick <= 0:
+            self._rates.pop(key, None)
+            return
+        self._rates[key] = (pages_per_tick, pattern)
+        if not started:
+            self._schedule_activity(key)
+
+    def _schedule_activity(self, key: tuple[str, str]) -> None:
+        def act() -> None:
+            if key not in self._rates:
+                return
+            rate, pattern = self._rates[key]
+            self.guest_write(key[0], key[1], rate, pattern)
+            self._schedule_activity(key)
+
+        self.scheduler.after(1, f"guest {key[1]}@{key[0]} writes", act, background=True)
+
+    # --- faults ---------------------------------------------------------------------
+    def drop(self, a: str, b: str) -> None:
+        """Cut the link between hosts ``a`` and ``b``."""
+        self.network.drop(a, b)
+
+    def heal(self, a: str, b: str) -> None:
+        self.network.heal(a, b)
+
+    def partition(self, side: Iterable[str], other: Iterable[str]) -> None:
+        self.network.partition(side, other)
+
+    def heal_all(self) -> None:
+        self.network.heal_all()
+
+    def delay(self, a: str, b: str, ticks: int) -> None:
+        self.network.delay(a, b, ticks)
+
+    def lose_next_ack(self, source: str | None = None) -> None:
+        """Lose the next hand-off acknowledgement sent to ``source`` (any source if None)."""
+        self.network.lose_next("HandOffAck", target=source)
+
+    def kill(self, host: str) -> bool:
+        """KILL to the ``ldm migrate-domain`` running on ``host``; False if none runs."""
+        return self.manager(host).kill()
+
+    def set_password(self, host: str, secret: str | None) -> None:
+        """What ``host`` accepts as the target password (None: any)."""
+        self.manager(host).password = secret
+
+    def schedule_fault(self, fault: Fault, delay: int = 0) -> None:
+        """Apply ``fault`` as a scheduler event ``delay`` ticks from now."""
+        self.scheduler.after(delay, f"fault {fault}", lambda: self.apply_fault(fault))
+
+    def apply_fault(self, fault: Fault) -> None:
+        kind, hosts = fault.kind, fault.hosts
+        if kind == "drop":
+            self.drop(*hosts)
+        elif kind == "heal":
+            self.heal(*hosts)
+        elif kind == "kill":
+            self.kill(hosts[0])
+        elif kind == "lose-ack":
+            self.lose_next_ack(hosts[0] if hosts else None)
+        elif kind == "cancel":
+            self.run_ldm(hosts[0], f"cancel-operation migration {fault.domain}")
+        else:
+            raise CommandError(f"unknown fault {kind!r}: drop, heal, kill, lose-ack or cancel")
+
+    # --- called by the managers ---------------------------------------------------------
+    def transmit(self, source: str, target: str, message: object) -> None:
+        if target not in self.managers:
+            return
+        receiver = self.managers[target]
+        self.network.send(source, target, message, lambda m: receiver.receive(source, m))
+
+    def next_migration_id(self) -> int:
+        self._next_mid += 1
+        return self._next_mid
+
+    def migration_started(self, manager: Manager, migration: OutgoingMigration) -> None:
+        target = self.managers[migration.target]
+        domain = self._domain_view(manager, manager.domains[migration.domain])
+        self._before[(manager.name, migration.mid)] = (domain, self._free(target))
+
+    def migration_ended(self, manager: Manager, migration: OutgoingMigration) -> None:
+        self._notices.append(
+            Notice(self.scheduler.now, manager.name, migration.domain, migration.target,
+                   migration.outcome or "", migration.lines)
+        )  # fmt: skip
+
+    def domain_moved(self, incoming: IncomingMigration) -> None:
+        """A domain resumed on its target: its guest's steady writes follow it."""
+        old = (incoming.source, incoming.request.domain.name)
+        if old in self._rates:
+            new = (incoming.manager.name, incoming.domain)
+            self._rates[new] = self._rates.pop(old)
+            self._schedule_activity(new)
+
+    # --- observation ----------------------------------------------------------------
+    def observe(self) -> Observation:
+        """A frozen snapshot of every host and every migration."""
+        hosts = tuple(self._host_view(m) for m in self.managers.values())
+        migrations = tuple(
+            self._migration_view(m, out)
+            for m in self.managers.values()
+            for out in m.outgoing.values()
+        )
+        return Observation(
+            self.scheduler.now, self.scheduler.executed, self.scheduler.pending(),
+            hosts, tuple(sorted(migrations, key=lambda v: v.id)), self.network.down_links,
+        )  # fmt: skip
+
+    def to_inventory(self, host: str) -> Host:
+        """``host`` as an inventory fact now (suspended counts as active, a target as bound)."""
+        return self.manager(host).to_inventory()
+
+    def to_fleet(self) -> Fleet:
+        return Fleet(tuple(m.to_inventory() for m in self.managers.values()))
+
+    def _domain_view(self, manager: Manager, record: DomainRecord) -> DomainView:
+        guest = manager.hv.guests.get(record.name)
+        return DomainView(
+            name=record.name, state=record.state, flags=record.flags, vcpus=record.vcpus,
+            memory=record.memory_size, console_port=record.port, strands=tuple(record.strands),
+            blocks=tuple(record.blocks), digest=guest.memory.digest() if guest else None,
+            running=bool(guest and guest.running),
+        )  # fmt: skip
+
+    def _free(self, manager: Manager) -> Resources:
+        return Resources(
+            len(manager.hv.free_strands), manager.hv.free_memory_size, manager.free_ports()
+        )
+
+    def _host_view(self, manager: Manager) -> HostView:
+        hv = manager.hv
+        return HostView(
+            name=manager.name,
+            domains=tuple(self._domain_view(manager, r) for r in manager.domains.values()),
+            strands_total=hv.total_strands, strands_free=len(hv.free_strands),
+            memory_total=hv.total_memory, memory_free=hv.free_memory_size,
+            ports_total=manager.total_ports(), ports_free=manager.free_ports(),
+            unscrubbed_bytes=hv.unscrubbed,
+        )  # fmt: skip
+
+    def _migration_view(self, manager: Manager, out: OutgoingMigration) -> MigrationView:
+        target = self.managers[out.target]
+        inc = target.incoming.get(out.mid)
+        before_domain, before_free = self._before[(manager.name, out.mid)]
+        return MigrationView(
+            id=out.mid, domain=out.domain, target_name=out.target_name, source=manager.name,
+            target=out.target, live=out.live, phase=out.phase, outcome=out.outcome,
+            resolution=out.resolution, progress=out.progress,
+            target_phase=inc.phase if inc else None,
+            target_progress=inc.progress if inc else None,
+            target_outcome=inc.outcome if inc else None,
+            rounds=out.rounds, pages_sent=out.pages_sent,
+            dirty_pages_per_round=tuple(out.dirty_per_round),
+            pages_dirtied_while_suspended=out.dirtied_while_suspended,
+            suspended_digest=out.suspended_digest,
+            resumed_digest=inc.resumed_digest if inc else None,
+            cancelled_by=out.cancelling, started_at=out.started_at, ended_at=out.ended_at,
+            source_domain_before=before_domain, target_free_before=before_free,
+            lines=out.lines,
+        )  # fmt: skip

@@ -1,0 +1,237 @@
+"""The hypervisor of one host: strands, physical memory, and the guests' memory contents.
+
+The hypervisor owns the physical resources and keeps its own free lists (free strands,
+free physical ranges) so that conservation (INV-CONSERVATION) compares two independent
+books: what the hypervisor says is free and what the Logical Domains Manager says its
+domains hold.
+
+Guest memory is kept as *page groups* (see :class:`GuestMemory`): a 16 GB domain is
+2,097,152 pages of 8 KB but only 32,768 groups of 64 pages, so copying, dirty tracking
+and digests stay cheap while every write is still visible at group granularity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ldmspec.inventory.facts import MemoryBlock, MemoryRange, subtract_ranges
+from ldmspec.inventory.placement import place_domain_memory
+from ldmspec.inventory.units import KIB
+from ldmspec.system.precheck import find_congruent_placement
+
+__all__ = ["PAGE_SIZE", "Guest", "GuestMemory", "Hypervisor"]
+
+PAGE_SIZE = 8 * KIB  # the sun4v base page
+
+
+class GuestMemory:
+    """A domain's memory contents as groups of ``group_pages`` consecutive pages.
+
+    Each group holds one *stamp*: the number of the last guest write that touched any
+    of its pages (0 for never written or scrubbed). A write to any page stamps its whole
+    group, the migration dirty logs record groups, and a copy sends whole groups, so the
+    model is a dirty bitmap at group granularity: coarse, like real pre-copy at
+    large-page granularity, but exact about which contents the target holds.
+    """
+
+    def __init__(self, size: int, group_pages: int) -> None:
+        self.pages = max(1, size // PAGE_SIZE)
+        self.group_pages = group_pages
+        self.stamps = array("Q", bytes(8 * self.groups_for(self.pages)))
+        self.writes = 0  # the guest's write counter; part of the CPU state on hand-off
+        self.dirty_logs: list[set[int]] = []  # one per migration tracking this guest
+
+    def groups_for(self, pages: int) -> int:
+        return -(-pages // self.group_pages)
+
+    @property
+    def groups(self) -> int:
+        return len(self.stamps)
+
+    def write_pages(self, first: int, count: int) -> int:
+        """Write ``count`` pages from page ``first`` (clipped); returns pages written."""
+        first = max(0, min(first, self.pages - 1))
+        count = max(0, min(count, self.pages - first))
+        if count:
+            self.write_groups(
+                range(first // self.group_pages, (first + count - 1) // self.group_pages + 1)
+            )
+        return count
+
+    def write_groups(self, groups: Iterable[int]) -> None:
+        """One guest write touching every group of ``groups``."""
+        self.writes += 1
+        touched = set(groups)
+        for g in touched:
+            self.stamps[g] = self.writes
+        for log in self.dirty_logs:
+            log |= touched
+
+    def start_dirty_log(self) -> set[int]:
+        log: set[int] = set()
+        self.dirty_logs.append(log)
+        return log
+
+    def stop_dirty_log(self, log: set[int]) -> None:
+        self.dirty_logs = [other for other in self.dirty_logs if other is not log]
+
+    def install(self, groups: Iterable[int], stamps: Iterable[int]) -> None:
+        """Overwrite ``groups`` with ``stamps`` (received pages)."""
+        for g, s in zip(groups, stamps, strict=True):
+            self.stamps[g] = s
+
+    def scrub(self) -> None:
+        self.stamps = array("Q", bytes(8 * len(self.stamps)))
+
+    def resize(self, size: int) -> None:
+        pages = max(1, size // PAGE_SIZE)
+        groups = self.groups_for(pages)
+        if groups < len(self.stamps):
+            del self.stamps[groups:]
+        else:
+            self.stamps.extend([0] * (groups - len(self.stamps)))
+        self.pages = pages
+
+    def digest(self) -> str:
+        """A stable digest of the contents (same contents, same digest, in every process)."""
+        return hashlib.blake2b(self.stamps.tobytes(), digest_size=8).hexdigest()
+
+
+@dataclass
+class Guest:
+    """A guest's runtime: its memory and whether its vCPUs run."""
+
+    memory: GuestMemory
+    running: bool = False
+    resumed_at: int = 0
+    suspended_digest: str | None = field(default=None)
+
+
+class Hypervisor:
+    """Physical strands and memory of one host, and the guests' memory contents."""
+
+    def __init__(
+        self,
+        *,
+        cores: int,
+        threads_per_core: int,
+        memory: tuple[MemoryRange, ...],
+        largest_page: int,
+        group_pages: int,
+        scrub_on_release: bool = True,
+    ) -> None:
+        self.cores = cores
+        self.threads_per_core = threads_per_core
+        self.memory = tuple(sorted(memory))
+        self.largest_page = largest_page
+        self.group_pages = group_pages
+        self.scrub_on_release = scrub_on_release
+        self.free_strands: set[int] = set(range(cores * threads_per_core))
+        self.free_memory: list[MemoryRange] = list(self.memory)
+        # Bytes returned to the free pool without being scrubbed (must stay 0).
+        self.unscrubbed = 0
+        self.guests: dict[str, Guest] = {}
+
+    # --- totals ---------------------------------------------------------------------
+    @property
+    def total_strands(self) -> int:
+        return self.cores * self.threads_per_core
+
+    @property
+    def total_memory(self) -> int:
+        return sum(r.size for r in self.memory)
+
+    @property
+    def free_memory_size(self) -> int:
+        return sum(r.size for r in self.free_memory)
+
+    def free_core_ids(self) -> list[int]:
+        tpc = self.threads_per_core
+        return [
+            c
+            for c in range(self.cores)
+            if all(s in self.free_strands for s in range(c * tpc, (c + 1) * tpc))
+        ]
+
+    # --- strands --------------------------------------------------------------------
+    def allocate_strands(self, vcpus: int, *, whole_core: bool) -> tuple[int, ...] | None:
+        """The lowest free strands (or whole cores) for ``vcpus``; None when short."""
+        if whole_core:
+            cores = self.free_core_ids()
+            needed = -(-vcpus // self.threads_per_core)
+            if len(cores) < needed:
+                return None
+            tpc = self.threads_per_core
+            strands = tuple(s for c in cores[:needed] for s in range(c * tpc, (c + 1) * tpc))
+        else:
+            if len(self.free_strands) < vcpus:
+                return None
+            strands = tuple(sorted(self.free_strands)[:vcpus])
+        self.take_strands(strands)
+        return strands
+
+    def take_strands(self, strands: Iterable[int]) -> None:
+        for s in strands:
+            self.free_strands.discard(s)
+
+    def release_strands(self, strands: Iterable[int]) -> None:
+        self.free_strands.update(strands)
+
+    # --- memory ---------------------------------------------------------------------
+    def allocate_memory(
+        self, size: int, *, ra_base: int | None = None
+    ) -> tuple[MemoryBlock, ...] | None:
+        """Fresh blocks for ``size`` bytes (RA from ``ra_base``), placed like ``ldm bind``."""
+        args = {} if ra_base is None else {"ra_base": ra_base}
+        blocks = place_domain_memory(size, tuple(self.free_memory), self.largest_page, **args)
+        if blocks is not None:
+            self.take_memory(blocks)
+        return blocks
+
+    def allocate_congruent(self, blocks: tuple[MemoryBlock, ...]) -> tuple[MemoryBlock, ...] | None:
+        """Blocks with the same RAs and sizes at congruent free PAs (a migration target)."""
+        placed = find_congruent_placement(blocks, tuple(self.free_memory), self.largest_page)
+        if placed is not None:
+            self.take_memory(placed)
+        return placed
+
+    def take_memory(self, blocks: Iterable[MemoryBlock]) -> None:
+        self.free_memory = list(
+            subtract_ranges(tuple(self.free_memory), tuple(b.physical for b in blocks))
+        )
+
+    def release_memory(self, blocks: Iterable[MemoryBlock], *, scrubbed: bool = True) -> None:
+        ranges = sorted([*self.free_memory, *(b.physical for b in blocks)])
+        merged: list[MemoryRange] = []
+        for r in ranges:
+            if merged and merged[-1].end == r.pa:
+                merged[-1] = MemoryRange(merged[-1].pa, merged[-1].size + r.size)
+            else:
+                merged.append(r)
+        self.free_memory = merged
+        if not scrubbed:
+            self.unscrubbed += sum(b.size for b in blocks)
+
+    # --- guests ---------------------------------------------------------------------
+    def create_guest(self, name: str, size: int) -> Guest:
+        guest = Guest(GuestMemory(size, self.group_pages))
+        self.guests[name] = guest
+        return guest
+
+    def destroy_guest(self, name: str) -> bool:
+        """Remove a guest's runtime, scrubbing its memory; False if its memory was not scrubbed."""
+        guest = self.guests.pop(name, None)
+        if guest is None:
+            return True
+        guest.running = False
+        if self.scrub_on_release:
+            guest.memory.scrub()
+            return True
+        return False
+
+    def rename_guest(self, old: str, new: str) -> None:
+        if old in self.guests:
+            self.guests[new] = self.guests.pop(old)

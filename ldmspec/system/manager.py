@@ -1,0 +1,642 @@
+"""The Logical Domains Manager of one host: its domains, services and ``ldm`` commands.
+
+A :class:`Manager` executes parsed ``ldm`` commands against its domain records and its
+:class:`~ldmspec.system.hypervisor.Hypervisor`, and plays both roles of the migration
+protocol (source: :class:`OutgoingMigration`, target: :class:`IncomingMigration`).
+Everything it prints is a :class:`CommandResult`; wrong commands print ``ldm``'s usage
+and exit 1, never raise.
+
+While a migration involves a host, commands that change domains on that host are
+refused (dossier §7.4); ``ldm list`` and ``cancel-operation`` keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ldmspec.errors import InputError
+from ldmspec.inventory.facts import Console, Host, MemoryBlock, Vcc, Vds, Volume, Vsw
+from ldmspec.inventory.placement import RA_BASE
+from ldmspec.inventory.processors import CpuArch
+from ldmspec.system import listing
+from ldmspec.system import messages as text
+from ldmspec.system.behaviour import Behaviour
+from ldmspec.system.config import SystemConfig
+from ldmspec.system.domain import ACTIVE, BOUND, INACTIVE, DomainRecord
+from ldmspec.system.hypervisor import Hypervisor
+from ldmspec.system.ldm_command import LdmCommand, UsageError, parse_ldm
+from ldmspec.system.precheck import needs_whole_cores
+from ldmspec.system.protocol import CheckReply, CheckRequest, IncomingMigration, OutgoingMigration
+from ldmspec.system.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from ldmspec.system.datacenter import Datacenter
+
+__all__ = ["CommandResult", "Manager"]
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What an ``ldm`` command printed and its exit status."""
+
+    output: str
+    status: int = 0
+
+
+def _ok(*lines: str) -> CommandResult:
+    return CommandResult("\n".join(lines), 0)
+
+
+def _error(*lines: str) -> CommandResult:
+    return CommandResult("\n".join(lines), 1)
+
+
+class Manager:
+    """``ldmd`` on one host's control domain."""
+
+    def __init__(self, host: Host, datacenter: Datacenter) -> None:
+        self.datacenter = datacenter
+        self.name = host.name
+        self.facts = host  # processor, versions, sizes: what never changes
+        self.password: str | None = None
+        self.vds: dict[str, dict[str, str]] = {
+            s.name: {v.name: v.device for v in s.volumes} for s in host.vds
+        }
+        self.vsw: dict[str, str] = {s.name: s.net_dev for s in host.vsw}
+        self.vcc: dict[str, tuple[int, int]] = {s.name: (s.port_lo, s.port_hi) for s in host.vcc}
+        self.used_ports: dict[str, set[int]] = {name: set() for name in self.vcc}
+        self.hv = Hypervisor(
+            cores=host.cores,
+            threads_per_core=host.threads_per_core,
+            memory=host.memory,
+            largest_page=host.largest_page,
+            group_pages=self.config.group_pages,
+            scrub_on_release=self.behaviour.scrub_on_destroy(),
+        )
+        self.domains: dict[str, DomainRecord] = {}
+        for fact in host.domains:
+            record = DomainRecord.from_inventory(fact)
+            self.domains[record.name] = record
+            if record.holds_resources:
+                self.hv.take_strands(record.strands)
+                self.hv.take_memory(record.blocks)
+                if record.port is not None and record.console is not None:
+                    self.used_ports.setdefault(record.console.vcc, set()).add(record.port)
+            if record.state == ACTIVE:
+                self.hv.create_guest(record.name, record.memory_size).running = True
+        self._mark_service_domain()
+        self.outgoing: dict[int, OutgoingMigration] = {}
+        self.incoming: dict[int, IncomingMigration] = {}
+
+    # --- wiring ---------------------------------------------------------------------
+    @property
+    def config(self) -> SystemConfig:
+        return self.datacenter.config
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.datacenter.scheduler
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self.datacenter.behaviour
+
+    def send(self, peer: str, message: object) -> None:
+        self.datacenter.transmit(self.name, peer, message)
+
+    def receive(self, sender: str, message: object) -> None:
+        """A protocol message from ``sender``'s manager."""
+        if isinstance(message, CheckRequest):
+            self.send(sender, self.check_incoming(message))
+            return
+        mid = getattr(message, "mid", None)
+        if mid in self.outgoing and self.outgoing[mid].target == sender:
+            self.outgoing[mid].receive(message)
+        elif mid in self.incoming and self.incoming[mid].source == sender:
+            self.incoming[mid].receive(message)
+
+    # --- the target's phase 1 -------------------------------------------------------
+    def check_incoming(self, request: CheckRequest) -> CheckReply:
+        """Authenticate and pre-check a domain a source wants to send here."""
+        if self.password is not None and request.password != self.password:
+            return CheckReply(request.mid, refusal=text.AUTH_FAILED.format(target=self.name))
+        if not request.dry_run and self.busy():
+            return CheckReply(request.mid, refusal=text.BUSY_HOST.format(host=self.name))
+        problems = self.behaviour.precheck(
+            request.source_host, self.to_inventory(), request.domain.name, request.new_name
+        )
+        if not problems and not request.dry_run:
+            self.incoming[request.mid] = IncomingMigration(self, request)
+        return CheckReply(request.mid, problems)
+
+    def create_target_domain(self, request: CheckRequest, name: str) -> DomainRecord | str:
+        """Phase 2: the domain created bound (FLAGS ``t``) to receive ``request``'s domain."""
+        fact = request.domain
+        record = DomainRecord.from_inventory(fact)
+        record.name = name
+        record.state = BOUND if fact.holds_resources else INACTIVE
+        record.migration = "t"
+        record.strands, record.blocks, record.port = (), (), None
+        if fact.holds_resources:
+            failure = self._allocate_for_migration(record, fact.memory)
+            if failure:
+                return failure
+        self.domains[name] = record
+        if fact.state.value == ACTIVE:
+            self.hv.create_guest(name, record.memory_size)
+        return record
+
+    def _allocate_for_migration(
+        self, record: DomainRecord, blocks: tuple[MemoryBlock, ...]
+    ) -> str | None:
+        strands = self.hv.allocate_strands(
+            record.vcpus, whole_core=needs_whole_cores(record.to_inventory())
+        )
+        if strands is None:
+            return "not enough free vCPUs"
+        placed = self.hv.allocate_congruent(blocks)
+        if placed is None:
+            self.hv.release_strands(strands)
+            return "no congruent free memory"
+        record.strands, record.blocks = strands, placed
+        if record.console is not None and record.state == BOUND:
+            self._take_console_port(record, prefer_vcc=record.console.vcc)
+        return None
+
+    def domain_arrived(self, incoming: IncomingMigration) -> None:
+        self.datacenter.domain_moved(incoming)
+
+    # --- the source's side ----------------------------------------------------------
+    def migration_ended(self, migration: OutgoingMigration) -> None:
+        self.datacenter.migration_ended(self, migration)
+
+    def running_migrations(self) -> list[OutgoingMigration | IncomingMigration]:
+        out: list[OutgoingMigration | IncomingMigration] = [
+            m for m in self.outgoing.values() if m.outcome is None
+        ]
+        out += [m for m in self.incoming.values() if m.outcome is None and m.phase >= 2]
+        return out
+
+    def busy(self) -> bool:
+        return len(self.running_migrations()) >= self.config.max_migrations_per_host
+
+    def kill(self) -> bool:
+        """KILL to the ``ldm migrate-domain`` running here; False when none runs."""
+        running = [m for m in self.outgoing.values() if m.outcome is None]
+        for migration in running:
+            migration.cancel("kill")
+        return bool(running)
+
+    # --- resources ------------------------------------------------------------------
+    def destroy_domain(self, name: str) -> None:
+        """Remove ``name``: stop its guest, scrub its memory, free everything it held."""
+        record = self.domains.pop(name)
+        self._release(record)
+
+    def _release(self, record: DomainRecord) -> None:
+        scrubbed = self.hv.destroy_guest(record.name)
+        if record.holds_resources:
+            self.hv.release_strands(record.strands)
+            self.hv.release_memory(record.blocks, scrubbed=scrubbed)
+            if (
+                record.port is not None
+                and record.console is not None
+                and self.behaviour.release_console_port()
+            ):
+                self.used_ports.get(record.console.vcc, set()).discard(record.port)
+        record.strands, record.blocks, record.port = (), (), None
+
+    def _take_console_port(self, record: DomainRecord, prefer_vcc: str) -> None:
+        assert record.console is not None
+        order = sorted(self.vcc, key=lambda n: n != prefer_vcc)
+        for vcc in order:
+            lo, hi = self.vcc[vcc]
+            used = self.used_ports.setdefault(vcc, set())
+            wanted = record.console.port
+            free = [p for p in range(lo, hi + 1) if p not in used]
+            if not free:
+                continue
+            port = wanted if wanted in free and vcc == record.console.vcc else free[0]
+            used.add(port)
+            record.port = port
+            record.console = Console(vcc, record.console.port, record.console.group)
+            return
+
+    def free_ports(self) -> int:
+        return sum(
+            (hi - lo + 1) - len(self.used_ports.get(name, set()))
+            for name, (lo, hi) in self.vcc.items()
+        )
+
+    def total_ports(self) -> int:
+        return sum(hi - lo + 1 for lo, hi in self.vcc.values())
+
+    def _mark_service_domain(self) -> None:
+        control = self.domains.get("primary")
+        if control is not None:
+            control.provides_services = bool(self.vds or self.vsw or self.vcc)
+
+    # --- inventory view -------------------------------------------------------------
+    def to_inventory(self) -> Host:
+        """This host as an inventory fact, as the manager sees it now."""
+        return Host(
+            name=self.name,
+            cpu=self.facts.cpu,
+            clock_mhz=self.facts.clock_mhz,
+            stick_frequency=self.facts.stick_frequency,
+            ldm_version=self.facts.ldm_version,
+            os=self.facts.os,
+            cores=self.facts.cores,
+            threads_per_core=self.facts.threads_per_core,
+            memory=self.facts.memory,
+            largest_page=self.facts.largest_page,
+            vds=tuple(
+                Vds(n, tuple(sorted(Volume(v, d) for v, d in vols.items())))
+                for n, vols in self.vds.items()
+            ),
+            vsw=tuple(Vsw(n, dev) for n, dev in self.vsw.items()),
+            vcc=tuple(Vcc(n, lo, hi) for n, (lo, hi) in self.vcc.items()),
+            domains=tuple(r.to_inventory() for r in self.domains.values()),
+        )
+
+    # --- ldm ------------------------------------------------------------------------
+    def run(self, line: str, *, password: str | None = None) -> CommandResult:
+        """Run ``ldm LINE`` on this host. ``password`` answers ``Target Password:``."""
+        try:
+            command = parse_ldm(line)
+        except UsageError as exc:
+            return _error(str(exc))
+        if command.name == "version":
+            return _ok(f"Logical Domains Manager (v {self.facts.ldm_version})")
+        handler = self._handlers()[command.name]
+        if command.name not in ("list-domain", "migrate-domain", "cancel-operation"):
+            refusal = self._refuse_change(command)
+            if refusal is not None:
+                return refusal
+        return handler(command, password)
+
+    def _handlers(self) -> dict[str, Callable[[LdmCommand, str | None], CommandResult]]:
+        return {
+            "list-domain": lambda c, _: self._list(c),
+            "migrate-domain": self._migrate,
+            "cancel-operation": lambda c, _: self._cancel(c),
+            "bind-domain": lambda c, _: self._bind(c.domains[0]),
+            "unbind-domain": lambda c, _: self._unbind(c.domains[0]),
+            "start-domain": lambda c, _: self._start(c.domains[0]),
+            "stop-domain": lambda c, _: self._stop(c.domains[0]),
+            "remove-domain": lambda c, _: self._remove(c.domains[0]),
+            "add-vdsdev": lambda c, _: self._add_vdsdev(c),
+            "remove-vdsdev": lambda c, _: self._rm_vdsdev(c),
+            "add-vsw": lambda c, _: self._add_vsw(c),
+            "remove-vsw": lambda c, _: self._rm_vsw(c),
+            "add-vcc": lambda c, _: self._add_vcc(c),
+            "remove-vcc": lambda c, _: self._rm_vcc(c),
+            "set-domain": lambda c, _: self._set_domain(c),
+            "set-vcpu": lambda c, _: self._set_vcpu(c),
+            "set-memory": lambda c, _: self._set_memory(c),
+        }
+
+    def _refuse_change(self, command: LdmCommand) -> CommandResult | None:
+        for name in command.domains:
+            record = self.domains.get(name)
+            if record is not None and record.migration != "-" and command.name != "remove-domain":
+                return _error(text.BUSY_DOMAIN.format(domain=name))
+        if self.running_migrations():
+            return _error(text.BUSY_HOST.format(host=self.name))
+        return None
+
+    def _record(self, name: str) -> DomainRecord | None:
+        return self.domains.get(name)
+
+    # --- list -----------------------------------------------------------------------
+    def _list(self, command: LdmCommand) -> CommandResult:
+        records = list(self.domains.values())
+        if command.domains:
+            missing = [n for n in command.domains if n not in self.domains]
+            if missing:
+                return _error(*(f"LDom {n} not found" for n in missing))
+            records = [self.domains[n] for n in command.domains]
+        fmt = command.value("format")
+        now = self.scheduler.now
+        if fmt and "status" in fmt.split(","):
+            return _ok(
+                listing.render_status(records, self._status_of, parseable="p" in command.options)
+            )
+        if "p" in command.options:
+            return _ok(listing.render_parseable(records, now, long="l" in command.options))
+        if "l" in command.options:
+            return _ok(listing.render_long(records, now, self))
+        return _ok(listing.render_list(records, now))
+
+    def _status_of(self, domain: str) -> tuple[str, int, str, str] | None:
+        """``(operation, progress, TARGET|SOURCE, peer)`` of a running migration of ``domain``."""
+        for out in self.outgoing.values():
+            if out.domain == domain and out.outcome is None:
+                return ("migration", out.progress, "TARGET", out.target)
+        for inc in self.incoming.values():
+            if inc.domain == domain and inc.outcome is None and inc.phase >= 2:
+                return ("migration", inc.progress, "SOURCE", inc.source)
+        return None
+
+    # --- migrate --------------------------------------------------------------------
+    def _migrate(self, command: LdmCommand, password: str | None) -> CommandResult:
+        domain = command.domains[0]
+        dry_run = "n" in command.options
+        verdict = text.WOULD_FAIL if dry_run else text.FAILED
+        lines: list[str] = []
+        path = command.value("password_file")
+        if path is None:
+            lines.append(text.PASSWORD_PROMPT)
+        else:
+            try:
+                password = read_password_file(path)
+            except InputError:
+                return _error(text.PASSWORD_FILE.format(path=path), verdict.format(domain=domain))
+        record = self._record(domain)
+        if record is None:
+            return _error(*lines, f"ST-1: {text.NOT_FOUND.format(domain=domain)} on {self.name}",
+                          verdict.format(domain=domain))  # fmt: skip
+        if record.migration != "-":
+            return _error(*lines, f"ST-1: Domain {domain} is already being migrated or is in "
+                          "migration error state", verdict.format(domain=domain))  # fmt: skip
+        if not dry_run and self.busy():
+            return _error(
+                *lines, text.BUSY_HOST.format(host=self.name), verdict.format(domain=domain)
+            )
+        target = command.target_host
+        if not self.datacenter.reachable(self.name, target):
+            return _error(
+                *lines, text.UNREACHABLE.format(target=target), verdict.format(domain=domain)
+            )
+        if dry_run:
+            return self._dry_run(record, command, password, lines)
+        mid = self.datacenter.next_migration_id()
+        migration = OutgoingMigration(self, mid, record, target, command.new_name, password)
+        self.outgoing[mid] = migration
+        self.datacenter.migration_started(self, migration)
+        migration.start()
+        return _ok(*lines)
+
+    def _dry_run(
+        self, record: DomainRecord, command: LdmCommand, password: str | None, lines: list[str]
+    ) -> CommandResult:
+        # Phase 1 only, answered by the target at once: a dry run sends no pages and
+        # creates nothing, so it needs no background work.
+        target = self.datacenter.manager(command.target_host)
+        request = CheckRequest(
+            0, self.name, record.to_inventory(), self.to_inventory(), command.new_name,
+            dry_run=True, password=password,
+        )  # fmt: skip
+        reply = target.check_incoming(request)
+        if self.behaviour.dry_run_creates_target() and not reply.problems and not reply.refusal:
+            created = target.create_target_domain(request, command.new_name or record.name)
+            if isinstance(created, DomainRecord):
+                created.migration = "-"
+        if reply.refusal or reply.problems:
+            found = [reply.refusal] if reply.refusal else [str(p) for p in reply.problems]
+            return _error(*lines, *found, text.WOULD_FAIL.format(domain=record.name))
+        return _ok(*lines)
+
+    # --- cancel ---------------------------------------------------------------------
+    def _cancel(self, command: LdmCommand) -> CommandResult:
+        domain = command.domains[0]
+        if command.operand == "reconf":
+            return _error(f"No delayed reconfiguration is pending for domain {domain}")
+        for out in self.outgoing.values():
+            if out.domain == domain and out.outcome is None:
+                out.cancel("cancel")
+                return _ok()
+        for out in self.outgoing.values():
+            if out.domain == domain and out.outcome == "error" and out.resolution is None:
+                out.resume_after_error()
+                return _ok()
+        for inc in self.incoming.values():
+            if inc.domain == domain and inc.outcome is None and inc.phase >= 2:
+                if self.behaviour.target_accepts_cancel():
+                    inc.cancel_here()
+                    return _ok()
+                return _error(
+                    text.CANCEL_ON_TARGET.format(domain=domain, host=self.name, source=inc.source)
+                )
+        if domain not in self.domains:
+            return _error(text.NOT_FOUND.format(domain=domain))
+        return _error(text.NO_MIGRATION.format(domain=domain))
+
+    # --- domain life cycle ----------------------------------------------------------
+    def _bind(self, name: str) -> CommandResult:
+        record = self._record(name)
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=name))
+        if record.state != INACTIVE:
+            return _error(f"Domain {name} is already bound")
+        strands = self.hv.allocate_strands(record.vcpus, whole_core=record.whole_core)
+        if strands is None:
+            return _error(f"Unable to bind domain {name}: not enough free vCPUs")
+        blocks = self.hv.allocate_memory(record.memory_size)
+        if blocks is None:
+            self.hv.release_strands(strands)
+            return _error(f"Unable to bind domain {name}: not enough free memory")
+        record.strands, record.blocks, record.state = strands, blocks, BOUND
+        if record.console is not None:
+            self._take_console_port(record, prefer_vcc=record.console.vcc)
+        return _ok()
+
+    def _unbind(self, name: str) -> CommandResult:
+        record = self._record(name)
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=name))
+        if record.state != BOUND:
+            return _error(f"Domain {name} must be stopped and bound before it can be unbound")
+        self._release(record)
+        record.state = INACTIVE
+        return _ok()
+
+    def _start(self, name: str) -> CommandResult:
+        record = self._record(name)
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=name))
+        if record.state != BOUND:
+            return _error(f"Domain {name} must be bound before it can be started")
+        record.state = ACTIVE
+        record.started_at = self.scheduler.now
+        self.hv.create_guest(name, record.memory_size).running = True
+        return _ok(f"LDom {name} started")
+
+    def _stop(self, name: str) -> CommandResult:
+        record = self._record(name)
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=name))
+        if record.is_control:
+            return _error("The control domain cannot be stopped with ldm stop-domain")
+        if record.state != ACTIVE:
+            return _error(f"Domain {name} is not active")
+        self.hv.destroy_guest(name)
+        record.state = BOUND
+        return _ok(f"LDom {name} stopped")
+
+    def _remove(self, name: str) -> CommandResult:
+        record = self._record(name)
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=name))
+        if record.migration == "e":
+            # Recovery after a lost hand-off acknowledgement: the domain runs on the target.
+            for out in self.outgoing.values():
+                if out.domain == name and out.outcome == "error" and out.resolution is None:
+                    out.resolution = "destroyed"
+            self.destroy_domain(name)
+            return _ok()
+        if record.migration != "-":
+            return _error(text.BUSY_DOMAIN.format(domain=name))
+        if record.is_control or record.state != INACTIVE:
+            return _error(f"Domain {name} must be unbound before it can be removed")
+        del self.domains[name]
+        return _ok()
+
+    # --- services -------------------------------------------------------------------
+    def _add_vdsdev(self, command: LdmCommand) -> CommandResult:
+        volume, _, service = command.operand.partition("@")
+        if service not in self.vds:
+            return _error(f"Virtual disk service {service} not found")
+        if volume in self.vds[service]:
+            return _error(f"Volume {volume} already exists in service {service}")
+        self.vds[service][volume] = command.value("device") or ""
+        return _ok()
+
+    def _rm_vdsdev(self, command: LdmCommand) -> CommandResult:
+        volume, _, service = command.operand.partition("@")
+        if volume not in self.vds.get(service, {}):
+            return _error(f"Volume {volume} not found in service {service}")
+        for record in self.domains.values():
+            if record.holds_resources and any(
+                d.volume == volume and d.service == service for d in record.vdisks
+            ):
+                return _error(f"Volume {volume}@{service} is in use by domain {record.name}")
+        del self.vds[service][volume]
+        return _ok()
+
+    def _add_vsw(self, command: LdmCommand) -> CommandResult:
+        if command.domains[0] != "primary":
+            return _error("ldmspec models services of the control domain primary only")
+        if command.operand in self.vsw:
+            return _error(f"Virtual switch {command.operand} already exists")
+        self.vsw[command.operand] = command.value("net-dev") or ""
+        self._mark_service_domain()
+        return _ok()
+
+    def _rm_vsw(self, command: LdmCommand) -> CommandResult:
+        if command.operand not in self.vsw:
+            return _error(f"Virtual switch {command.operand} not found")
+        for record in self.domains.values():
+            if record.holds_resources and any(n.service == command.operand for n in record.vnets):
+                return _error(f"Virtual switch {command.operand} is in use by domain {record.name}")
+        del self.vsw[command.operand]
+        self._mark_service_domain()
+        return _ok()
+
+    def _add_vcc(self, command: LdmCommand) -> CommandResult:
+        if command.domains[0] != "primary":
+            return _error("ldmspec models services of the control domain primary only")
+        lo, _, hi = (command.value("port-range") or "").partition("-")
+        if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
+            return _error("Invalid port-range: expected <x>-<y> with x <= y")
+        if command.operand in self.vcc:
+            return _error(f"Virtual console concentrator {command.operand} already exists")
+        self.vcc[command.operand] = (int(lo), int(hi))
+        self.used_ports[command.operand] = set()
+        self._mark_service_domain()
+        return _ok()
+
+    def _rm_vcc(self, command: LdmCommand) -> CommandResult:
+        if command.operand not in self.vcc:
+            return _error(f"Virtual console concentrator {command.operand} not found")
+        if self.used_ports.get(command.operand):
+            return _error(f"Virtual console concentrator {command.operand} has ports in use")
+        del self.vcc[command.operand]
+        self.used_ports.pop(command.operand, None)
+        self._mark_service_domain()
+        return _ok()
+
+    # --- set ------------------------------------------------------------------------
+    def _set_domain(self, command: LdmCommand) -> CommandResult:
+        record = self._record(command.domains[0])
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=command.domains[0]))
+        try:
+            arch = CpuArch.parse(command.value("cpu-arch"))
+        except InputError:
+            return _error(
+                "Invalid cpu-arch: expected native, generic, migration-class1 or sparc64-class1"
+            )
+        if record.state == ACTIVE:
+            return _error(f"Domain {record.name} must be stopped to change cpu-arch")
+        record.cpu_arch = arch
+        return _ok()
+
+    def _set_vcpu(self, command: LdmCommand) -> CommandResult:
+        record = self._record(command.domains[0])
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=command.domains[0]))
+        want = command.number
+        if record.holds_resources:
+            if want > len(record.strands):
+                extra = self.hv.allocate_strands(want - len(record.strands), whole_core=False)
+                if extra is None:
+                    return _error(f"Not enough free vCPUs to give {record.name} {want}")
+                record.strands = tuple(sorted(record.strands + extra))
+            else:
+                self.hv.release_strands(record.strands[want:])
+                record.strands = record.strands[:want]
+        record.vcpus = want
+        return _ok()
+
+    def _set_memory(self, command: LdmCommand) -> CommandResult:
+        record = self._record(command.domains[0])
+        if record is None:
+            return _error(text.NOT_FOUND.format(domain=command.domains[0]))
+        want = command.number
+        if record.holds_resources:
+            held = record.held_memory
+            if want > held:
+                top = max((b.ra + b.size for b in record.blocks), default=RA_BASE)
+                extra = self.hv.allocate_memory(want - held, ra_base=top)
+                if extra is None:
+                    return _error(f"Not enough free memory to give {record.name} {want} bytes")
+                record.blocks = tuple(sorted(record.blocks + extra, key=lambda b: b.ra))
+            elif want < held:
+                record.blocks = self._shrink(record.blocks, held - want)
+            guest = self.hv.guests.get(record.name)
+            if guest is not None:
+                guest.memory.resize(want)
+        record.memory_size = want
+        return _ok()
+
+    def _shrink(self, blocks: tuple[MemoryBlock, ...], cut: int) -> tuple[MemoryBlock, ...]:
+        """Give back ``cut`` bytes from the top real addresses."""
+        kept: list[MemoryBlock] = []
+        freed: list[MemoryBlock] = []
+        for block in sorted(blocks, key=lambda b: -b.ra):
+            if cut >= block.size:
+                freed.append(block)
+                cut -= block.size
+            elif cut > 0:
+                kept.append(MemoryBlock(block.ra, block.pa, block.size - cut))
+                freed.append(
+                    MemoryBlock(block.ra + block.size - cut, block.pa + block.size - cut, cut)
+                )
+                cut = 0
+            else:
+                kept.append(block)
+        self.hv.release_memory(freed)
+        return tuple(sorted(kept, key=lambda b: b.ra))
+
+
+def read_password_file(path: str) -> str:
+    """The first line of ``path`` (``ldm migrate-domain -p``); InputError if unreadable."""
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("a readable password file", got=path) from None

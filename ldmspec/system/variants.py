@@ -1,0 +1,162 @@
+"""Deliberately broken variants of the reference implementation.
+
+Each variant is a :class:`~ldmspec.system.behaviour.Behaviour` subclass that overrides
+exactly one decision of the correct protocol, so it breaks exactly one documented
+behaviour and the invariant named in ``violates`` should catch it. Select one with
+``ldmspec shell FLEET --variant NAME`` or ``Datacenter.from_fleet(fleet,
+variant=NAME)``. They live here, apart from the correct code, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ldmspec.errors import InputError
+from ldmspec.inventory.facts import Host
+from ldmspec.system.behaviour import Behaviour
+from ldmspec.system.precheck import Problem
+
+__all__ = ["VARIANTS", "Variant", "behaviour_for"]
+
+
+class KeepTargetOnCancel(Behaviour):
+    name = "keep-target-on-cancel"
+    description = "the target domain is not destroyed when a migration is cancelled in pre-copy"
+    violates = "INV-CLEANUP"
+
+    def target_cleans_up_on_abort(self, phase: int) -> bool:
+        return phase != 3
+
+
+class NoResumeAfterCancel(Behaviour):
+    name = "no-resume-after-cancel"
+    description = "the source domain stays suspended after a cancel during suspension"
+    violates = "INV-CLEANUP"
+
+    def resume_source_after_cancel(self) -> bool:
+        return False
+
+
+class SkipLastRoundDirty(Behaviour):
+    name = "skip-last-round-dirty"
+    description = "pages dirtied during the last pre-copy round are not re-sent while suspended"
+    violates = "INV-NO-LOST-WRITES"
+
+    def final_copy(self, dirty: set[int]) -> set[int]:
+        return set()
+
+
+class EarlyTargetResume(Behaviour):
+    name = "early-target-resume"
+    description = "the target resumes the domain before the source has suspended it"
+    violates = "INV-SINGLE-ACTIVE"
+
+    def suspend_before_final_copy(self) -> bool:
+        return False
+
+
+class TargetAcceptsCancel(Behaviour):
+    name = "target-accepts-cancel"
+    description = "cancel-operation on the target is accepted and drops the target's copy"
+    violates = "INV-SOURCE-CONTROL"
+
+    def target_accepts_cancel(self) -> bool:
+        return True
+
+
+class LeakConsolePort(Behaviour):
+    name = "leak-console-port"
+    description = "a destroyed domain's console port is not returned to the vcc"
+    violates = "INV-CLEANUP"
+
+    def release_console_port(self) -> bool:
+        return False
+
+
+class IgnoreStickFrequency(Behaviour):
+    name = "ignore-stick-frequency"
+    description = "the pre-check ignores the stick-frequency of Solaris 10 guests (CPU-3)"
+    violates = "INV-PRECHECK-AGREES"
+
+    def precheck(
+        self, source: Host, target: Host, domain: str, new_name: str | None
+    ) -> tuple[Problem, ...]:
+        found = super().precheck(source, target, domain, new_name)
+        return tuple(p for p in found if p.id != "CPU-3")
+
+
+class ProgressBackwards(Behaviour):
+    name = "progress-backwards"
+    description = "progress is recomputed each message and drops when the guest re-dirties pages"
+    violates = "INV-PROGRESS"
+
+    def next_progress(self, previous: int, computed: int) -> int:
+        return computed
+
+
+class ResumeOnLostAck(Behaviour):
+    name = "resume-on-lost-ack"
+    description = "a source that misses the hand-off acknowledgement resumes its own copy"
+    violates = "INV-SINGLE-ACTIVE"
+
+    def resume_source_on_lost_ack(self) -> bool:
+        return True
+
+
+class NoScrub(Behaviour):
+    name = "no-scrub"
+    description = "a destroyed domain's memory returns to the free pool without being scrubbed"
+    violates = "INV-CLEANUP"
+
+    def scrub_on_destroy(self) -> bool:
+        return False
+
+
+class DryRunCreatesTarget(Behaviour):
+    name = "dry-run-creates-target"
+    description = "ldm migrate-domain -n creates the target domain and leaves it bound"
+    violates = "INV-DRY-RUN"
+
+    def dry_run_creates_target(self) -> bool:
+        return True
+
+
+class SourceFlagStays(Behaviour):
+    name = "source-flag-stays"
+    description = "FLAGS column 6 stays 's' on the source after a cancelled or failed migration"
+    violates = "INV-FLAGS"
+
+    def clear_source_flag_on_end(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A selectable fault variant: its name, what it breaks, the invariant it violates."""
+
+    name: str
+    description: str
+    violates: str
+    behaviour: type[Behaviour]
+
+
+VARIANTS: dict[str, Variant] = {
+    cls.name: Variant(cls.name, cls.description, cls.violates, cls)
+    for cls in (
+        KeepTargetOnCancel, NoResumeAfterCancel, SkipLastRoundDirty, EarlyTargetResume,
+        TargetAcceptsCancel, LeakConsolePort, IgnoreStickFrequency, ProgressBackwards,
+        ResumeOnLostAck, NoScrub, DryRunCreatesTarget, SourceFlagStays,
+    )
+}  # fmt: skip
+
+
+def behaviour_for(variant: str | None) -> Behaviour:
+    """The behaviour of ``variant`` (None or ``"correct"``: the documented one)."""
+    if variant is None or variant == "correct":
+        return Behaviour()
+    try:
+        return VARIANTS[variant].behaviour()
+    except KeyError:
+        raise InputError(
+            "a variant name: " + ", ".join(VARIANTS), got=variant, source="argument --variant"
+        ) from None
