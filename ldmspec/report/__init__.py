@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
+from ldmspec.report.from_explorer import model_path_from_trace
 from ldmspec.report.index import list_reports, rebuild_index
 from ldmspec.report.redact import PLACEHOLDER
 from ldmspec.report.schema import load_schema, validate
@@ -62,6 +63,7 @@ __all__ = [
     "freeze",
     "list_reports",
     "load_schema",
+    "model_path_from_trace",
     "read_report",
     "rebuild_index",
     "render_files",
