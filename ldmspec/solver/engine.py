@@ -240,6 +240,7 @@ class DomainModel:
             "; facts of the target",
             target_facts_smt2(d, t).replace("))(assert", "))\n(assert"),
         ]
+        lines += ['(echo "all applicable requirements together (sat = feasible):")']
         lines += [f"(check-sat-assuming ({ids}))"]
         for rid in self.literals:
             lines += [f'(echo "{rid}: {requirement(rid).text}")', f"(check-sat-assuming ({rid}))"]

@@ -13,7 +13,8 @@ Admissible changes (cost):
 * extend the target's vcc by one port when none is free (1);
 * stop and unbind a guest domain of the target, freeing its vCPUs, cores, memory and
   console port (10 each): how "free N vCPUs / N GB / N cores" is done concretely;
-* upgrade a Logical Domains Manager to a published release (5 per host);
+* upgrade a Logical Domains Manager to a published release (5 per host, +1 per
+  release skipped);
 * remove the domain's direct I/O devices with ``ldm rm-io`` (8).
 
 Requirements no admissible change can satisfy (a different processor or
@@ -219,7 +220,8 @@ def _versions(v: Symbols, changes: _Changes, source: Host, target: Host) -> list
                     f"upgrade the Logical Domains Manager on {host.name} from "
                     f"{host.ldm_version} to {option}",
                     (),
-                    COST_UPGRADE,
+                    # The smallest upgrade wins a tie: one more per release skipped.
+                    COST_UPGRADE + k - 1,
                     ("SW-1", "SW-2", "SW-3"),
                     (("version", str(option)),),
                 ),
