@@ -127,6 +127,11 @@ class Datacenter:
             known = ", ".join(self.managers)
             raise CommandError(f"no host {host!r} in this fleet; hosts: {known}") from None
 
+    def observe_running(self, host: str, domain: str) -> bool:
+        """Whether ``domain``'s guest executes on ``host`` now."""
+        guest = self.manager(host).hv.guests.get(domain)
+        return guest is not None and guest.running
+
     def reachable(self, source: str, target: str) -> bool:
         return target in self.managers and self.network.is_up(source, target)
 

@@ -1,0 +1,277 @@
+"""The ``ldmspec shell`` language: ``ldm`` commands on hosts plus simulator directives.
+
+A transcript is a sequence of lines::
+
+    # the seed's story                   a comment (echoed)
+    t4-a# ldm migrate ldom01 root@t4-b   ldm on host t4-a (migrations run in the background)
+    secret                               the answer to "Target Password:" (never echoed)
+    .tick 20                             run 20 scheduler events
+    .until phase 5                       run until a running migration reaches phase 5
+    t4-b# ldm list -o status ldom01
+    .run                                 run until nothing is pending
+    .write ldom01 5000                   the guest of ldom01 dirties 5000 pages
+    .rate ldom01 2000                    ... and keeps dirtying 2000 pages per tick
+    .drop t4-a t4-b                      cut the link; .heal t4-a t4-b restores it
+    .lose-ack t4-a                       lose the next hand-off acknowledgement to t4-a
+    .kill t4-a                           KILL to the migrate command running on t4-a
+    .password t4-b secret                what t4-b accepts as target password
+
+The output echoes every line after its prompt (the password line excepted, as a
+terminal would not echo it), then what ``ldm`` printed. When a background migration
+ends, what its ``ldm migrate-domain`` printed follows, then a ``#`` line saying how it
+ended. A ``migrate`` without ``-p`` reads its password from the next line unless that
+line is itself a command, a directive or a comment (then the password is empty).
+``.write DOMAIN`` accepts ``DOMAIN@HOST`` when the name alone is ambiguous.
+
+Same fleet, variant, seed and lines: byte-identical output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ldmspec.errors import InputError
+from ldmspec.inventory.facts import Fleet
+from ldmspec.system.config import SystemConfig
+from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Notice
+
+__all__ = ["DIRECTIVES", "Shell", "Step", "replay"]
+
+_PROMPT = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+)#\s*(?P<rest>.*)$")
+
+DIRECTIVES = {
+    ".tick": ".tick [N]",
+    ".run": ".run",
+    ".until": ".until phase N",
+    ".write": ".write DOMAIN[@HOST] N [sequential|random|hot]",
+    ".rate": ".rate DOMAIN[@HOST] N [sequential|random|hot]",
+    ".drop": ".drop S T",
+    ".heal": ".heal S T",
+    ".lose-ack": ".lose-ack [HOST]",
+    ".kill": ".kill HOST",
+    ".password": ".password HOST SECRET",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One input line and what it printed (``status``: the ldm exit status, or 0)."""
+
+    line: str
+    output: tuple[str, ...]
+    status: int = 0
+
+
+def _is_shell_line(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith((".", "#")) or bool(_PROMPT.match(stripped))
+
+
+class Shell:
+    """Interprets transcript lines against a :class:`Datacenter`.
+
+    ``source`` names the input in error messages (``<stdin>``); ``ask_password`` is
+    called for a password when no next line can give one (interactive use).
+    """
+
+    def __init__(
+        self,
+        dc: Datacenter,
+        *,
+        source: str = "<stdin>",
+        ask_password: Callable[[], str] | None = None,
+        until_limit: int = 1_000_000,
+    ) -> None:
+        self.dc = dc
+        self.source = source
+        self.ask_password = ask_password
+        self.until_limit = until_limit
+
+    # --- the whole input --------------------------------------------------------------
+    def steps(self, lines: Iterable[str]) -> Iterator[Step]:
+        """Interpret ``lines`` one by one; raises :class:`InputError` at a bad line."""
+        numbered = list(enumerate((ln.rstrip("\r\n") for ln in lines), start=1))
+        i = 0
+        while i < len(numbered):
+            number, line = numbered[i]
+            i += 1
+            password: str | None = None
+            if self._wants_password(line):
+                if self.ask_password is not None:
+                    password = self.ask_password()
+                elif i < len(numbered) and not _is_shell_line(numbered[i][1]):
+                    password = numbered[i][1]
+                    i += 1
+                else:
+                    password = ""
+            yield self.execute(line, number, password=password)
+
+    def _wants_password(self, line: str) -> bool:
+        match = _PROMPT.match(line.strip())
+        if not match:
+            return False
+        words = match.group("rest").split()
+        return (
+            len(words) >= 2
+            and words[0] == "ldm"
+            and words[1] in ("migrate", "migrate-domain")
+            and not any(w == "-p" or (w.startswith("-") and "p" in w[1:]) for w in words[2:])
+        )
+
+    # --- one line ---------------------------------------------------------------------
+    def execute(self, line: str, number: int = 0, *, password: str | None = None) -> Step:
+        """One line: its echo, its output, then the notices of migrations that ended."""
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return Step(line, (line,) if stripped else ())
+        output: list[str] = [stripped]
+        status = 0
+        if stripped.startswith("."):
+            output += self._directive(stripped, number)
+        else:
+            match = _PROMPT.match(stripped)
+            if not match:
+                raise self._error("HOST# ldm ARGS, a .directive or a # comment", stripped, number)
+            host, rest = match.group("host"), match.group("rest")
+            if host not in self.dc.managers:
+                raise self._error(
+                    f"a host of the fleet ({', '.join(self.dc.managers)})", host, number
+                )
+            words = rest.split(maxsplit=1)
+            if not words or words[0] != "ldm":
+                raise self._error("ldm ARGS after the prompt", rest, number)
+            result = self.dc.run_ldm(host, words[1] if len(words) > 1 else "", password=password)
+            status = result.status
+            if result.output:
+                output += result.output.split("\n")
+        output += self._notices()
+        return Step(line, tuple(output), status)
+
+    def _notices(self) -> list[str]:
+        out: list[str] = []
+        for notice in self.dc.drain_messages():
+            out += notice.lines
+            out.append(_ended(notice))
+        return out
+
+    def _error(self, expected: str, got: str, number: int) -> InputError:
+        return InputError(expected, got=got, source=self.source, line=number or None)
+
+    # --- directives -------------------------------------------------------------------
+    def _directive(self, line: str, number: int) -> list[str]:
+        name, *args = line.split()
+        form = DIRECTIVES.get(name)
+        if form is None:
+            raise self._error("a directive: " + ", ".join(DIRECTIVES), name, number)
+        try:
+            return self._run_directive(name, args)
+        except (ValueError, KeyError, IndexError):
+            raise self._error(form, line, number) from None
+
+    def _run_directive(self, name: str, args: list[str]) -> list[str]:
+        dc = self.dc
+        if name == ".tick":
+            _arity(args, 0, 1)
+            count = _count(args[0]) if args else 1
+            dc.tick(count)
+        elif name == ".run":
+            _arity(args, 0, 0)
+            dc.run_until_quiescent()
+        elif name == ".until":
+            _arity(args, 2, 2)
+            if args[0] != "phase" or not 1 <= int(args[1]) <= 5:
+                raise ValueError(args)
+            self._until_phase(int(args[1]))
+        elif name in (".write", ".rate"):
+            _arity(args, 2, 3)
+            host, domain = self._running(args[0])
+            pattern = args[2] if len(args) == 3 else "sequential"
+            if pattern not in WRITE_PATTERNS:
+                raise ValueError(pattern)
+            if name == ".write":
+                dc.guest_write(host, domain, _count(args[1]), pattern)
+            else:
+                dc.set_dirty_rate(host, domain, int(args[1]), pattern)
+        elif name in (".drop", ".heal"):
+            _arity(args, 2, 2)
+            a, b = (self._host(h) for h in args)
+            (dc.drop if name == ".drop" else dc.heal)(a, b)
+        elif name == ".lose-ack":
+            _arity(args, 0, 1)
+            dc.lose_next_ack(self._host(args[0]) if args else None)
+        elif name == ".kill":
+            _arity(args, 1, 1)
+            if not dc.kill(self._host(args[0])):
+                return [f"# {args[0]}: no ldm migrate-domain is running"]
+        elif name == ".password":
+            _arity(args, 2, 2)
+            dc.set_password(self._host(args[0]), args[1])
+        return []
+
+    def _until_phase(self, phase: int) -> None:
+        def reached() -> bool:
+            running = [m for m in self.dc.observe().migrations if not m.ended]
+            return any(m.phase >= phase for m in running) or not running
+
+        for _ in range(self.until_limit):
+            if reached() or not self.dc.pending() or not self.dc.tick():
+                return
+
+    def _host(self, name: str) -> str:
+        if name not in self.dc.managers:
+            raise KeyError(name)
+        return name
+
+    def _running(self, spec: str) -> tuple[str, str]:
+        domain, _, host = spec.partition("@")
+        if host:
+            return self._host(host), domain
+        hosts = [
+            name
+            for name, manager in self.dc.managers.items()
+            if domain in manager.domains and manager.domains[domain].migration != "t"
+        ]
+        running = [h for h in hosts if self.dc.observe_running(h, domain)]
+        candidates = running or hosts
+        if len(candidates) != 1:
+            raise KeyError(spec)
+        return candidates[0], domain
+
+
+def _arity(args: list[str], least: int, most: int) -> None:
+    if not least <= len(args) <= most:
+        raise ValueError(args)
+
+
+def _count(word: str) -> int:
+    value = int(word)
+    if value < 0:
+        raise ValueError(word)
+    return value
+
+
+def _ended(notice: Notice) -> str:
+    return (
+        f"# {notice.host}: ldm migrate-domain {notice.domain} {notice.target} ended: "
+        f"{notice.outcome} (exit status {notice.status})"
+    )
+
+
+def replay(
+    fleet: Fleet,
+    transcript: str,
+    *,
+    variant: str | None = None,
+    seed: int = 0,
+    config: SystemConfig | None = None,
+    source: str = "<transcript>",
+) -> str:
+    """The output of ``transcript`` on a fresh system (what ``ldmspec shell`` prints)."""
+    dc = Datacenter.from_fleet(fleet, variant=variant, seed=seed, config=config)
+    shell = Shell(dc, source=source)
+    lines: list[str] = []
+    for step in shell.steps(transcript.splitlines()):
+        lines += step.output
+    return "\n".join(lines) + ("\n" if lines else "")
