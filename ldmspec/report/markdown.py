@@ -141,6 +141,9 @@ def _steps(cx: Counterexample) -> list[str]:
         lines += ["", f"### {number}. {code(step.command)} {kind}"]
         if step.note:
             lines += ["", text(step.note)]
+        if step.password is not None:
+            answer = code(step.password) if step.password else "an empty line"
+            lines += ["", f"Answered `Target Password:` with {answer}."]
         if step.output.strip():
             lines += ["", *block(step.output)]
         if step.messages:

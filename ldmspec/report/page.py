@@ -177,6 +177,9 @@ def _step(number: int, step: Step, last: bool, previous: dict[str, str]) -> list
     ]
     if step.note:
         parts.append(f'<p class="note">{e(step.note)}</p>')
+    if step.password is not None:
+        answer = f"<code>{e(step.password)}</code>" if step.password else "an empty line"
+        parts.append(f'<p class="note">Answered <code>Target Password:</code> with {answer}.</p>')
     if step.output.strip():
         parts.append(_pre(step.output))
     if step.messages:

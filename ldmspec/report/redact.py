@@ -5,7 +5,8 @@ the password it sends equals what the target accepts), never the passwords thems
 So every distinct secret is replaced, consistently, by a placeholder ``REDACTED-1``,
 ``REDACTED-2``, ... in order of first appearance:
 
-* ``.password HOST SECRET`` steps become ``.password HOST REDACTED-n``;
+* ``.password HOST SECRET`` steps become ``.password HOST REDACTED-n``, and so does the
+  line that answers ``Target Password:`` after a ``migrate`` without ``-p``;
 * the content of every password file in ``Counterexample.password_files`` becomes its
   placeholder (the report writes these files beside ``replay.ldm``, so
   ``ldm migrate-domain -p password-1 ...`` replays unchanged);
@@ -45,7 +46,13 @@ def password_directive(command: str) -> tuple[str, str] | None:
 def _secrets(cx: Counterexample) -> dict[str, str]:
     """Every secret, in order of first appearance, mapped to its placeholder."""
     found: dict[str, str] = {}
-    candidates = [d[1] for s in cx.steps if (d := password_directive(s.command))]
+    candidates: list[str] = []
+    for step in cx.steps:
+        directive = password_directive(step.command)
+        if directive:
+            candidates.append(directive[1])
+        if step.password:
+            candidates.append(step.password)
     candidates += [text.splitlines()[0] for text in cx.password_files.values() if text.strip()]
     for secret in candidates:
         secret = secret.strip()
@@ -103,6 +110,7 @@ def redact(cx: Counterexample) -> None:
             ),
             listing=_deep(s.listing, fix),
             observation=_deep(s.observation, fix),
+            password=secrets.get(s.password.strip(), s.password) if s.password else s.password,
         )
 
     set_(cx, "steps", tuple(step(s) for s in cx.steps))

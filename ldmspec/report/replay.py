@@ -75,11 +75,17 @@ def replay_transcript(cx: Counterexample) -> str:
         "expected violation after the last step:",
         *[f"  {line}" for line in cx.violation.splitlines()],
     ]
-    if cx.password_files or any(s.command.startswith(".password ") for s in cx.steps):
+    if (
+        cx.password_files
+        or any(s.password for s in cx.steps)
+        or any(s.command.startswith(".password ") for s in cx.steps)
+    ):
         head.append("passwords are placeholders (REDACTED-n): equal passwords stay equal")
     lines = [line for text in head for line in _comment(text)]
     for number, step in enumerate(cx.steps, 1):
         note = f" {step.note}" if step.note else ""
         lines += _comment(f"step {number}:{note}")
         lines.append(step.transcript_line)
+        if step.password is not None:
+            lines.append(step.password)  # the answer to "Target Password:"
     return "\n".join(lines) + "\n"

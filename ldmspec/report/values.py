@@ -175,7 +175,9 @@ class Step:
     the protocol messages the step caused, ``listing`` maps each involved host to its
     ``ldm list`` output after the step, ``observation`` maps each host to a structured
     snapshot (any dataclass or dict; frozen on construction), ``note`` says in words what
-    the step means.
+    the step means. ``password`` is the line answering ``Target Password:`` after a
+    ``migrate`` without ``-p`` (a placeholder once the counterexample is built: see
+    :mod:`ldmspec.report.redact`); the replay writes it on the next line.
     """
 
     host: str
@@ -185,9 +187,12 @@ class Step:
     listing: Mapping[str, str] = field(default_factory=FrozenMap)
     observation: Mapping[str, Any] = field(default_factory=FrozenMap)
     note: str = ""
+    password: str | None = None
 
     def __post_init__(self) -> None:
         _one_line("Step.host", self.host)
+        if self.password is not None:
+            _one_line("Step.password", self.password)
         _one_line("Step.command", self.command)
         if not self.command.strip():
             raise ValueError("Step.command must not be empty")
@@ -214,6 +219,7 @@ class Step:
             "listing": dict(self.listing),
             "observation": thaw(self.observation),
             "note": self.note,
+            "password": self.password,
         }
 
     @classmethod
@@ -226,6 +232,7 @@ class Step:
             listing=data.get("listing", {}),
             observation=data.get("observation", {}),
             note=data.get("note", ""),
+            password=data.get("password"),
         )
 
 

@@ -18,7 +18,12 @@ hostile = st.text(
     alphabet=st.sampled_from(list("ab01-_.<>&\"'`|*#[]\\$ é✗")), min_size=1, max_size=12
 ).filter(lambda s: s.strip() == s and s)
 line = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
-hosts = st.lists(hostile.filter(lambda s: " " not in s), min_size=1, max_size=3, unique=True)
+hosts = st.lists(
+    hostile.filter(lambda s: " " not in s and not s.startswith("#")),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
 
 
 @st.composite

@@ -68,7 +68,7 @@ def test_a_written_counterexample_validates() -> None:
         (
             lambda d: d["steps"][0].__setitem__("colour", "red"),
             "c.json: steps[0]: expected only the keys host, command, output, messages, listing, "
-            'observation, note, got "colour"',
+            'observation, note, password, got "colour"',
         ),
         (
             lambda d: d["steps"][0].__setitem__("command", "ldm list\n.kill t4-a"),
