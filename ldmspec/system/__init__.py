@@ -24,6 +24,7 @@ API:
   (``output: str``, ``status: int``); ``migrate-domain`` returns at once and runs in
   the background; ``password`` answers ``Target Password:`` (``-p FILE`` reads a file).
 * ``tick(n=1) -> int``, ``pending() -> int``, ``run_until_quiescent(limit) -> int``,
+  ``run_until(condition, limit) -> bool``,
   ``drain_messages() -> tuple[Notice, ...]``
 * guests: ``guest_write(host, domain, n_pages, pattern="sequential") -> int``,
   ``set_dirty_rate(host, domain, pages_per_tick, pattern="sequential")``

@@ -19,7 +19,7 @@ run byte for byte. Faults are methods (:meth:`drop`, :meth:`lose_next_ack`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ldmspec.errors import CommandError
@@ -162,6 +162,15 @@ class Datacenter:
         if self.scheduler.pending():
             raise CommandError(f"still {self.scheduler.pending()} events pending after {limit}")
         return ran
+
+    def run_until(self, condition: Callable[[], bool], limit: int = 100_000) -> bool:
+        """Run events until ``condition()`` holds (checked before each); False if it never did."""
+        for _ in range(limit):
+            if condition():
+                return True
+            if not self.scheduler.step():
+                return condition()
+        return condition()
 
     def drain_messages(self) -> tuple[Notice, ...]:
         """What background migrations printed when they ended, since the last call."""

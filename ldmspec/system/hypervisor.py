@@ -43,6 +43,7 @@ class GuestMemory:
         self.stamps = array("Q", bytes(8 * self.groups_for(self.pages)))
         self.writes = 0  # the guest's write counter; part of the CPU state on hand-off
         self.dirty_logs: list[set[int]] = []  # one per migration tracking this guest
+        self._digest: str | None = None  # cached; every change of ``stamps`` clears it
 
     def groups_for(self, pages: int) -> int:
         return -(-pages // self.group_pages)
@@ -64,6 +65,7 @@ class GuestMemory:
     def write_groups(self, groups: Iterable[int]) -> None:
         """One guest write touching every group of ``groups``."""
         self.writes += 1
+        self._digest = None
         touched = set(groups)
         for g in touched:
             self.stamps[g] = self.writes
@@ -80,13 +82,16 @@ class GuestMemory:
 
     def install(self, groups: Iterable[int], stamps: Iterable[int]) -> None:
         """Overwrite ``groups`` with ``stamps`` (received pages)."""
+        self._digest = None
         for g, s in zip(groups, stamps, strict=True):
             self.stamps[g] = s
 
     def scrub(self) -> None:
+        self._digest = None
         self.stamps = array("Q", bytes(8 * len(self.stamps)))
 
     def resize(self, size: int) -> None:
+        self._digest = None
         pages = max(1, size // PAGE_SIZE)
         groups = self.groups_for(pages)
         if groups < len(self.stamps):
@@ -97,7 +102,9 @@ class GuestMemory:
 
     def digest(self) -> str:
         """A stable digest of the contents (same contents, same digest, in every process)."""
-        return hashlib.blake2b(self.stamps.tobytes(), digest_size=8).hexdigest()
+        if self._digest is None:
+            self._digest = hashlib.blake2b(self.stamps.tobytes(), digest_size=8).hexdigest()
+        return self._digest
 
 
 @dataclass

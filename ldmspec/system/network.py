@@ -9,6 +9,7 @@ undirected: ``drop("t4-a", "t4-b")`` cuts both directions.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,13 @@ __all__ = ["Network"]
 
 def _link(a: str, b: str) -> frozenset[str]:
     return frozenset((a, b))
+
+
+@dataclass
+class _InFlight:
+    message: object
+    deliver: Callable[[object], None]
+    up_at_send: bool
 
 
 @dataclass
@@ -37,6 +45,7 @@ class Network:
         self._down: set[frozenset[str]] = set()
         self._extra: dict[frozenset[str], int] = {}
         self._armed: list[_ArmedLoss] = []
+        self._in_flight: dict[tuple[str, str], deque[_InFlight]] = {}
         self.sent = 0
         self.lost = 0
 
@@ -82,26 +91,32 @@ class Network:
     def send(
         self, source: str, target: str, message: object, deliver: Callable[[object], None]
     ) -> None:
-        """Send ``message``; ``deliver(message)`` runs on arrival unless it is lost."""
+        """Send ``message``; ``deliver(message)`` runs on arrival unless it is lost.
+
+        Each direction of a link is FIFO, like the TCP connection between two ldmd:
+        an arrival event delivers the oldest message in flight on its direction, so
+        the seeded choice among simultaneous events never reorders one connection.
+        """
         self.sent += 1
-        kind = type(message).__name__
-        up_at_send = self.is_up(source, target)
+        queue = self._in_flight.setdefault((source, target), deque())
+        queue.append(_InFlight(message, deliver, self.is_up(source, target)))
         delay = self.latency + self._extra.get(_link(source, target), 0)
+        self.scheduler.after(
+            delay, f"deliver {source}->{target} {message}", lambda: self._arrive(source, target)
+        )
 
-        def arrive() -> None:
-            if (
-                not up_at_send
-                or not self.is_up(source, target)
-                or self._disarm(kind, source, target)
-            ):
-                self.lost += 1
-                self.scheduler.trace.append(
-                    f"t={self.scheduler.now} lost {source}->{target} {kind}"
-                )
-                return
-            deliver(message)
-
-        self.scheduler.after(delay, f"deliver {source}->{target} {message}", arrive)
+    def _arrive(self, source: str, target: str) -> None:
+        flight = self._in_flight[(source, target)].popleft()
+        kind = type(flight.message).__name__
+        if (
+            not flight.up_at_send
+            or not self.is_up(source, target)
+            or self._disarm(kind, source, target)
+        ):
+            self.lost += 1
+            self.scheduler.trace.append(f"t={self.scheduler.now} lost {source}->{target} {kind}")
+            return
+        flight.deliver(flight.message)
 
     def _disarm(self, kind: str, source: str, target: str) -> bool:
         for armed in self._armed:
