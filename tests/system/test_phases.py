@@ -1,0 +1,177 @@
+"""Cancel, KILL and network loss in each of the five phases, and the lost acknowledgement."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ldmspec.system import Datacenter, HostView, MigrationView, Observation
+
+FAILED = "Domain Migration of LDom ldom01 failed"
+CANCELLED = "Migration of LDom ldom01 cancelled by cancel-operation"
+LOST = "Lost connection to the Logical Domains Manager on target t4-b"
+HANDOFF_LOST = (
+    "No hand-off acknowledgement from target t4-b: domain ldom01 is in error state; "
+    "if it runs on t4-b, destroy this copy (ldm rm-domain ldom01), "
+    "otherwise resume it (ldm cancel-operation migration ldom01)"
+)
+
+
+def migration(dc: Datacenter) -> MigrationView:
+    return dc.observe().migrations[-1]
+
+
+def reach_phase(dc: Datacenter, phase: int) -> None:
+    """Start ldom01 t4-a -> t4-b and stop as soon as the source is in ``phase``.
+
+    The guest dirties a few pages during the first round, so the final copy of phase 4
+    has pages to send and phase 4 lasts a while.
+    """
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    if phase >= 4:
+        assert dc.run_until(lambda: migration(dc).phase == 3)
+        dc.guest_write("t4-a", "ldom01", 3000)
+    assert dc.run_until(lambda: migration(dc).phase == phase)
+
+
+def assert_clean(dc: Datacenter, before: Observation) -> None:
+    """INV-CLEANUP: nothing left on the target, the source domain as it was."""
+    after = dc.observe()
+    assert after.host("t4-b").domain("ldom01") is None
+    assert after.host("t4-b").free == before.host("t4-b").free
+    # The guest may have written meanwhile: compare everything but the memory contents.
+    assert without_digests(after.host("t4-a")) == without_digests(before.host("t4-a"))
+
+
+def without_digests(host: HostView) -> HostView:
+    return replace(host, domains=tuple(replace(d, digest=None) for d in host.domains))
+
+
+@pytest.mark.parametrize("phase", [1, 2, 3, 4])
+def test_cancel_before_hand_off_cleans_up(dc: Datacenter, phase: int) -> None:
+    before = dc.observe()
+    reach_phase(dc, phase)
+    assert dc.run_ldm("t4-a", "cancel-operation migration ldom01").output == ""
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "cancelled"
+    assert dc.drain_messages()[0].lines == (CANCELLED,)
+    assert_clean(dc, before)
+
+
+@pytest.mark.parametrize("phase", [1, 2, 3, 4])
+def test_kill_before_hand_off_cleans_up(dc: Datacenter, phase: int) -> None:
+    before = dc.observe()
+    reach_phase(dc, phase)
+    assert dc.kill("t4-a") is True
+    dc.run_until_quiescent()
+    assert (migration(dc).outcome, migration(dc).cancelled_by) == ("cancelled", "kill")
+    assert dc.drain_messages()[0].lines == ("Killed",)
+    assert_clean(dc, before)
+
+
+def test_cancel_during_hand_off_is_too_late_and_the_migration_completes(dc: Datacenter) -> None:
+    reach_phase(dc, 5)
+    assert dc.run_ldm("t4-a", "cancel-operation migration ldom01").status == 0
+    dc.run_until_quiescent()
+    obs = dc.observe()
+    assert migration(dc).outcome == "completed"
+    assert obs.running_copies("ldom01") == ("t4-b",)
+    assert obs.host("t4-a").domain("ldom01") is None
+
+
+def test_kill_with_no_migration_running_says_so(dc: Datacenter) -> None:
+    assert dc.kill("t4-a") is False
+
+
+@pytest.mark.parametrize("phase", [2, 3, 4])
+def test_network_loss_before_hand_off_fails_and_both_sides_clean_up(
+    dc: Datacenter, phase: int
+) -> None:
+    before = dc.observe()
+    reach_phase(dc, phase)
+    dc.drop("t4-a", "t4-b")
+    dc.run_until_quiescent()
+    view = migration(dc)
+    assert (view.outcome, view.target_outcome) == ("failed", "timed-out")
+    assert dc.drain_messages()[0].lines == (LOST, FAILED)
+    assert_clean(dc, before)
+
+
+def test_network_loss_during_checks_fails_without_touching_the_target(dc: Datacenter) -> None:
+    before = dc.observe()
+    reach_phase(dc, 1)
+    dc.drop("t4-a", "t4-b")
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "failed"
+    assert dc.drain_messages()[0].lines == (
+        "Failed to establish connection with ldmd(1m) on target: t4-b",
+        FAILED,
+    )
+    assert_clean(dc, before)
+
+
+def test_network_loss_during_hand_off_leaves_the_source_in_error_state(dc: Datacenter) -> None:
+    before = dc.observe()
+    reach_phase(dc, 5)
+    dc.drop("t4-a", "t4-b")
+    dc.run_until_quiescent()
+    obs = dc.observe()
+    assert migration(dc).outcome == "error"
+    assert dc.drain_messages()[0].lines == (HANDOFF_LOST, FAILED)
+    source = obs.host("t4-a").domain("ldom01")
+    assert source is not None and (source.state, source.flags) == ("suspended", "-n---e")
+    # The hand-off never arrived: the target cleaned up, so the operator resumes the source.
+    assert obs.host("t4-b").domain("ldom01") is None
+    assert dc.run_ldm("t4-a", "cancel-operation migration ldom01").status == 0
+    assert_clean(dc, before)
+    assert migration(dc).resolution == "resumed"
+
+
+def test_lost_acknowledgement_leaves_error_state_until_the_operator_acts(dc: Datacenter) -> None:
+    before = dc.observe().host("t4-a").free
+    dc.lose_next_ack("t4-a")
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    obs = dc.observe()
+    assert migration(dc).outcome == "error"
+    assert obs.running_copies("ldom01") == ("t4-b",)
+    assert obs.host("t4-a").domain("ldom01").flags == "-n---e"  # type: ignore[union-attr]
+    # A domain in error state cannot migrate again nor be reconfigured.
+    refused = dc.run_ldm("t4-a", "migrate -n ldom01 root@t4-c")
+    assert refused.output.splitlines()[1] == (
+        "ST-1: Domain ldom01 is already being migrated or is in migration error state"
+    )
+    assert dc.run_ldm("t4-a", "set-vcpu 4 ldom01").output == (
+        "Domain ldom01 is being migrated: its configuration cannot change"
+    )
+    # The domain runs on the target: destroy the source copy.
+    assert dc.run_ldm("t4-a", "rm-domain ldom01").status == 0
+    obs = dc.observe()
+    assert obs.host("t4-a").domain("ldom01") is None
+    assert migration(dc).resolution == "destroyed"
+    freed = obs.host("t4-a").free
+    assert (freed.strands, freed.memory, freed.ports) == (
+        before.strands + 8, before.memory + 16 * 2**30, before.ports + 1,
+    )  # fmt: skip
+
+
+def test_link_heals_and_a_new_migration_succeeds(dc: Datacenter) -> None:
+    dc.drop("t4-a", "t4-b")
+    result = dc.run_ldm("t4-a", "migrate ldom01 root@t4-b")
+    assert result.output.splitlines()[1:] == [
+        "Failed to establish connection with ldmd(1m) on target: t4-b",
+        FAILED,
+    ]
+    dc.heal("t4-a", "t4-b")
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "completed"
+
+
+def test_a_delayed_link_times_out_like_a_lost_one(dc: Datacenter) -> None:
+    dc.delay("t4-a", "t4-b", 50)
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "failed"
+    assert dc.observe().host("t4-a").domain("ldom01").running  # type: ignore[union-attr]
