@@ -23,7 +23,7 @@ import z3
 
 from ldmspec.inventory.facts import MemoryRange
 
-__all__ = ["disjoint_blocks", "pa_name", "placement_smt2", "usable_ranges"]
+__all__ = ["disjoint_blocks", "find_placement", "pa_name", "placement_smt2", "usable_ranges"]
 
 
 def pa_name(index: int) -> str:
@@ -85,3 +85,30 @@ def placement_smt2(
         parts.append(f"{congruent} {where}")
     body = f"(and {' '.join(parts)})" if parts else "true"
     return f"(assert (=> {literal} {body}))"
+
+
+def find_placement(
+    blocks: Sequence[tuple[int, int]],
+    free: Sequence[MemoryRange],
+    page: int,
+    *,
+    timeout_ms: int = 5000,
+) -> tuple[int, ...] | None:
+    """A PA for every ``(ra, size)`` block (MEM-2 alone), or None when none exists.
+
+    Raises ``TimeoutError`` when z3 cannot decide within ``timeout_ms``.
+    """
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.from_string(declarations_smt2(len(blocks)) + "(declare-const MEM-2 Bool)")
+    solver.add(z3.Bool("MEM-2"), disjoint_blocks([size for _, size in blocks]))
+    solver.from_string(placement_smt2("MEM-2", blocks, free, page))
+    result = solver.check()
+    if result == z3.unknown:
+        raise TimeoutError(solver.reason_unknown())
+    if result == z3.unsat:
+        return None
+    model = solver.model()
+    return tuple(
+        model.eval(z3.Int(pa_name(i)), model_completion=True).as_long() for i in range(len(blocks))
+    )
