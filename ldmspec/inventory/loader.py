@@ -73,7 +73,10 @@ def load_fleet(path: str | Path) -> Fleet:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError("an existing fleet file or capture folder", got=str(path)) from None
+        raise InputError(
+            "an existing fleet file (.toml, .json) or folder of capture bundles",
+            source=str(path),
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             f"a readable UTF-8 fleet file ({exc.__class__.__name__})", source=str(path)

@@ -332,8 +332,8 @@ def test_missing_file(tmp_path):
     missing = tmp_path / "nope.toml"
     with pytest.raises(InputError) as caught:
         load_fleet(missing)
-    assert (
-        str(caught.value) == f'expected an existing fleet file or capture folder, got "{missing}"'
+    assert str(caught.value) == (
+        f"{missing}: expected an existing fleet file (.toml, .json) or folder of capture bundles"
     )
 
 
