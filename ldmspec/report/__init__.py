@@ -27,6 +27,18 @@ sequence diagram), ``counterexample.json`` (schema ``ldmspec-counterexample/1``,
 placeholder password files. ``write_report`` also rebuilds ``reports/index.html``;
 ``ldmspec report DIR`` re-renders every report from its JSON.
 
+To record a failing run of the reference implementation with every listing, message
+and observation, replay its shell transcript (:mod:`ldmspec.report.from_system`)::
+
+    cx = counterexample_from_transcript(
+        "examples/fleet.toml", transcript_lines, variant="resume-on-lost-ack", seed=7,
+        property_id="INV-SINGLE-ACTIVE", violation="ldom01 runs on t4-a and t4-b",
+        pytest_node=node_id, reproduce="--hypothesis-seed=12",
+    )
+
+and :func:`replay_report` checks that a report folder's ``replay.ldm`` reproduces it.
+The explorer's shortest path converts with :func:`model_path_from_trace`.
+
 Passwords never reach a report: see :mod:`ldmspec.report.redact`.
 """
 
@@ -35,6 +47,7 @@ from __future__ import annotations
 from importlib import metadata
 
 from ldmspec.report.from_explorer import model_path_from_trace
+from ldmspec.report.from_system import counterexample_from_transcript, replay_report
 from ldmspec.report.index import list_reports, rebuild_index
 from ldmspec.report.redact import PLACEHOLDER
 from ldmspec.report.schema import load_schema, validate
@@ -59,6 +72,7 @@ __all__ = [
     "Message",
     "ModelStep",
     "Step",
+    "counterexample_from_transcript",
     "current_versions",
     "freeze",
     "list_reports",
@@ -67,6 +81,7 @@ __all__ = [
     "read_report",
     "rebuild_index",
     "render_files",
+    "replay_report",
     "rerender_report",
     "validate",
     "write_report",

@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ListingDiff", "Row", "Table", "diff_listing", "parse_listing"]
+__all__ = ["VOLATILE", "ListingDiff", "Row", "Table", "diff_listing", "parse_listing"]
+
+#: Columns that change with time alone; their changes are not highlighted.
+VOLATILE = frozenset({"UTIL", "NORM", "UPTIME"})
 
 RowStatus = Literal["same", "changed", "added", "removed"]
 
@@ -41,6 +44,11 @@ class ListingDiff:
     header: tuple[str, ...]
     rows: tuple[Row, ...]
     tabular: bool
+
+    @property
+    def changed(self) -> bool:
+        """Whether any row or cell changed (time-only columns aside)."""
+        return any(r.status != "same" or any(r.changed) for r in self.rows)
 
 
 _WORD = re.compile(r"\S+")
@@ -89,7 +97,8 @@ def diff_listing(before: str | None, after: str) -> ListingDiff:
     """``after`` with every cell that differs from ``before`` marked.
 
     Rows are matched by their first cell (the domain name). Without ``before`` nothing is
-    marked. Rows that vanished are kept, marked ``removed``, after the others.
+    marked. Rows that vanished are kept, marked ``removed``, after the others. Changes
+    of the columns in :data:`VOLATILE` (utilisation, uptime) are not marked.
     """
     table = parse_listing(after)
     old = parse_listing(before) if before is not None else None
@@ -107,11 +116,13 @@ def diff_listing(before: str | None, after: str) -> ListingDiff:
         if prior is None:
             result.append(Row(cells, (True,) * len(cells), "added"))
             continue
-        changed = tuple(prior.get(h) != c for h, c in zip(table.header, cells, strict=True))
+        changed = tuple(
+            h not in VOLATILE and prior.get(h) != c
+            for h, c in zip(table.header, cells, strict=True)
+        )
         result.append(Row(cells, changed, "changed" if any(changed) else "same"))
-    for name, prior in previous.items():
+    for prior in previous.values():
         cells = tuple(prior.get(h, "") for h in table.header)
-        del name
         result.append(Row(cells, (True,) * len(cells), "removed"))
     return ListingDiff(table.header, tuple(result), tabular=True)
 

@@ -134,7 +134,11 @@ def _summary(cx: Counterexample) -> list[str]:
 
 def _steps(cx: Counterexample) -> list[str]:
     lines = ["## Steps", ""]
-    lines.append("Changed cells of each `ldm list` are **bold**; vanished rows are ~~struck~~.")
+    lines.append(
+        "After each step, the `ldm list` of each involved host that changed (all of them "
+        "after the last step): changed cells are **bold**, vanished rows ~~struck~~; UTIL, "
+        "NORM and UPTIME change with time alone and are not marked."
+    )
     previous: dict[str, str] = dict(cx.initial_listing)
     for number, step in enumerate(cx.steps, 1):
         kind = "event" if step.is_event else f"on {code(step.host)}"
@@ -152,10 +156,17 @@ def _steps(cx: Counterexample) -> list[str]:
                 fate = "" if m.delivered else " — **dropped**"
                 detail = f" ({text(m.detail)})" if m.detail else ""
                 lines.append(f"- {code(m.src)} → {code(m.dst)}: {code(m.kind)}{detail}{fate}")
+        unchanged = []
         for host, listing in step.listing.items():
-            lines += ["", f"`ldm list` on {code(host)}:", ""]
-            lines += _listing_table(diff_listing(previous.get(host), listing))
+            diff = diff_listing(previous.get(host), listing)
+            if number == len(cx.steps) or host not in previous or diff.changed:
+                lines += ["", f"`ldm list` on {code(host)}:", ""]
+                lines += _listing_table(diff)
+            else:
+                unchanged.append(code(host))
             previous[host] = listing
+        if unchanged:
+            lines += ["", f"`ldm list` unchanged on {', '.join(unchanged)}."]
     return lines
 
 

@@ -193,11 +193,20 @@ def _step(number: int, step: Step, last: bool, previous: dict[str, str]) -> list
             )
         parts.append(f'<ul class="messages">{"".join(items)}</ul>')
     if step.listing:
-        parts.append('<div class="listings">')
+        tables, unchanged = [], []
         for host, listing in step.listing.items():
-            parts.append(_listing(host, diff_listing(previous.get(host), listing)))
+            diff = diff_listing(previous.get(host), listing)
+            if last or host not in previous or diff.changed:
+                tables.append(_listing(host, diff))
+            else:
+                unchanged.append(f"<code>{e(host)}</code>")
             previous[host] = listing
-        parts.append("</div>")
+        if tables:
+            parts += ['<div class="listings">', *tables, "</div>"]
+        if unchanged:
+            parts.append(
+                f'<p class="note"><code>ldm list</code> unchanged on {", ".join(unchanged)}.</p>'
+            )
     parts.append("</section>")
     return parts
 
@@ -269,8 +278,10 @@ def render_html(cx: Counterexample) -> str:
         "</figure>",
         "</section>",
         '<section id="steps"><h2>Steps</h2>',
-        "<p>After each step, the <code>ldm list</code> of each involved host; changed cells "
-        "are highlighted, new rows green, vanished rows struck through.</p>",
+        "<p>After each step, the <code>ldm list</code> of each involved host that changed "
+        "(all of them after the last step): changed cells are highlighted, new rows green, "
+        "vanished rows struck through; UTIL, NORM and UPTIME change with time alone and are "
+        "not highlighted.</p>",
         *steps,
         "</section>",
         *_model(cx),
