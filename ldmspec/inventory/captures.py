@@ -174,7 +174,7 @@ def _read_plans(path: Path, document: _Document, names: list[str]) -> tuple[list
     document.mark(("plans",), source, positions.line_of(("plans",)) or 1)
     if isinstance(plans, list):
         for i in range(len(plans)):
-            for key in ("", "domain", "source", "target"):
+            for key in ("", "domain", "source", "target", "expect"):
                 sub: KeyPath = ("plans", i, key) if key else ("plans", i)
                 line = positions.line_of(sub)
                 if line:
