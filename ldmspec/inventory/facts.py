@@ -301,12 +301,18 @@ class Host:
 
 @dataclass(frozen=True)
 class Plan:
-    """A planned migration: ``ldm migrate-domain DOMAIN SOURCE -> TARGET[:NEW-NAME]``."""
+    """A planned migration: ``ldm migrate-domain DOMAIN SOURCE -> TARGET[:NEW-NAME]``.
+
+    ``expect`` is what the fleet's author expects of it: ``None`` when not stated (the
+    migration should be feasible), ``()`` for "feasible", or the requirement ids it must
+    violate, exactly. ``ldmspec verify`` counts a plan as holding when the proof agrees.
+    """
 
     domain: str
     source: str
     target: str
     new_name: str | None = None
+    expect: tuple[str, ...] | None = None
 
     @property
     def target_name(self) -> str:

@@ -8,7 +8,8 @@ key path and the expected form::
 Defaults for optional keys: ``threads-per-core = 8``, ``largest-page = "2G"``,
 ``clock-mhz = 0`` (unknown), a domain's ``state = "active"``, ``vcpus = 1``,
 ``whole-core = false``, ``cpu-arch = "native"``, ``os`` = the control domain's release,
-``io = []``, a console's ``group`` = the domain's name. A domain may also give
+``io = []``, a console's ``group`` = the domain's name; a plan's ``expect`` = not stated
+(``"feasible"`` or a list of the requirement ids it must violate). A domain may also give
 ``strands = [...]`` (physical strand ids, as captures do); otherwise strands and memory
 are placed deterministically (:mod:`ldmspec.inventory.placement`). Host memory ranges
 that touch are merged into one range.
@@ -47,6 +48,7 @@ from ldmspec.inventory.positions import KeyPath, Positions, json_positions, toml
 from ldmspec.inventory.processors import CpuArch, processor
 from ldmspec.inventory.units import GIB, format_size, parse_int, parse_size
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
+from ldmspec.requirements import CATALOG
 
 __all__ = ["fleet_from_document", "load_fleet", "load_fleet_text", "parse_fleet_document"]
 
@@ -60,7 +62,7 @@ DOMAIN_KEYS = (
     "state", "vcpus", "whole-core", "memory", "strands", "cpu-arch", "os",
     "vdisks", "vnets", "console", "io",
 )  # fmt: skip
-PLAN_KEYS = ("domain", "source", "target")
+PLAN_KEYS = ("domain", "source", "target", "expect")
 
 
 def load_fleet(path: str | Path) -> Fleet:
@@ -583,7 +585,24 @@ def _plan(reader: _Reader, path: KeyPath, value: Any, hosts: tuple[Host, ...]) -
             raise reader.fail((*path, key), "a host of this fleet: " + ", ".join(by_name), host)
     if by_name[source].domain(domain) is None:
         raise reader.fail((*path, "domain"), f"a domain of host {source}", domain)
-    return Plan(domain, source, target, new_name or None)
+    return Plan(domain, source, target, new_name or None, _expect(reader, (*path, "expect"), t))
+
+
+def _expect(reader: _Reader, path: KeyPath, plan: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """``expect = "feasible"`` or ``expect = ["CPU-4", ...]`` (requirement ids)."""
+    if "expect" not in plan:
+        return None
+    value = plan["expect"]
+    form = 'expect = "feasible" or a list of requirement ids like ["CPU-4", "VIO-1"]'
+    if value == "feasible":
+        return ()
+    if not isinstance(value, list) or not value:
+        raise reader.fail(path, form, value)
+    known = {r.id for r in CATALOG}
+    for i, rid in enumerate(value):
+        if rid not in known:
+            raise reader.fail((*path, i), "a requirement id: " + ", ".join(sorted(known)), rid)
+    return tuple(value)
 
 
 def _dotted(path: KeyPath) -> str:

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host
 from ldmspec.inventory.units import MIB, format_size
-from ldmspec.inventory.writer import toml_key, toml_string
+from ldmspec.inventory.writer import plan_lines, toml_key, toml_string
 
 __all__ = [
     "BUNDLE_FILES",
@@ -368,14 +368,7 @@ def plans_toml(fleet: Fleet) -> str:
         f"hosts = [{hosts}]",
     ]
     for plan in fleet.plans:
-        target = plan.target + (f":{plan.new_name}" if plan.new_name else "")
-        lines += [
-            "",
-            "[[plans]]",
-            f"domain = {toml_string(plan.domain)}",
-            f"source = {toml_string(plan.source)}",
-            f"target = {toml_string(target)}",
-        ]
+        lines += ["", *plan_lines(plan)]
     return "\n".join(lines) + "\n"
 
 

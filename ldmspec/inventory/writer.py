@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host, Plan
 from ldmspec.inventory.units import format_size
 
-__all__ = ["fleet_to_toml", "toml_key", "toml_string"]
+__all__ = ["fleet_to_toml", "plan_lines", "toml_key", "toml_string"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -63,7 +63,7 @@ def fleet_to_toml(fleet: Fleet) -> str:
         lines.extend(_host_lines(host))
     for plan in fleet.plans:
         lines.append("")
-        lines.extend(_plan_lines(plan))
+        lines.extend(plan_lines(plan))
     return "\n".join(lines) + "\n"
 
 
@@ -142,11 +142,16 @@ def _domain_lines(d: Domain) -> list[str]:
     return lines
 
 
-def _plan_lines(plan: Plan) -> list[str]:
+def plan_lines(plan: Plan) -> list[str]:
+    """The `[[plans]]` table of one planned migration, as fleet files and plans.toml hold it."""
     target = plan.target + (f":{plan.new_name}" if plan.new_name else "")
-    return [
+    lines = [
         "[[plans]]",
         f"domain = {toml_string(plan.domain)}",
         f"source = {toml_string(plan.source)}",
         f"target = {toml_string(target)}",
     ]
+    if plan.expect is not None:
+        expect = _array(toml_string(i) for i in plan.expect) if plan.expect else '"feasible"'
+        lines.append(f"expect = {expect}")
+    return lines
