@@ -13,6 +13,7 @@ from typing import Any
 
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.replay import fleet_file_name, pytest_command, shell_command
+from ldmspec.report.sequence import collapse_messages
 from ldmspec.report.values import Counterexample, ModelStep, thaw
 
 __all__ = ["render_markdown", "state_changes"]
@@ -152,10 +153,13 @@ def _steps(cx: Counterexample) -> list[str]:
             lines += ["", *block(step.output)]
         if step.messages:
             lines += ["", "Messages:", ""]
-            for m in step.messages:
-                fate = "" if m.delivered else " — **dropped**"
+            for m, count in collapse_messages(step.messages):
+                fate = "" if m.delivered else " — **lost**"
                 detail = f" ({text(m.detail)})" if m.detail else ""
-                lines.append(f"- {code(m.src)} → {code(m.dst)}: {code(m.kind)}{detail}{fate}")
+                times = f" ×{count}" if count > 1 else ""
+                lines.append(
+                    f"- {code(m.src)} → {code(m.dst)}: {code(m.kind)}{detail}{times}{fate}"
+                )
         unchanged = []
         for host, listing in step.listing.items():
             diff = diff_listing(previous.get(host), listing)

@@ -19,7 +19,7 @@ from typing import Any
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.markdown import plural, state_changes
 from ldmspec.report.replay import fleet_file_name, pytest_command, shell_command
-from ldmspec.report.sequence import render_sequence_svg
+from ldmspec.report.sequence import collapse_messages, render_sequence_svg
 from ldmspec.report.values import SCHEMA_ID, Counterexample, Step, thaw
 
 __all__ = ["STYLE", "render_html"]
@@ -47,6 +47,7 @@ blockquote { margin: 8px 0 14px; padding: 4px 14px; border-left: 4px solid var(-
 .violation { border: 1px solid #f1b8b3; background: var(--badbg); border-radius: 8px;
   padding: 10px 14px; }
 .violation strong { color: var(--bad); }
+.violation pre { white-space: pre-wrap; }
 .repro { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px;
   margin-top: 18px; }
 .repro h2 { margin-top: 4px; }
@@ -184,12 +185,13 @@ def _step(number: int, step: Step, last: bool, previous: dict[str, str]) -> list
         parts.append(_pre(step.output))
     if step.messages:
         items = []
-        for m in step.messages:
+        for m, count in collapse_messages(step.messages):
             detail = f" ({e(m.detail)})" if m.detail else ""
-            fate = "" if m.delivered else ' <span class="lostmsg">dropped</span>'
+            times = f" ×{count}" if count > 1 else ""
+            fate = "" if m.delivered else ' <span class="lostmsg">lost</span>'
             items.append(
                 f"<li><code>{e(m.src)}</code> → <code>{e(m.dst)}</code>: "
-                f"<code>{e(m.kind)}</code>{detail}{fate}</li>"
+                f"<code>{e(m.kind)}</code>{detail}{times}{fate}</li>"
             )
         parts.append(f'<ul class="messages">{"".join(items)}</ul>')
     if step.listing:
@@ -274,7 +276,8 @@ def render_html(cx: Counterexample) -> str:
         "<figure>",
         render_sequence_svg(cx),
         "<figcaption>Commands (boxes) on the host they ran on, simulator events (dashed "
-        "bands), protocol messages (arrows; a red cross marks a dropped message).</figcaption>",
+        "bands), protocol messages (arrows; ×N: repeated N times; a red cross marks a lost "
+        "message).</figcaption>",
         "</figure>",
         "</section>",
         '<section id="steps"><h2>Steps</h2>',

@@ -17,7 +17,9 @@ from html import escape
 
 from ldmspec.report.values import Counterexample, Message
 
-__all__ = ["render_sequence_svg"]
+__all__ = ["collapse_messages", "render_sequence_svg"]
+
+_REPEAT = 3  # a block of messages repeated this often or more is drawn once, "×N"
 
 _LEFT = 44  # room for step numbers
 _TOP = 12
@@ -62,8 +64,38 @@ def _text(x: float, y: float, text: str, width: float, cls: str, anchor: str = "
     )
 
 
-def _message(layout: _Layout, m: Message, y: float) -> list[str]:
-    label = f"{m.kind} {m.detail}".strip()
+def _key(m: Message) -> tuple[str, str, str, bool]:
+    return (m.src, m.dst, m.kind, m.delivered)
+
+
+def collapse_messages(messages: tuple[Message, ...]) -> list[tuple[Message, int]]:
+    """``messages`` with runs of a repeated message, or pair of messages, counted once.
+
+    Pre-copy sends hundreds of ``Pages``/``PagesAck`` pairs; a reader needs one pair
+    and how often it repeated. Only ``src``, ``dst``, ``kind`` and delivery must match.
+    """
+    result: list[tuple[Message, int]] = []
+    i = 0
+    while i < len(messages):
+        for width in (1, 2):
+            block = [_key(m) for m in messages[i : i + width]]
+            if len(block) < width:
+                continue
+            count = 1
+            while [_key(m) for m in messages[i + count * width : i + (count + 1) * width]] == block:
+                count += 1
+            if count >= _REPEAT:
+                result += [(m, count) for m in messages[i : i + width]]
+                i += count * width
+                break
+        else:
+            result.append((messages[i], 1))
+            i += 1
+    return result
+
+
+def _message(layout: _Layout, m: Message, y: float, count: int = 1) -> list[str]:
+    label = f"{m.kind} {m.detail}".strip() + (f" ×{count}" if count > 1 else "")
     x1, x2 = layout.x(m.src), layout.x(m.dst)
     if x1 == x2:  # a message to itself: a small loop to the right
         path = f"M{x1:.1f},{y:.1f} h30 v10 h-30"
@@ -120,9 +152,9 @@ def render_sequence_svg(cx: Counterexample) -> str:
             )
             body.append(_text(left + 8, y + 15, step.command, width - 12, "cmd", "start"))
         y += _ROW
-        for message in step.messages:
+        for message, count in collapse_messages(step.messages):
             y += 12
-            body.extend(_message(layout, message, y))
+            body.extend(_message(layout, message, y, count))
             y += _MSG - 12
         body.append("</g>")
         y += 6

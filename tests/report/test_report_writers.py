@@ -281,3 +281,14 @@ def test_fixed_time_is_utc_in_the_folder_name(tmp_path, counterexample) -> None:
     local = FIXED_TIME.astimezone(timezone(timedelta(hours=9)))
     folder = write_report(counterexample, tmp_path, clock=lambda: local)
     assert folder.name.startswith("20261127T065300Z-")
+
+
+def test_repeated_messages_are_drawn_once_with_their_count() -> None:
+    from ldmspec.report import Message
+    from ldmspec.report.sequence import collapse_messages
+
+    pages, ack = Message("a", "b", "Pages", "round 1"), Message("b", "a", "PagesAck")
+    check = Message("a", "b", "CheckRequest")
+    lost = Message("b", "a", "HandOffAck", delivered=False)
+    collapsed = collapse_messages((check, *(pages, ack) * 5, pages, lost, lost, lost, check))
+    assert collapsed == [(check, 1), (pages, 5), (ack, 5), (pages, 1), (lost, 3), (check, 1)]
