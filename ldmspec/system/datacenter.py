@@ -194,9 +194,12 @@ class Datacenter:
         memory, rng = guest.memory, self.scheduler.rng
         if pattern == "sequential":
             return memory.write_pages(rng.randrange(memory.pages), n_pages)
+        # Scattered pages: each lands in its own page group, drawn without replacement
+        # from the groups of the span (all memory, or the hot first 1%).
         span = memory.pages if pattern == "random" else max(1, memory.pages // 100)
+        groups = memory.groups_for(span)
         count = min(n_pages, memory.pages)
-        memory.write_groups({rng.randrange(span) // memory.group_pages for _ in range(count)})
+        memory.write_groups(rng.sample(range(groups), min(count, groups)))
         return count
 
     def set_dirty_rate(

@@ -1,0 +1,139 @@
+"""``ldmspec shell``: transcripts, determinism, bad lines, JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from ldmspec.cli import main
+from ldmspec.inventory import Fleet
+from ldmspec.system.transcript import replay
+
+ROOT = Path(__file__).resolve().parents[2]
+FLEET = str(ROOT / "examples" / "fleet.toml")
+STORY = (ROOT / "examples" / "seed-story.txt").read_text()
+
+BUSY_STORY = """\
+.password t4-b pw
+t4-a# ldm migrate ldom01 root@t4-b
+pw
+.rate ldom01 400 random
+.tick 25
+t4-b# ldm list -o status ldom01
+.write ldom01 20000 hot
+.until phase 4
+t4-a# ldm list ldom01
+.run
+"""
+
+
+def shell(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str,
+          *args: str) -> tuple[int, str, str]:  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    status = main(["shell", FLEET, *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_seed_story_replays_with_the_seeds_states_and_flags(fleet: Fleet) -> None:
+    out = replay(fleet, STORY).splitlines()
+    assert "    migration    24%         t4-a" in out
+    assert out[out.index("t4-a# ldm list ldom01", 10) + 2].split()[:3] == [
+        "ldom01", "suspended", "-n---s",
+    ]  # fmt: skip
+    assert out[out.index("t4-b# ldm list ldom01") + 2].split()[:3] == ["ldom01", "bound", "-----t"]
+    assert "# t4-a: ldm migrate-domain ldom01 t4-b ended: completed (exit status 0)" in out
+    assert "welcome1" not in "\n".join(out[3:])  # echoed only in the .password directive
+
+
+def test_same_seed_same_transcript_byte_for_byte(fleet: Fleet) -> None:
+    first = replay(fleet, BUSY_STORY, seed=11)
+    assert replay(fleet, BUSY_STORY, seed=11) == first
+    assert first.endswith("ended: completed (exit status 0)\n")
+
+
+def test_different_seeds_interleave_events_differently(fleet: Fleet) -> None:
+    outputs = {replay(fleet, BUSY_STORY, seed=seed) for seed in range(4)}
+    assert len(outputs) > 1
+
+
+def test_the_password_line_is_consumed_and_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = ".password t4-b hunter2\nt4-a# ldm migrate -n ldom01 root@t4-b\nhunter2\n"
+    status, out, _ = shell(monkeypatch, capsys, text)
+    assert status == 0
+    assert out.splitlines()[1:] == ["t4-a# ldm migrate -n ldom01 root@t4-b", "Target Password:"]
+
+
+def test_a_forgotten_password_line_does_not_swallow_the_next_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = ".password t4-b hunter2\nt4-a# ldm migrate -n ldom01 root@t4-b\n.tick\n"
+    _, out, _ = shell(monkeypatch, capsys, text)
+    assert out.splitlines()[1:] == [
+        "t4-a# ldm migrate -n ldom01 root@t4-b",
+        "Target Password:",
+        "Authentication to target t4-b failed: bad user name or password",
+        "Domain Migration of LDom ldom01 would fail if attempted",
+        ".tick",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("ldm list", '<stdin>:2: expected HOST# ldm ARGS, a .directive or a # comment, '
+                     'got "ldm list"'),
+        ("nowhere# ldm list", '<stdin>:2: expected a host of the fleet (t4-a, t4-b, t4-c, '
+                              't5-a, m10-a, t2-old), got "nowhere"'),
+        ("t4-a# ls -l", '<stdin>:2: expected ldm ARGS after the prompt, got "ls -l"'),
+        (".tick many", '<stdin>:2: expected .tick [N], got ".tick many"'),
+        (".write ldom01", '<stdin>:2: expected .write DOMAIN[@HOST] N [sequential|random|hot], '
+                          'got ".write ldom01"'),
+        (".fly", '<stdin>:2: expected a directive: .tick, .run, .until, .write, .rate, .drop, '
+                 '.heal, .lose-ack, .kill, .password, got ".fly"'),
+        (".drop t4-a mars", '<stdin>:2: expected .drop S T, got ".drop t4-a mars"'),
+    ],
+)  # fmt: skip
+def test_a_bad_line_stops_the_transcript_with_status_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], line: str, message: str
+) -> None:
+    status, out, err = shell(monkeypatch, capsys, f"# first\n{line}\nt4-a# ldm list\n")
+    assert status == 2
+    assert out == "# first\n"
+    assert err == message + "\n"
+
+
+def test_an_unknown_variant_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = shell(monkeypatch, capsys, "", "--variant", "wrong")
+    assert (status, out) == (2, "")
+    assert err.startswith("argument --variant: expected a variant name: keep-target-on-cancel")
+
+
+def test_json_output(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "t4-a# ldm migrate ldom01 t4-b\n\n.run\n"
+    status, out, _ = shell(monkeypatch, capsys, text, "--json", "--seed", "5")
+    data = json.loads(out)
+    assert status == 0
+    assert (data["seed"], data["variant"]) == (5, None)
+    assert [s["line"] for s in data["steps"]] == ["t4-a# ldm migrate ldom01 t4-b", ".run"]
+    assert data["steps"][1]["output"] == [
+        "# t4-a: ldm migrate-domain ldom01 t4-b ended: completed (exit status 0)"
+    ]
+
+
+def test_a_variant_changes_the_transcript(fleet: Fleet) -> None:
+    story = (
+        "t4-a# ldm migrate ldom01 t4-b\n\n.until phase 3\n"
+        "t4-b# ldm cancel-operation migration ldom01\n"
+    )
+    correct = replay(fleet, story).splitlines()[-1]
+    broken = replay(fleet, story, variant="target-accepts-cancel").splitlines()[-1]
+    assert correct.startswith("Migration of ldom01 cannot be controlled from t4-b")
+    assert broken == "t4-b# ldm cancel-operation migration ldom01"
