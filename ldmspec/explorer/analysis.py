@@ -12,7 +12,8 @@ are shortest where breadth-first order makes that cheap to guarantee:
 
 Fairness is weak fairness over *fairness classes* (:meth:`Model.fairness_class`): a
 cycle is one a fair scheduler can stay in unless some class is enabled in every state
-of the cycle's component and never taken inside it.
+of the cycle's component and never taken inside it. As in TLA+, a step from a state
+back to itself is a stutter: it neither makes a cycle nor counts as taking an action.
 """
 
 from __future__ import annotations
@@ -211,12 +212,13 @@ class _Graph(Generic[S, A]):
         return None
 
     def fair_classes(self, i: int) -> tuple[set[Hashable], dict[Hashable, list[int]]]:
-        """The fairness classes enabled in state ``i``, and their targets."""
+        """The fairness classes enabled in state ``i`` (leading elsewhere: a step back
+        to the same state is a stutter), and their targets."""
         model = self.model
         enabled: set[Hashable] = set()
         targets: dict[Hashable, list[int]] = {}
         for action, target in self.x.labelled_successors(i):
-            if model.is_fair(action):
+            if target != i and model.is_fair(action):
                 key = model.fairness_class(action)
                 enabled.add(key)
                 targets.setdefault(key, []).append(target)
@@ -380,8 +382,9 @@ def _lasso(
             for i in component:
                 traps[i] = 1
     if stutter:
-        for i in range(graph.n):
-            if inside(i) and not traps[i] and not graph.fair_classes(i)[0]:
+        fair_exit = graph.x.fair_exit
+        for i in range(graph.x.expanded):
+            if not fair_exit[i] and not traps[i] and inside(i):
                 traps[i] = 2
     if not any(traps):
         return None
@@ -400,12 +403,10 @@ def _lasso(
 
 
 def _cycle_through(graph: _Graph[S, A], entry: int, inside: Callable[[int], bool]) -> list[int]:
-    """A shortest cycle from ``entry`` back to it, staying ``inside``."""
-    if entry in graph.successors(entry):
-        return [entry]
+    """A shortest cycle (of two states or more) from ``entry`` back to it, ``inside``."""
     best: list[int] | None = None
     for first in graph.successors(entry):
-        if not inside(first):
+        if first == entry or not inside(first):
             continue
         rest = graph.shortest_path_within(first, lambda i: i == entry, inside)
         if rest is not None and (best is None or len(rest) + 1 < len(best)):
@@ -415,10 +416,14 @@ def _cycle_through(graph: _Graph[S, A], entry: int, inside: Callable[[int], bool
 
 
 def _fair_component(graph: _Graph[S, A], component: list[int]) -> bool:
-    """Whether a weakly fair scheduler can stay in ``component`` forever."""
+    """Whether a weakly fair scheduler can stay in ``component`` forever.
+
+    A single state is never a cycle: its self-loops are stutters, and resting in a
+    state is judged by whether a fair action is enabled there.
+    """
+    if len(component) == 1:
+        return False
     members = set(component)
-    if len(component) == 1 and component[0] not in graph.successors(component[0]):
-        return False  # a single state without a self-loop is not a cycle
     always_enabled: set[Hashable] | None = None
     taken_inside: set[Hashable] = set()
     for i in component:

@@ -50,12 +50,14 @@ class Property(Generic[S, A]):
     trigger: Callable[[S], bool] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def always(cls, id: str, holds: Callable[[S], bool], description: str = "") -> Property:
+    def always(cls, id: str, holds: Callable[[Any], bool], description: str = "") -> Property:
         """Safety: ``holds(state)`` is true in every reachable state."""
         return cls(id, "always", description or id, holds)
 
     @classmethod
-    def step(cls, id: str, holds: Callable[[S, A, S], bool], description: str = "") -> Property:
+    def step(
+        cls, id: str, holds: Callable[[Any, Any, Any], bool], description: str = ""
+    ) -> Property:
         """Safety on transitions: ``holds(before, action, after)`` for every edge.
 
         ``after`` is the successor exactly as :meth:`Model.next_state` built it, before
@@ -64,7 +66,7 @@ class Property(Generic[S, A]):
         return cls(id, "step", description or id, holds)
 
     @classmethod
-    def sometimes(cls, id: str, holds: Callable[[S], bool], description: str = "") -> Property:
+    def sometimes(cls, id: str, holds: Callable[[Any], bool], description: str = "") -> Property:
         """Reachability: some reachable state satisfies ``holds`` (guards against vacuity)."""
         return cls(id, "sometimes", description or id, holds)
 
@@ -72,9 +74,9 @@ class Property(Generic[S, A]):
     def eventually(
         cls,
         id: str,
-        goal: Callable[[S], bool],
+        goal: Callable[[Any], bool],
         *,
-        trigger: Callable[[S], bool] | None = None,
+        trigger: Callable[[Any], bool] | None = None,
         description: str = "",
     ) -> Property:
         """Liveness: from every reachable ``trigger`` state (default: every state), every

@@ -79,7 +79,9 @@ class Exploration(Generic[S, A]):
     The out-edges of state ``i`` are ``targets[offsets[i]:offsets[i + 1]]``; each is
     the first transition to that target, made by the ``slots[e]``-th successor of
     :meth:`Model.successors`. Only the first ``expanded`` states had their successors
-    generated (all of them when :attr:`Statistics.complete`).
+    generated (all of them when :attr:`Statistics.complete`). ``fair_exit[i]`` is 1
+    when a fair action leads from state ``i`` to another state (in TLA+ terms, a fair
+    action is enabled there: a step back to the same state is a stutter).
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class Exploration(Generic[S, A]):
         slots: array,
         expanded: int,
         fired: dict[A, int],
+        fair_exit: bytearray,
         step_violations: dict[str, StepViolation[S, A]],
         stats: Statistics,
     ) -> None:
@@ -114,6 +117,7 @@ class Exploration(Generic[S, A]):
         self.slots = slots
         self.expanded = expanded
         self.fired = fired
+        self.fair_exit = fair_exit
         self.step_violations = step_violations
         self.stats = stats
 
@@ -267,6 +271,15 @@ def explore(
     expanded = 0
     max_out = 0
 
+    # The hot loop: local names only, one dict lookup per transition.
+    index_get = index.get
+    fired_get = fired.get
+    is_fair = model.is_fair
+    fair_of: dict[A, bool] = {}
+    fair_exit = bytearray()
+    add_target = targets.append
+    add_slot = slots.append
+    step_checks = [(p.id, p.holds) for p in step_properties]
     while expanded < len(states):
         u = expanded
         if max_depth is not None and depth[u] >= max_depth:
@@ -277,13 +290,20 @@ def explore(
         offsets.append(len(targets))
         seen: set[int] = set()
         slot = -1
+        fair_here = 0
         for slot, (action, after) in enumerate(successors(state)):
-            fired[action] = fired.get(action, 0) + 1
-            for prop in step_properties:
-                if prop.id not in step_violations and not prop.holds(state, action, after):
-                    step_violations[prop.id] = StepViolation(u, slot, action, after)
+            count = fired_get(action)
+            if count is None:
+                fired[action] = 1
+                fair_of[action] = is_fair(action)
+            else:
+                fired[action] = count + 1
+            if step_checks:
+                for name, holds in step_checks:
+                    if not holds(state, action, after) and name not in step_violations:
+                        step_violations[name] = StepViolation(u, slot, action, after)
             key = canon(after) if canon is not None else after
-            v = index.get(key)
+            v = index_get(key)
             if v is None:
                 if len(states) == limit:
                     truncated = True
@@ -296,10 +316,14 @@ def explore(
                 depth.append(next_depth)
             if v not in seen:
                 seen.add(v)
-                targets.append(v)
-                slots.append(slot)
+                add_target(v)
+                add_slot(slot)
+            if v != u and not fair_here and fair_of[action]:
+                fair_here = 1
+        fair_exit.append(fair_here)
         transitions += slot + 1
-        max_out = max(max_out, len(seen))
+        if len(seen) > max_out:
+            max_out = len(seen)
         expanded += 1
         if progress is not None and expanded % _PROGRESS_EVERY == 0:
             progress(expanded, len(states), len(targets), depth[u])
@@ -336,6 +360,7 @@ def explore(
         slots=slots,
         expanded=expanded,
         fired=fired,
+        fair_exit=fair_exit,
         step_violations=step_violations,
         stats=stats,
     )

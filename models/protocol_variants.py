@@ -1,0 +1,200 @@
+"""Protocol models that are wrong on purpose, each breaking one documented behaviour.
+
+Each variant is a subclass of :class:`~ldmspec.models.protocol.Protocol` overriding
+one step, and names the property it must violate. The tests check that the explorer
+finds exactly that violation (with a shortest counterexample) and nothing else, so a
+model checker that stops seeing a bug, or a property that stops meaning anything,
+shows up as a failing test. A liveness variant whose bug is a cycle also breaks the
+built-in ``fair-cycle-free`` check, the property-free form of the same liveness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ldmspec.models.protocol import (
+    CANCELLED,
+    FAILED,
+    FLAG_SOURCE,
+    HANDOFF,
+    SUSPENDED,
+    SUSPENDED_COPY,
+    TARGET_RUNNING,
+    Domain,
+    Protocol,
+    ProtocolConfig,
+)
+
+from ldmspec.errors import InputError
+
+__all__ = ["VARIANTS", "Variant", "protocol_model"]
+
+
+class EarlyResume(Protocol):
+    """The target resumes the guest as soon as pre-copy ends, before the source suspends."""
+
+    variant = "early-resume"
+
+    def suspend(self, d: Domain) -> tuple[Domain]:
+        if d.dirty == 0:  # nothing left to send, so "why wait": both copies now run
+            return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING),)
+        return super().suspend(d)
+
+
+class CancelLeavesSuspended(Protocol):
+    """A cancel during suspension cleans up the target but never resumes the source."""
+
+    variant = "cancel-leaves-suspended"
+
+    def cancel_on_source(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+        after, deltas = super().cancel_on_source(d)
+        if d.phase == SUSPENDED:
+            after = after._replace(source_copy=SUSPENDED_COPY)
+        return after, deltas
+
+
+class TargetAcceptsCancel(Protocol):
+    """The target obeys cancel-operation as if it were the source."""
+
+    variant = "target-accepts-cancel"
+
+    def cancel_on_target(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+        if d.phase != HANDOFF:
+            return self.fail(d, CANCELLED)
+        return super().cancel_on_target(d)
+
+
+class SkipFinalCopy(Protocol):
+    """The target resumes without the pages dirtied in the last pre-copy round."""
+
+    variant = "skip-final-copy"
+
+    def ready_to_resume(self, d: Domain) -> bool:
+        return True
+
+
+class NoRoundLimit(Protocol):
+    """Pre-copy ignores the round limit and waits for the dirty set to empty."""
+
+    variant = "no-round-limit"
+
+    def round_allowed(self, d: Domain) -> bool:
+        return True
+
+    def precopy_round(self, d: Domain) -> tuple[Domain]:
+        # the counter saturates at the limit, which the stop rule no longer reads
+        rounds = min(d.rounds + 1, self.config.round_limit)
+        return (d._replace(dirty=d.dirty - 1, rounds=rounds),)
+
+    def stop_rule(self, d: Domain) -> bool:
+        return d.dirty == 0
+
+
+class AckWaitForever(Protocol):
+    """Over a partition the source waits for the acknowledgement instead of timing out."""
+
+    variant = "ack-wait-forever"
+
+    def ack_timeout(self, d: Domain) -> Domain | None:
+        return None
+
+
+class LeakOnFailure(Protocol):
+    """A failed migration destroys the target copy but never frees its slot."""
+
+    variant = "leak-on-failure"
+
+    def fail(self, d: Domain, outcome: int) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+        after, deltas = super().fail(d, outcome)
+        return after, (() if outcome == FAILED else deltas)
+
+
+class FlagLeftOnCancel(Protocol):
+    """A cancelled migration leaves FLAGS column 6 ``s`` on the source's domain."""
+
+    variant = "flag-left-on-cancel"
+
+    def end(self, d: Domain, outcome: int) -> Domain:
+        after = super().end(d, outcome)
+        if outcome == CANCELLED and d.source_flag == FLAG_SOURCE:
+            after = after._replace(source_flag=FLAG_SOURCE)
+        return after
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A wrong-on-purpose model: its name, what it breaks, and the property it violates."""
+
+    name: str
+    description: str
+    violates: str
+    model: type[Protocol]
+    also_breaks: tuple[str, ...] = ()
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v
+    for v in (
+        Variant(
+            "early-resume",
+            "the target resumes before the source suspends",
+            "INV-SINGLE-ACTIVE",
+            EarlyResume,
+        ),
+        Variant(
+            "cancel-leaves-suspended",
+            "cancel during suspension leaves the domain suspended",
+            "INV-CLEANUP",
+            CancelLeavesSuspended,
+        ),
+        Variant(
+            "target-accepts-cancel",
+            "cancel-operation on the target cancels the migration",
+            "INV-SOURCE-CONTROL",
+            TargetAcceptsCancel,
+        ),
+        Variant(
+            "skip-final-copy",
+            "the target resumes before the pages still dirty are sent",
+            "INV-NO-LOST-WRITES",
+            SkipFinalCopy,
+        ),
+        Variant(
+            "leak-on-failure",
+            "a failed migration never frees the target's slot",
+            "INV-CONSERVATION",
+            LeakOnFailure,
+        ),
+        Variant(
+            "flag-left-on-cancel",
+            "a cancelled migration leaves FLAGS s on the source",
+            "INV-FLAGS",
+            FlagLeftOnCancel,
+        ),
+        Variant(
+            "no-round-limit",
+            "pre-copy ignores the round limit while the guest keeps dirtying pages",
+            "LIVE-CONVERGES",
+            NoRoundLimit,
+            ("fair-cycle-free",),
+        ),
+        Variant(
+            "ack-wait-forever",
+            "over a partition the source waits for the acknowledgement forever",
+            "LIVE-TERMINATES",
+            AckWaitForever,
+        ),
+    )
+}
+"""Every wrong-on-purpose variant by name."""
+
+
+def protocol_model(config: ProtocolConfig, variant: str | None = None) -> Protocol:
+    """The protocol model for ``config``, correct or the named variant."""
+    if variant is None or variant == "correct":
+        return Protocol(config)
+    found = VARIANTS.get(variant)
+    if found is None:
+        names = ", ".join(["correct", *VARIANTS])
+        raise InputError(f"a variant among {names}", got=variant, source="argument --variant")
+    return found.model(config)
