@@ -18,7 +18,7 @@ from ldmspec.report.values import Counterexample, ModelStep, thaw
 
 __all__ = ["render_markdown", "state_changes"]
 
-_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
 
 def plural(count: int, noun: str) -> str:
@@ -29,7 +29,9 @@ def plural(count: int, noun: str) -> str:
 def text(value: str) -> str:
     """Plain text safe in Markdown: HTML characters as entities, markup escaped."""
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", value)
+    value = _SPECIAL.sub(r"\\\1", value)
+    # A # starts a heading only at the start of a line.
+    return re.sub(r"(?m)^(\s*)#", r"\1\\#", value)
 
 
 def code(value: str) -> str:
@@ -86,8 +88,8 @@ def _listing_table(diff: ListingDiff) -> list[str]:
                 shown = f"~~{shown}~~" if shown else ""
             elif changed and shown:
                 shown = f"**{shown}**"
-            elif changed:
-                shown = "**(empty)**"
+            elif changed and row.status == "changed":
+                shown = "**(empty)**"  # the cell was emptied
             cells.append(shown)
         lines.append("| " + " | ".join(cells) + " |")
     return lines
