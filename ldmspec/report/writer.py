@@ -123,7 +123,12 @@ def write_report(
     if index:
         from ldmspec.report.index import rebuild_index
 
-        rebuild_index(root)
+        try:
+            rebuild_index(root)
+        except ReportError as exc:
+            raise ReportError(
+                str(root / "index.html"), f"{exc.reason} (the report itself is in {target})"
+            ) from None
     return target
 
 

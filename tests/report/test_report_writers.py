@@ -292,3 +292,20 @@ def test_repeated_messages_are_drawn_once_with_their_count() -> None:
     lost = Message("b", "a", "HandOffAck", delivered=False)
     collapsed = collapse_messages((check, *(pages, ack) * 5, pages, lost, lost, lost, check))
     assert collapsed == [(check, 1), (pages, 5), (ack, 5), (pages, 1), (lost, 3), (check, 1)]
+
+
+def test_a_read_only_file_system_is_a_clear_error_even_for_root(
+    tmp_path, counterexample, monkeypatch
+) -> None:
+    import tempfile
+
+    earlier = write_report(counterexample, tmp_path, clock=fixed_clock)
+
+    def read_only(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    with pytest.raises(ReportError) as info:
+        write_report(make_counterexample(domain="ldom02"), tmp_path, clock=fixed_clock)
+    assert info.value.one_line() == f"{tmp_path}: cannot write the report: Read-only file system"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name, "index.html"]
