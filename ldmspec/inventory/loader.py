@@ -62,6 +62,10 @@ DOMAIN_KEYS = (
     "state", "vcpus", "whole-core", "memory", "strands", "cpu-arch", "os",
     "vdisks", "vnets", "console", "io",
 )  # fmt: skip
+# Bounds far above any SPARC machine (an M8-8 has 256 cores of 8 strands), so that a typo
+# cannot make placement walk billions of strands.
+MAX_CORES = 4096
+MAX_THREADS_PER_CORE = 64
 PLAN_KEYS = ("domain", "source", "target", "expect")
 
 
@@ -214,10 +218,14 @@ class _Reader:
             raise self.fail(path, "a non-empty string", value)
         return value
 
-    def integer(self, path: KeyPath, value: Any, *, minimum: int = 1) -> int:
+    def integer(
+        self, path: KeyPath, value: Any, *, minimum: int = 1, maximum: int | None = None
+    ) -> int:
         number = self.at(path, lambda v: parse_int(v, form="an integer"), value)
         if number < minimum:
             raise self.fail(path, f"an integer of at least {minimum}", value)
+        if maximum is not None and number > maximum:
+            raise self.fail(path, f"an integer of at most {maximum}", value)
         return number
 
     def boolean(self, path: KeyPath, value: Any) -> bool:
@@ -263,8 +271,10 @@ def _host(reader: _Reader, name: str, value: Any) -> Host:
     p, v = need("os")
     os_release = reader.at(p, SolarisRelease.parse, v)
     p, v = need("cores")
-    cores = reader.integer(p, v)
-    tpc = reader.integer((*path, "threads-per-core"), t.get("threads-per-core", 8))
+    cores = reader.integer(p, v, maximum=MAX_CORES)
+    tpc = reader.integer(
+        (*path, "threads-per-core"), t.get("threads-per-core", 8), maximum=MAX_THREADS_PER_CORE
+    )
     clock = reader.integer((*path, "clock-mhz"), t.get("clock-mhz", 0), minimum=0)
     largest = reader.at((*path, "largest-page"), parse_size, t.get("largest-page", 2 * GIB))
     p, v = need("memory")
@@ -544,6 +554,8 @@ def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
                     (*dpath, "strands"), f"strands not already held by {strand_owner[s]}", s
                 )
             strand_owner[s] = d.name
+        if d.whole_core and d.strands:
+            _check_whole_cores(reader, dpath, host, d)
         for block in d.memory:
             inside = any(r.pa <= block.pa and block.end_pa <= r.end for r in host.memory)
             if not inside:
@@ -571,6 +583,24 @@ def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
                 f" and the domains before hold {before}",
                 format_size(d.memory_size),
             )
+
+
+def _check_whole_cores(reader: _Reader, path: KeyPath, host: Host, d: Domain) -> None:
+    """A whole-core domain holds every strand of each core it touches, and enough of them."""
+    tpc = host.threads_per_core
+    cores = sorted({s // tpc for s in d.strands})
+    for core in cores:
+        missing = [s for s in range(core * tpc, (core + 1) * tpc) if s not in d.strands]
+        if missing:
+            raise reader.fail(
+                (*path, "strands"),
+                f"every strand of core {core} (a whole-core domain holds whole cores)",
+                f"strand {missing[0]} missing",
+            )
+    if len(d.strands) < d.vcpus:
+        raise reader.fail(
+            (*path, "strands"), f"at least {d.vcpus} strands (one per vCPU)", len(d.strands)
+        )
 
 
 def _plan(reader: _Reader, path: KeyPath, value: Any, hosts: tuple[Host, ...]) -> Plan:

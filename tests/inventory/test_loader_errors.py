@@ -217,6 +217,31 @@ CASES = [
         " ldom01, got 3",
     ),
     (
+        "absurd core count",
+        "cores = 2",
+        "cores = 5000",
+        "f.toml:6: hosts.a.cores: expected an integer of at most 4096, got 5000",
+    ),
+    (
+        "absurd threads per core",
+        "threads-per-core = 8",
+        "threads-per-core = 1000000000",
+        "f.toml:7: hosts.a.threads-per-core: expected an integer of at most 64, got 1000000000",
+    ),
+    (
+        "whole-core domain holding part of a core",
+        "vcpus = 4",
+        "vcpus = 4\nwhole-core = true\nstrands = [0, 1, 2, 3]",
+        "f.toml:20: hosts.a.domains.ldom01.strands: expected every strand of core 0"
+        ' (a whole-core domain holds whole cores), got "strand 4 missing"',
+    ),
+    (
+        "strands that do not match the vCPUs",
+        "vcpus = 4",
+        "vcpus = 4\nstrands = [0, 1]",
+        "f.toml:19: hosts.a.domains.ldom01.strands: expected 4 strand ids (one per vCPU), got 2",
+    ),
+    (
         "unknown processor",
         'cpu = "SPARC-T4"',
         'cpu = "Pentium"',
