@@ -70,10 +70,23 @@ def fleet_json(fleet: Fleet) -> dict[str, Any]:
     return {
         "hosts": [_host_json(h) for h in fleet.hosts],
         "plans": [
-            {"domain": p.domain, "source": p.source, "target": p.target, "new_name": p.new_name}
+            {
+                "domain": p.domain,
+                "source": p.source,
+                "target": p.target,
+                "new_name": p.new_name,
+                "expect": _expect_json(p.expect),
+            }
             for p in fleet.plans
         ],
     }
+
+
+def _expect_json(expect: tuple[str, ...] | None) -> str | list[str] | None:
+    """A plan's stated expectation: null, "feasible" or the requirement ids it violates."""
+    if expect is None:
+        return None
+    return list(expect) if expect else "feasible"
 
 
 def _host_json(h: Host) -> dict[str, Any]:
@@ -151,10 +164,12 @@ def fleet_text(fleet: Fleet) -> str:
         lines.extend(_host_text(h))
     if fleet.plans:
         lines += ["", "planned migrations:"]
-        rows = [["DOMAIN", "SOURCE", "TARGET"]]
+        rows = [["DOMAIN", "SOURCE", "TARGET", "EXPECTED"]]
         for p in fleet.plans:
             target = p.target + (f" as {p.new_name}" if p.new_name else "")
-            rows.append([p.domain, p.source, target])
+            expect = _expect_json(p.expect)
+            shown = " ".join(expect) if isinstance(expect, list) else expect or "-"
+            rows.append([p.domain, p.source, target, shown])
         lines += table(rows)
     return "\n".join(lines) + "\n"
 

@@ -35,7 +35,8 @@ def test_inventory_prints_hosts_free_resources_and_domains(capsys):
         "db01", "active", "40", "(whole", "cores)", "40G", "native", "11.4",
         "vdisk0=db01@primary-vds0", "vnet0=primary-vsw0", "primary-vcc0:5000", "-",
     ]  # fmt: skip
-    assert "  ldom01  t4-a    t5-a as ldom01-t5" in lines
+    assert "  ldom01  t4-a    t5-a as ldom01-t5  CPU-4" in lines
+    assert "  web02   t4-b    t4-a               feasible" in lines
 
 
 def test_inventory_is_the_same_for_the_fleet_file_and_the_captures(capsys):
@@ -66,7 +67,9 @@ def test_inventory_json_is_stable_data(capsys):
         "source": "t4-a",
         "target": "t5-a",
         "new_name": "ldom01-t5",
+        "expect": ["CPU-4"],
     }
+    assert data["plans"][0]["expect"] == "feasible"
 
 
 def test_inventory_bad_file_is_one_line_and_status_2(capsys, tmp_path):
