@@ -7,6 +7,9 @@ A **bundle** is a folder named after the host, holding (``ldmspec collect`` writ
     ldm-list-constraints-x.xml  ldm list-constraints -x   cpu-arch, whole-core
     ldm-list-services-p.txt     ldm list-services -p      vds (volumes), vsw, vcc
     ldm-list-devices-a-p.txt    ldm list-devices -a -p    cores, strands, physical memory
+                                                          (blocks bound to _sys_ and other
+                                                          names starting with _ are reserved
+                                                          by the system, not host memory)
     ldm-V.txt                   ldm -V                    Logical Domains Manager version
     psrinfo-pv.txt              psrinfo -pv               processor type and clock
     prtconf-pv.txt              prtconf -pv               stick-frequency
@@ -350,8 +353,15 @@ class _Bundle:
             )
         self.put(host, (), "cores", devices.cores, src, devices.cores_line)
         self.put(host, (), "threads-per-core", strands // devices.cores, src, devices.cores_line)
-        ranges = [{"pa": pa, "size": size} for pa, size, _, _ in sorted(devices.memory)]
-        self.put(host, (), "memory", ranges, src, devices.memory[0][3])
+        usable = sorted(m for m in devices.memory if not _reserved(m[2]))
+        if not usable:
+            raise InputError(
+                "memory that is not reserved by the system (bound=_sys_)",
+                source=src,
+                line=devices.memory[0][3],
+            )
+        ranges = [{"pa": pa, "size": size} for pa, size, _, _ in usable]
+        self.put(host, (), "memory", ranges, src, usable[0][3])
 
     def services(
         self, host: dict[str, Any], domains: Iterable[ListedDomain], long_src: str
@@ -549,7 +559,11 @@ class _Bundle:
                 held = f"held by {d.name}, as {long_src}:{d.strands_line} says" if d else "free"
                 raise InputError(f"strand {pid} {held}", got=f"free={free}", source=src, line=line)
         blocks = {pa: (size, d) for d in holders for _, pa, size in d.memory}
-        bound = {pa: (size, who, line) for pa, size, who, line in devices.memory if who}
+        bound = {
+            pa: (size, who, line)
+            for pa, size, who, line in devices.memory
+            if who and not _reserved(who)
+        }
         for pa, (size, who, line) in bound.items():
             if pa not in blocks:
                 raise InputError(
@@ -585,6 +599,11 @@ class _Bundle:
             _Said(len(primary.strands), long_src, primary.strands_line),
             _Said(seen[0], seen[1], seen[2]),
         )
+
+
+def _reserved(owner: str | None) -> bool:
+    """Memory the hypervisor and firmware keep (``bound=_sys_``): not the domains' to use."""
+    return owner is not None and owner.startswith("_")
 
 
 def _cpu_name(value: object) -> object:

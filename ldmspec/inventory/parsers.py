@@ -325,7 +325,8 @@ def _domain_section(current: dict[str, object], record: Record, source: str) -> 
         name = _need(f, "name", "VNET", source, record.line)
         service = _need(f, "service", "VNET", source, record.line)
         current["vnets"] = (*current.get("vnets", ()), (name, service, record.line))  # type: ignore[misc]
-    elif kind == "VCONS" and f.get("service"):
+    elif kind == "VCONS" and f.get("service") and f.get("port"):
+        # An inactive domain may have no port yet: then it holds no console to model.
         port = _number(_need(f, "port", "VCONS", source, record.line), "port", source, record.line)
         group = f.get("group") or str(current["name"])
         current["console"] = (f["service"], port, group, record.line)

@@ -268,3 +268,20 @@ def test_rendered_bundles_load_to_the_same_fleet(fleet):
     with tempfile.TemporaryDirectory() as folder:
         write_bundles(fleet, folder)
         assert load_bundles(folder) == fleet
+
+
+def test_system_reserved_memory_is_not_host_memory(bundles):
+    devices = bundles / "t2-old/ldm-list-devices-a-p.txt"
+    lines = devices.read_text().splitlines()
+    memory = lines.index("MEMORY")
+    lines.insert(memory + 1, "|pa=0x1000000000|size=268435456|bound=_sys_")
+    devices.write_text("\n".join(lines) + "\n")
+    assert load_bundles(bundles) == load_fleet(EXAMPLES / "fleet.toml")
+
+
+def test_console_without_a_port_is_no_console(bundles):
+    long = bundles / "t5-a/ldm-list-l-p.txt"
+    assert long.read_text().splitlines()[-1].startswith("VDISK|name=vdisk0|vol=app02@")
+    long.write_text(long.read_text() + "VCONS|group=app02|service=primary-vcc0|port=\n")
+    app02 = load_bundles(bundles).host("t5-a").domain("app02")
+    assert app02 is not None and app02.console is None
