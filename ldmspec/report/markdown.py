@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ldmspec.report.listing import ListingDiff, diff_listing
-from ldmspec.report.replay import fleet_file_name, pytest_command, shell_command
+from ldmspec.report.replay import (
+    MODEL_ONLY,
+    fleet_file_name,
+    hint_label,
+    pytest_command,
+    shell_command,
+)
 from ldmspec.report.sequence import collapse_messages
 from ldmspec.report.values import Counterexample, ModelStep, thaw
 
@@ -106,15 +112,21 @@ def _reproduce(cx: Counterexample) -> list[str]:
         if cx.fleet_path
         else "(the fleet was not recorded)"
     )
-    lines += [f"Replay in the reference implementation, from this report's folder, {where}:", ""]
-    lines += block(shell_command(cx), "sh")
+    if cx.steps:
+        lines += [
+            f"Replay in the reference implementation, from this report's folder, {where}:",
+            "",
+            *block(shell_command(cx), "sh"),
+        ]
+    else:
+        lines.append(text(MODEL_ONLY))
     node = pytest_command(cx)
     if node:
         lines += ["", "Re-run the failing property:", ""]
         lines += block(node, "sh")
     if cx.reproduce and not cx.reproduce.startswith("-"):
-        lines += ["", "Hypothesis reproduction:", ""]
-        lines += block(cx.reproduce, "python")
+        lines += ["", hint_label(cx.reproduce), ""]
+        lines += block(cx.reproduce, "python" if cx.reproduce.startswith("@") else "sh")
     return lines
 
 
@@ -137,6 +149,8 @@ def _summary(cx: Counterexample) -> list[str]:
 
 def _steps(cx: Counterexample) -> list[str]:
     lines = ["## Steps", ""]
+    if not cx.steps:
+        return [*lines, "No implementation steps: see the model's path below."]
     lines.append(
         "After each step, the `ldm list` of each involved host that changed (all of them "
         "after the last step): changed cells are **bold**, vanished rows ~~struck~~; UTIL, "

@@ -18,7 +18,13 @@ from typing import Any
 
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.markdown import plural, state_changes
-from ldmspec.report.replay import fleet_file_name, pytest_command, shell_command
+from ldmspec.report.replay import (
+    MODEL_ONLY,
+    fleet_file_name,
+    hint_label,
+    pytest_command,
+    shell_command,
+)
 from ldmspec.report.sequence import collapse_messages, render_sequence_svg
 from ldmspec.report.values import SCHEMA_ID, Counterexample, Step, thaw
 
@@ -112,17 +118,20 @@ def _reproduce(cx: Counterexample) -> list[str]:
         where = f"The run used the fleet <code>{e(cx.fleet_path)}</code>."
     else:
         where = "The fleet was not recorded."
-    parts = [
-        '<section class="repro" id="reproduce"><h2>Reproduce</h2>',
-        "<p>Replay the steps in the reference implementation, from this report's folder. "
-        f"{where}</p>",
-        _pre(shell_command(cx)),
-    ]
+    parts = ['<section class="repro" id="reproduce"><h2>Reproduce</h2>']
+    if cx.steps:
+        parts += [
+            "<p>Replay the steps in the reference implementation, from this report's folder. "
+            f"{where}</p>",
+            _pre(shell_command(cx)),
+        ]
+    else:
+        parts.append(f"<p>{e(MODEL_ONLY)}</p>")
     node = pytest_command(cx)
     if node:
         parts += ["<p>Re-run the failing property:</p>", _pre(node)]
     if cx.reproduce and not cx.reproduce.startswith("-"):
-        parts += ["<p>Hypothesis reproduction:</p>", _pre(cx.reproduce)]
+        parts += [f"<p>{e(hint_label(cx.reproduce))}</p>", _pre(cx.reproduce)]
     parts.append("</section>")
     return parts
 
@@ -244,6 +253,31 @@ def _observation(cx: Counterexample) -> list[str]:
     return parts
 
 
+def _diagram_and_steps(cx: Counterexample, steps: list[str]) -> list[str]:
+    if not cx.steps:
+        return [
+            '<section id="steps"><h2>Steps</h2>',
+            "<p>No implementation steps: see the model's path below.</p></section>",
+        ]
+    return [
+        '<section id="diagram"><h2>Sequence diagram</h2>',
+        "<figure>",
+        render_sequence_svg(cx),
+        "<figcaption>Commands (boxes) on the host they ran on, simulator events (dashed "
+        "bands), protocol messages (arrows; ×N: repeated N times; a red cross marks a lost "
+        "message).</figcaption>",
+        "</figure>",
+        "</section>",
+        '<section id="steps"><h2>Steps</h2>',
+        "<p>After each step, the <code>ldm list</code> of each involved host that changed "
+        "(all of them after the last step): changed cells are highlighted, new rows green, "
+        "vanished rows struck through; UTIL, NORM and UPTIME change with time alone and are "
+        "not highlighted.</p>",
+        *steps,
+        "</section>",
+    ]
+
+
 def render_html(cx: Counterexample) -> str:
     """The text of ``report.html``."""
     previous: dict[str, str] = dict(cx.initial_listing)
@@ -272,21 +306,7 @@ def render_html(cx: Counterexample) -> str:
         '<section id="facts"><h2>The run</h2>',
         *_facts(cx),
         "</section>",
-        '<section id="diagram"><h2>Sequence diagram</h2>',
-        "<figure>",
-        render_sequence_svg(cx),
-        "<figcaption>Commands (boxes) on the host they ran on, simulator events (dashed "
-        "bands), protocol messages (arrows; ×N: repeated N times; a red cross marks a lost "
-        "message).</figcaption>",
-        "</figure>",
-        "</section>",
-        '<section id="steps"><h2>Steps</h2>',
-        "<p>After each step, the <code>ldm list</code> of each involved host that changed "
-        "(all of them after the last step): changed cells are highlighted, new rows green, "
-        "vanished rows struck through; UTIL, NORM and UPTIME change with time alone and are "
-        "not highlighted.</p>",
-        *steps,
-        "</section>",
+        *_diagram_and_steps(cx, steps),
         *_model(cx),
         *_observation(cx),
         f"<footer>Versions: {versions or 'not recorded'}. Machine-readable: "

@@ -19,11 +19,25 @@ import shlex
 from ldmspec.report.values import Counterexample
 
 __all__ = [
+    "MODEL_ONLY",
     "fleet_file_name",
+    "hint_label",
     "pytest_command",
     "replay_transcript",
     "shell_command",
 ]
+
+
+#: What a report says when the counterexample has no implementation steps to replay.
+MODEL_ONLY = (
+    "This counterexample comes from the state-graph model alone: the reference "
+    "implementation was not run, so there is nothing to replay with ldmspec shell."
+)
+
+
+def hint_label(hint: str) -> str:
+    """How a report introduces the ``reproduce`` hint."""
+    return "Hypothesis reproduction:" if hint.startswith("@") else "Reproduce with:"
 
 
 def fleet_file_name(cx: Counterexample) -> str | None:
@@ -70,8 +84,11 @@ def replay_transcript(cx: Counterexample) -> str:
         f"fleet: {fleet_file_name(cx) or cx.fleet_path or '(not recorded)'}"
         + (f" (a copy of {cx.fleet_path})" if cx.fleet_text is not None and cx.fleet_path else ""),
         f"variant: {cx.variant or 'correct'}    seed: {cx.seed if cx.seed is not None else '-'}",
-        "replay from the report folder:",
-        f"  {shell_command(cx)}",
+        *(
+            ["replay from the report folder:", f"  {shell_command(cx)}"]
+            if cx.steps
+            else [MODEL_ONLY]
+        ),
         "expected violation after the last step:",
         *[f"  {line}" for line in cx.violation.splitlines()],
     ]

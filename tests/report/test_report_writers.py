@@ -309,3 +309,27 @@ def test_a_read_only_file_system_is_a_clear_error_even_for_root(
         write_report(make_counterexample(domain="ldom02"), tmp_path, clock=fixed_clock)
     assert info.value.one_line() == f"{tmp_path}: cannot write the report: Read-only file system"
     assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name, "index.html"]
+
+
+def test_a_model_only_counterexample_says_there_is_nothing_to_replay(tmp_path) -> None:
+    from ldmspec.report import ModelStep
+
+    cx = Counterexample(
+        property_id="INV-CLEANUP",
+        words="after cancel or failure: no remnant on T",
+        kind="safety",
+        steps=(),
+        violation="the target copy survives the cancel",
+        reproduce="ldmspec explore --variant leak-on-failure",
+        model_path=(ModelStep("init", {"phase": 0}), ModelStep("cancel(d0)", {"phase": 0})),
+    )
+    folder = write_report(cx, tmp_path, clock=fixed_clock)
+    page = (folder / "report.html").read_text()
+    check_html(page)
+    assert "<svg" not in page
+    assert "the reference implementation was not run" in page
+    assert "Reproduce with:" in page and "ldmspec explore --variant leak-on-failure" in page
+    replay = (folder / "replay.ldm").read_text()
+    assert "nothing to replay with ldmspec shell" in replay
+    assert [line for line in replay.splitlines() if not line.startswith("#")] == []
+    assert "cluster_run" not in (folder / "path.dot").read_text()
