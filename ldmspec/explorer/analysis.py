@@ -6,9 +6,9 @@ are shortest where breadth-first order makes that cheap to guarantee:
 
 * ``always``, ``step``, ``sometimes`` and deadlock: the first offending state or edge in
   breadth-first order, so no shorter path to a violation exists.
-* liveness: the shortest path to the first state from which a fair behaviour can avoid
-  the goal forever, then the shortest way into the place it stays (a cycle or a state
-  where no fair action is enabled), reported as a lasso.
+* liveness: a lasso whose stem is shortest: a shortest path to a trigger state, then a
+  shortest way (avoiding the goal) into a place a fair behaviour can stay forever (a
+  cycle, or a state where no fair action is enabled), then a shortest cycle there.
 
 Fairness is weak fairness over *fairness classes* (:meth:`Model.fairness_class`): a
 cycle is one a fair scheduler can stay in unless some class is enabled in every state
@@ -171,21 +171,23 @@ class _Graph(Generic[S, A]):
             self._reverse = (offsets, sources)
         return self._reverse
 
-    def backward_closure(self, seeds: Iterable[int], within: Callable[[int], bool]) -> bytearray:
-        """States that can reach a seed through states satisfying ``within``."""
-        marked = bytearray(self.n)
+    def distances_to(self, seeds: Iterable[int], within: Callable[[int], bool]) -> array:
+        """For every state, the length of a shortest path to a seed through states
+        satisfying ``within`` (-1 when no seed can be reached that way)."""
+        distance = array("l", [-1]) * self.n
         queue: deque[int] = deque()
         for s in seeds:
-            if not marked[s]:
-                marked[s] = 1
+            if distance[s] < 0:
+                distance[s] = 0
                 queue.append(s)
         while queue:
             v = queue.popleft()
+            step = distance[v] + 1
             for u in self.predecessors(v):
-                if not marked[u] and within(u):
-                    marked[u] = 1
+                if distance[u] < 0 and within(u):
+                    distance[u] = step
                     queue.append(u)
-        return marked
+        return distance
 
     def shortest_path_within(
         self, start: int, goal: Callable[[int], bool], within: Callable[[int], bool]
@@ -330,9 +332,9 @@ def _terminal_reachable(graph: _Graph[S, A]) -> Verdict[S, A]:
     if not graph.complete:
         return Verdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
     terminal = graph.terminal
-    can_end = graph.backward_closure((i for i in range(graph.n) if terminal[i]), _anything)
+    can_end = graph.distances_to((i for i in range(graph.n) if terminal[i]), _anything)
     for i in range(graph.n):
-        if not can_end[i]:
+        if can_end[i] < 0:
             return Verdict(TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i))
     return Verdict(TERMINAL_REACHABLE, "liveness", "holds", text)
 
@@ -388,9 +390,16 @@ def _lasso(
                 traps[i] = 2
     if not any(traps):
         return None
-    doomed = graph.backward_closure((i for i in range(graph.n) if traps[i]), inside)
+    # the shortest stem: a start minimising (distance from an initial state) +
+    # (distance to a trap without leaving ``inside``)
+    doomed = graph.distances_to((i for i in range(graph.n) if traps[i]), inside)
+    depth = graph.x.depth
     candidates = range(graph.n) if starts is None else starts
-    start = next((i for i in candidates if doomed[i]), None)
+    start = min(
+        (i for i in candidates if doomed[i] >= 0),
+        key=lambda i: (depth[i] + doomed[i], i),
+        default=None,
+    )
     if start is None:
         return None
     leg = graph.shortest_path_within(start, lambda i: traps[i] > 0, inside)

@@ -1,0 +1,201 @@
+"""The abstract migration protocol: its properties, its variants, its manifest."""
+
+from __future__ import annotations
+
+import pytest
+from ldmspec.models.manifest import load_manifest, measure
+from ldmspec.models.protocol import (
+    _KINDS,
+    ACTION_KINDS,
+    STANDARD,
+    Domain,
+    Protocol,
+    ProtocolConfig,
+)
+from ldmspec.models.protocol_variants import VARIANTS, protocol_model
+
+from ldmspec.errors import InputError
+from ldmspec.explorer import check, coverage, explore
+
+SMALL = ProtocolConfig(hosts=2, domains=1, concurrent=1)
+PAIR = ProtocolConfig(hosts=2, domains=2, concurrent=2)
+
+
+@pytest.mark.parametrize("entry", load_manifest(), ids=lambda e: e.name)
+def test_every_manifest_configuration_explores_to_its_recorded_counts(entry):
+    measured = measure(entry.config, entry.variant, entry.symmetry)
+    assert (measured.states, measured.edges, measured.depth) == (
+        entry.states,
+        entry.edges,
+        entry.depth,
+    )
+    assert measured.result == entry.result
+    assert measured.violated == entry.violated
+
+
+def test_the_manifest_checks_the_correct_model_and_every_variant():
+    entries = load_manifest()
+    assert {e.variant for e in entries} == {"correct", *VARIANTS}
+    assert all(e.result == "success" for e in entries if e.variant == "correct")
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_each_variant_violates_exactly_its_property_with_a_shortest_counterexample(name):
+    variant = VARIANTS[name]
+    model = protocol_model(SMALL, name)
+    exploration = explore(model)
+    verdicts = {v.id: v for v in check(exploration)}
+    violated = {v for v, verdict in verdicts.items() if verdict.status == "violated"}
+    assert violated == {variant.violates, *variant.also_breaks}
+    trace = verdicts[variant.violates].counterexample
+    prop = next(p for p in model.properties() if p.id == variant.violates)
+    if prop.kind == "always":
+        # no violating state is closer to an initial state than the reported one
+        nearest = min(
+            exploration.depth[i] for i, s in enumerate(exploration.states) if not prop.holds(s)
+        )
+        assert len(trace.actions) == nearest
+        assert not prop.holds(trace.last)
+    elif prop.kind == "step":
+        sources = [
+            exploration.depth[u]
+            for u in range(exploration.expanded)
+            for action, after in model.successors(exploration.states[u])
+            if not prop.holds(exploration.states[u], action, after)
+        ]
+        assert len(trace.actions) == min(sources) + 1
+    else:
+        assert trace.is_lasso
+
+
+def test_early_resume_is_caught_when_the_target_resumes_with_the_source_running():
+    model = protocol_model(SMALL, "early-resume")
+    verdict = next(v for v in check(explore(model)) if v.id == "INV-SINGLE-ACTIVE")
+    assert [model.describe_action(a) for a in verdict.counterexample.actions] == [
+        "start_migration(d0 -> h1)",
+        "checks_pass(d0)",
+        "create_target(d0)",
+        "begin_precopy(d0)",
+        "precopy_round(d0)",
+        "precopy_round(d0)",
+        "suspend(d0)",
+    ]
+    last = model.describe_state(verdict.counterexample.last)["domains"][0]
+    assert (last["source_copy"], last["target_copy"]) == ("running", "running")
+
+
+def test_a_pre_copy_that_never_stops_is_reported_as_a_lasso_of_rounds_and_bursts():
+    model = protocol_model(SMALL, "no-round-limit")
+    verdict = next(v for v in check(explore(model)) if v.id == "LIVE-CONVERGES")
+    cycle = [model.describe_action(step.action) for step in verdict.counterexample.cycle]
+    assert sorted(cycle) == ["dirty_burst(d0)", "precopy_round(d0)"]
+
+
+def test_waiting_forever_for_an_acknowledgement_is_reported_as_a_stuttering_lasso():
+    model = protocol_model(SMALL, "ack-wait-forever")
+    verdict = next(v for v in check(explore(model)) if v.id == "LIVE-TERMINATES")
+    trace = verdict.counterexample
+    assert trace.stutters and trace.cycle == ()
+    assert model.describe_action(trace.actions[-1]) == "partition(d0)"
+    assert model.describe_state(trace.last)["domains"][0]["phase"] == "handoff"
+
+
+def test_every_action_kind_fires_in_a_small_configuration():
+    result = coverage(explore(Protocol(PAIR)))
+    assert result.unfired == ()
+    assert set(result.fired) == set(ACTION_KINDS)
+
+
+def test_disabled_faults_are_not_expected_to_fire():
+    config = ProtocolConfig(2, 1, 1, enabled_faults=frozenset({"drop"}), bursts=False)
+    result = coverage(explore(Protocol(config)))
+    assert "lose_ack" not in result.fired and "dirty_burst" not in result.fired
+    # coverage lists what this configuration cannot reach: no other domain or foreign
+    # bind to fill a target, no burst to leave pages for the final copy, no error state
+    assert result.unfired == (
+        "checks_fail",
+        "target_full",
+        "final_copy",
+        "destroy_source_copy",
+        "recover_cancel",
+    )
+
+
+def test_every_action_kind_has_a_one_line_docstring():
+    for kind in _KINDS:
+        assert kind.doc and "\n" not in kind.doc and kind.doc.endswith(".")
+
+
+def test_the_correct_model_without_symmetry_agrees_with_the_reduced_one():
+    full = explore(Protocol(PAIR), symmetry=False)
+    reduced = explore(Protocol(PAIR))
+    model = Protocol(PAIR)
+    assert {model.representative(s) for s in full.states} == set(reduced.states)
+    assert reduced.stats.states < full.stats.states
+
+
+def test_packed_domains_round_trip():
+    domain = Domain(2, 1, 4, 2, 1, 1, 1, 2, 3, 1, 1, 5)
+    assert Domain.unpack(domain.pack()) == domain
+
+
+def test_states_read_as_hosts_and_domains():
+    model = Protocol(SMALL)
+    (initial,) = model.init_states()
+    assert model.describe_state(initial) == {
+        "starts_left": 3,
+        "faults_left": 2,
+        "hosts": [
+            {"host": "h0", "used": 1, "other_bound": False},
+            {"host": "h1", "used": 0, "other_bound": False},
+        ],
+        "domains": [
+            {
+                "domain": "d0",
+                "host": "h0",
+                "phase": "idle",
+                "source_copy": "running",
+                "flags": "-",
+                "outcome": "none",
+            }
+        ],
+    }
+    assert model.encode(*model.decode(initial)) == initial
+
+
+def test_the_standard_configuration_is_three_hosts_three_domains_two_concurrent():
+    assert (STANDARD.hosts, STANDARD.domains, STANDARD.concurrent) == (3, 3, 2)
+    assert STANDARD.capacity == 2
+    assert STANDARD.name == "h3-d3-k2"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"hosts": 1}, "argument --hosts: expected --hosts between 2 and 6, got 1"),
+        ({"domains": 0}, "argument --domains: expected --domains between 1 and 6, got 0"),
+        (
+            {"domains": 2, "concurrent": 3},
+            "argument --concurrent: expected --concurrent between 1 and 2, got 3",
+        ),
+        (
+            {"enabled_faults": frozenset({"meteor"})},
+            "expected fault kinds among drop, partition, lost-ack, handoff-failure, "
+            'foreign-bind, got "meteor"',
+        ),
+    ],
+)
+def test_bad_configurations_are_refused_with_one_clear_line(kwargs, message):
+    with pytest.raises(InputError) as error:
+        ProtocolConfig(**kwargs)
+    assert error.value.one_line() == message
+
+
+def test_an_unknown_variant_names_the_known_ones():
+    with pytest.raises(InputError) as error:
+        protocol_model(SMALL, "wrong")
+    assert error.value.one_line() == (
+        "argument --variant: expected a variant among correct, early-resume, "
+        "cancel-leaves-suspended, target-accepts-cancel, skip-final-copy, leak-on-failure, "
+        'flag-left-on-cancel, no-round-limit, ack-wait-forever, got "wrong"'
+    )
