@@ -65,18 +65,43 @@ def compact(value: Any) -> str:
     return json.dumps(thaw(value), ensure_ascii=False, separators=(", ", ": "))
 
 
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Leaves of nested maps and tuples by dotted path: ``domains[0].phase``."""
+    if isinstance(value, Mapping) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(value, tuple | list) and value:
+        out = {}
+        for index, item in enumerate(value):
+            out.update(flatten(item, f"{path}[{index}]"))
+        return out
+    return {path: value}
+
+
 def state_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
-    """``key: old -> new`` for every top-level field that differs (all fields at first)."""
-    changes = []
-    for key, value in after.items():
-        if before is None:
-            changes.append(f"{key} = {compact(value)}")
-        elif before.get(key) != value:
-            changes.append(f"{key}: {compact(before.get(key))} → {compact(value)}")
-    for key in before or {}:
-        if key not in after:
-            changes.append(f"{key}: removed")
+    """``path: old → new`` for every leaf that differs (every leaf ``= value`` at first).
+
+    Nested states are compared leaf by leaf (``domains[0].phase: "idle" → "checks"``),
+    so a change deep inside shows as one short line.
+    """
+    new = flatten(after)
+    if before is None:
+        return [f"{key} = {compact(value)}" for key, value in new.items()]
+    old = flatten(before)
+    changes = [
+        f"{key}: {compact(old[key])} → {compact(value)}"
+        if key in old
+        else f"{key}: new, {compact(value)}"
+        for key, value in new.items()
+        if old.get(key, _MISSING) != value
+    ]
+    changes += [f"{key}: removed" for key in old if key not in new]
     return changes
+
+
+_MISSING = object()
 
 
 def _listing_table(diff: ListingDiff) -> list[str]:

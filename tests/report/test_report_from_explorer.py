@@ -66,3 +66,24 @@ def test_a_state_that_is_not_a_mapping_is_wrapped() -> None:
     assert verdict.counterexample is not None
     path = model_path_from_trace(model, verdict.counterexample)
     assert path[0] == ModelStep("init", {"state": "(0, False)"})
+
+
+def test_the_protocol_models_path_shows_each_changed_field_by_its_path() -> None:
+    from ldmspec.models.protocol import ProtocolConfig
+    from ldmspec.models.protocol_variants import protocol_model
+
+    config = ProtocolConfig(hosts=2, domains=1, concurrent=1, migrations=1, faults=1)
+    model = protocol_model(config, "target-accepts-cancel")
+    verdict = next(v for v in check(explore(model)) if v.id == "INV-SOURCE-CONTROL")
+    assert verdict.counterexample is not None
+    path = model_path_from_trace(model, verdict.counterexample)
+    assert [step.action for step in path] == [
+        "init",
+        "start_migration(d0 -> h1)",
+        "cancel_on_target(d0)",
+    ]
+    cx = dataclasses.replace(
+        make_counterexample(), property_id="INV-SOURCE-CONTROL", model_path=path
+    )
+    markdown = render_files(cx)["report.md"]
+    assert '   - `domains[0].phase: "idle" → "checks"`\n' in markdown
