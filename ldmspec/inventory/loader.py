@@ -70,12 +70,17 @@ PLAN_KEYS = ("domain", "source", "target", "expect")
 
 
 def load_fleet(path: str | Path) -> Fleet:
-    """The fleet in ``path``: a ``.toml`` or ``.json`` file, or a folder of capture bundles."""
+    """The fleet in ``path``: a ``.toml`` or ``.json`` file, a folder of capture bundles,
+    or a ``.tar`` file of bundles as ``ldmspec collect``'s script writes."""
     path = Path(path)
     if path.is_dir():
         from ldmspec.inventory.captures import load_bundles
 
         return load_bundles(path)
+    if path.suffix.lower() in (".tar", ".tgz") or path.name.lower().endswith(".tar.gz"):
+        from ldmspec.inventory.captures import load_capture_tar
+
+        return load_capture_tar(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
