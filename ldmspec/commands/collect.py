@@ -41,9 +41,11 @@ how to use it:
   ldmspec collect > ldmspec-collect.sh
   scp ldmspec-collect.sh root@t4-a:/var/tmp/
   ssh root@t4-a sh /var/tmp/ldmspec-collect.sh /var/tmp   # writes /var/tmp/t4-a.tar
-  scp root@t4-a:/var/tmp/t4-a.tar . && mkdir -p captures && tar -xf t4-a.tar -C captures
+  scp root@t4-a:/var/tmp/t4-a.tar .
+  ldmspec inventory t4-a.tar                 # one host, straight from the tar file
+  mkdir -p captures && tar -xf t4-a.tar -C captures
   (repeat per host; optionally add captures/plans.toml with [[plans]] tables)
-  ldmspec inventory captures
+  ldmspec inventory captures                 # the whole fleet
 
 A folder of bundles is used wherever a fleet file is (ldmspec inventory, check,
 verify...). captures/plans.toml may give `hosts = [...]` (the host order) and
@@ -170,5 +172,5 @@ fi
 (cd "$work" && tar -cf "$host.tar" "$host") || exit 1
 mv "$work/$host.tar" "$out/$host.tar" || exit 1
 echo "wrote $out/$host.tar"
-echo "next: edit $host/facts.toml (guest Solaris releases) after: tar -xf $host.tar -C captures"
+echo "next: tar -xf $host.tar -C captures, then fill in captures/$host/facts.toml"
 """

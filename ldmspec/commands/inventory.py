@@ -22,9 +22,10 @@ resources derived from what the domains hold (vCPUs, completely free cores,
 free memory ranges, free console ports), the virtual services, and every domain
 (state, vCPUs, memory, cpu-arch, guest OS, vdisks, vnets, console, direct I/O).
 
-FLEET is a fleet file (.toml or .json, the schema of DESIGN.md) or a folder of
-capture bundles written by `ldmspec collect`. Both give the same output for the
-same fleet. A bad file prints one line FILE:LINE: ... and exits with status 2.
+FLEET is a fleet file (.toml or .json, the schema of DESIGN.md), a folder of
+capture bundles, or the HOST.tar the `ldmspec collect` script writes. All give
+the same output for the same fleet. A bad file prints one line FILE:LINE: ...
+and exits with status 2.
 
 examples:
   ldmspec inventory examples/fleet.toml
@@ -34,7 +35,9 @@ examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fleet", metavar="FLEET", help="fleet file or folder of capture bundles")
+    parser.add_argument(
+        "fleet", metavar="FLEET", help="fleet file, folder of capture bundles, or capture tar"
+    )
     parser.add_argument("--json", action="store_true", help="print the inventory as JSON data")
 
 

@@ -24,7 +24,9 @@ control domain's release, as in a fleet file).
 
 A **folder of bundles** has one sub-folder per host and an optional ``plans.toml`` with
 ``hosts = [...]`` (the host order; default: by name) and ``[[plans]]`` tables as in a
-fleet file. A folder that itself holds ``ldm-list-l-p.txt`` is a one-host fleet.
+fleet file. A folder that itself holds ``ldm-list-l-p.txt`` is a one-host fleet. The tar
+file the ``ldmspec collect`` script writes (``HOST.tar``, holding ``HOST/``) may be given
+as it is.
 
 The bundle becomes the same document a fleet file would be, and goes through the same
 loader checks, with every key located in the capture file and line it came from. Where
@@ -35,9 +37,11 @@ refused with an error naming both, never guessed.
 
 from __future__ import annotations
 
+import tarfile
+import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +64,14 @@ from ldmspec.inventory.parsers import (
 )
 from ldmspec.inventory.positions import KeyPath, Positions, toml_positions
 
-__all__ = ["FACTS_KEYS", "OPTIONAL_FILES", "REQUIRED_FILES", "load_bundle", "load_bundles"]
+__all__ = [
+    "FACTS_KEYS",
+    "OPTIONAL_FILES",
+    "REQUIRED_FILES",
+    "load_bundle",
+    "load_bundles",
+    "load_capture_tar",
+]
 
 REQUIRED_FILES: dict[str, str] = {
     "ldm-list-l-p.txt": "ldm list -l -p",
@@ -111,6 +122,79 @@ def load_bundle(folder: str | Path) -> Fleet:
     document = _Document()
     host = _Bundle(root, root.name, document).host_document()
     return fleet_from_document({"hosts": {root.name: host}}, str(root), document.positions())
+
+
+# --------------------------------------------------------------------------- tar files
+MAX_TAR_BYTES = 256 * 1024 * 1024  # far above any capture; refuses a decompression bomb
+MAX_TAR_MEMBERS = 10_000
+
+
+def load_capture_tar(path: str | Path) -> Fleet:
+    """The fleet of a tar file holding one or more bundle folders (``HOST/...``).
+
+    Only plain files and folders with relative, non-escaping names are read; errors name
+    the file inside the tar as ``HOST.tar/HOST/ldm-V.txt:3``.
+    """
+    tar_path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="ldmspec-tar-") as scratch:
+        _extract(tar_path, Path(scratch))
+        try:
+            fleet = load_bundles(scratch)
+        except InputError as exc:
+            raise _moved(exc, scratch, str(tar_path)) from None
+    return replace(fleet, source=str(tar_path))
+
+
+def _extract(tar_path: Path, into: Path) -> None:
+    source = str(tar_path)
+    total = 0
+    try:
+        with tarfile.open(tar_path) as tar:
+            members = tar.getmembers()
+            if len(members) > MAX_TAR_MEMBERS:
+                raise InputError(f"at most {MAX_TAR_MEMBERS} files in the tar", source=source)
+            for member in members:
+                parts = Path(member.name).parts
+                if member.name.startswith("/") or ".." in parts or not parts:
+                    raise InputError(
+                        "relative names inside the tar", got=member.name, source=source
+                    )
+                if member.isdir():
+                    (into / member.name).mkdir(parents=True, exist_ok=True)
+                    continue
+                if not member.isfile():
+                    raise InputError(
+                        "only plain files and folders in the tar", got=member.name, source=source
+                    )
+                total += member.size
+                if total > MAX_TAR_BYTES:
+                    raise InputError("a capture tar of at most 256M", source=source)
+                data = tar.extractfile(member)
+                target = into / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data.read() if data is not None else b"")
+    except FileNotFoundError:
+        raise InputError("an existing capture tar file", source=source) from None
+    except (tarfile.TarError, OSError, EOFError):
+        raise InputError(
+            "a tar file of capture bundles (tar cannot read this one)", source=source
+        ) from None
+
+
+def _moved(exc: InputError, scratch: str, tar_name: str) -> InputError:
+    """``exc`` with the scratch folder's paths shown as paths inside ``tar_name``."""
+
+    def fix(text: object) -> object:
+        return text.replace(scratch, tar_name) if isinstance(text, str) else text
+
+    return InputError(
+        str(fix(exc.expected)),
+        got=fix(exc.got),
+        source=str(fix(exc.source)) if exc.source else None,
+        line=exc.line,
+        column=exc.column,
+        path=exc.path,
+    )
 
 
 # --------------------------------------------------------------------------- document

@@ -285,3 +285,71 @@ def test_console_without_a_port_is_no_console(bundles):
     long.write_text(long.read_text() + "VCONS|group=app02|service=primary-vcc0|port=\n")
     app02 = load_bundles(bundles).host("t5-a").domain("app02")
     assert app02 is not None and app02.console is None
+
+
+def _tar(path, members):
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type = tarfile.SYMTYPE
+                info.linkname = "/etc/passwd"
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _bundle_members(host):
+    folder = EXAMPLES / "captures" / host
+    return [(f"{host}/{p.name}", p.read_bytes()) for p in sorted(folder.iterdir())]
+
+
+def test_capture_tar_loads_like_its_folder(tmp_path):
+    tar = _tar(tmp_path / "t4-c.tar", _bundle_members("t4-c"))
+    fleet = load_fleet(tar)
+    assert fleet == load_fleet(EXAMPLES / "captures" / "t4-c") and fleet.source == str(tar)
+
+
+def test_capture_tar_errors_name_the_file_inside_the_tar(tmp_path):
+    members = [
+        (name, b"junk\n" if name.endswith("ldm-V.txt") else data)
+        for name, data in _bundle_members("t4-c")
+    ]
+    tar = _tar(tmp_path / "t4-c.tar", members)
+    with pytest.raises(InputError) as caught:
+        load_fleet(tar)
+    assert str(caught.value) == (
+        f'{tar}/t4-c/ldm-V.txt:1: expected a line like "Logical Domains Manager'
+        ' (v 3.6.0.0.24)", got "junk"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("member", "message"),
+    [
+        (("../evil.txt", b"x"), 'expected relative names inside the tar, got "../evil.txt"'),
+        (("/etc/evil", b"x"), 'expected relative names inside the tar, got "/etc/evil"'),
+        (("t4-c/link", None), 'expected only plain files and folders in the tar, got "t4-c/link"'),
+    ],
+)
+def test_unsafe_tar_members_are_refused(tmp_path, member, message):
+    tar = _tar(tmp_path / "evil.tar", [member, *_bundle_members("t4-c")])
+    with pytest.raises(InputError) as caught:
+        load_fleet(tar)
+    assert str(caught.value) == f"{tar}: {message}"
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_unreadable_tar(tmp_path):
+    bad = tmp_path / "bad.tar"
+    bad.write_text("not a tar\n")
+    with pytest.raises(InputError) as caught:
+        load_fleet(bad)
+    assert str(caught.value) == (
+        f"{bad}: expected a tar file of capture bundles (tar cannot read this one)"
+    )

@@ -187,6 +187,7 @@ def test_collect_script_writes_a_bundle_ldmspec_loads(tmp_path):
     # in a fleet file; the example's guests run 11.4 like their control domain.
     loaded = load_fleet(captures)
     assert loaded.hosts == (load_fleet(EXAMPLES / "fleet.toml").host("t4-b"),)
+    assert load_fleet(out_dir / "t4-b.tar") == loaded  # the tar file may be given as it is
     assert not list(tmp_path.glob("ldmspec-collect.*"))  # its temporary folder is gone
 
 
