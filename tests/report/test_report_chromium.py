@@ -12,14 +12,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from report_samples import fixed_clock, make_counterexample
+from report_samples import fixed_clock
 
-from ldmspec.report import write_report
+from ldmspec.report import read_report, write_report
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
 WIDTH, HEIGHT = 1200, 2400
+EXAMPLE = Path(__file__).resolve().parents[2] / "reports" / "example"
 
 pytestmark = [
     pytest.mark.chromium,
@@ -59,11 +60,12 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def test_the_report_renders_in_headless_chromium(tmp_path, pytestconfig) -> None:
-    folder = write_report(make_counterexample(), tmp_path / "reports", clock=fixed_clock)
+    # The committed example: a real run of a fault variant of the reference implementation.
+    folder = write_report(read_report(EXAMPLE), tmp_path / "reports", clock=fixed_clock)
     page = (folder / "report.html").as_uri()
     dom = _chromium(tmp_path, "--dump-dom", page)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert "<svg" in dom.stdout and "INV-CLEANUP violated" in dom.stdout
+    assert "<svg" in dom.stdout and "INV-SINGLE-ACTIVE violated" in dom.stdout
     artifacts = pytestconfig.rootpath / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shot = artifacts / "report.png"
