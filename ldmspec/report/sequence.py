@@ -94,8 +94,13 @@ def collapse_messages(messages: tuple[Message, ...]) -> list[tuple[Message, int]
     return result
 
 
+def _label(m: Message, count: int) -> str:
+    times = f" ×{count}" if count > 1 else ""
+    return f"{m.kind}{times} {m.detail}".strip()
+
+
 def _message(layout: _Layout, m: Message, y: float, count: int = 1) -> list[str]:
-    label = f"{m.kind} {m.detail}".strip() + (f" ×{count}" if count > 1 else "")
+    label = _label(m, count)
     x1, x2 = layout.x(m.src), layout.x(m.dst)
     if x1 == x2:  # a message to itself: a small loop to the right
         path = f"M{x1:.1f},{y:.1f} h30 v10 h-30"
@@ -128,7 +133,16 @@ def render_sequence_svg(cx: Counterexample) -> str:
     # Wide enough for the longest host name and, within reason, the longest command.
     longest_host = max(len(h) for h in hosts) * _CHAR + 24
     longest_command = max((len(s.command) for s in cx.steps if s.host), default=0) * _CHAR + 24
-    layout = _Layout(hosts, int(min(max(180, longest_host, longest_command), 330)))
+    longest_label = (
+        max(
+            (len(_label(m, n)) for s in cx.steps for m, n in collapse_messages(s.messages)),
+            default=0,
+        )
+        * _CHAR
+        + 24
+    )
+    wanted = max(180, longest_host, longest_command, longest_label)
+    layout = _Layout(hosts, int(min(wanted, 330)))
     body: list[str] = []
     y = _TOP + _HEAD + 22.0
     for number, step in enumerate(cx.steps, 1):
