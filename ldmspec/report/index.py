@@ -34,11 +34,11 @@ class IndexEntry:
 
     @property
     def created(self) -> str:
-        """The UTC time of the folder name as ``2026-11-27 06:53:00 UTC``, or ``?``."""
+        """The UTC time of the folder name as ``2026-11-27 06:53:00 UTC``; ``-`` if none."""
         try:
             when = datetime.strptime(self.name[:16], "%Y%m%dT%H%M%SZ")
         except ValueError:
-            return "?"
+            return "-"  # a folder named by hand, like reports/example
         return when.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
