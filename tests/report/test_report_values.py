@@ -110,3 +110,35 @@ def test_a_document_that_breaks_the_schema_names_the_key(counterexample) -> None
     with pytest.raises(InputError) as info:
         Counterexample.from_dict(doc, source="r/counterexample.json")
     assert info.value.one_line() == "r/counterexample.json: steps[1].host: expected a string, got 7"
+
+
+def test_the_public_api_is_small_and_importable() -> None:
+    import ldmspec.report as report
+
+    assert sorted(report.__all__) == [
+        "PLACEHOLDER",
+        "SCHEMA_ID",
+        "Counterexample",
+        "FrozenMap",
+        "Kind",
+        "Message",
+        "ModelStep",
+        "Step",
+        "counterexample_from_transcript",
+        "current_versions",
+        "freeze",
+        "list_reports",
+        "load_schema",
+        "model_path_from_trace",
+        "read_report",
+        "rebuild_index",
+        "render_files",
+        "replay_report",
+        "rerender_report",
+        "validate",
+        "write_report",
+    ]
+    for name in report.__all__:
+        assert hasattr(report, name), name
+    versions = report.current_versions()
+    assert set(versions) >= {"python", "ldmspec", "hypothesis", "z3-solver", "networkx"}
