@@ -282,6 +282,11 @@ def _host(reader: _Reader, name: str, value: Any) -> Host:
     )
     clock = reader.integer((*path, "clock-mhz"), t.get("clock-mhz", 0), minimum=0)
     largest = reader.at((*path, "largest-page"), parse_size, t.get("largest-page", 2 * GIB))
+    if largest & (largest - 1):
+        raise reader.fail(
+            (*path, "largest-page"), "a page size that is a power of two like 256M or 2G",
+            t.get("largest-page"),
+        )  # fmt: skip
     p, v = need("memory")
     memory = _host_memory(reader, p, v)
 

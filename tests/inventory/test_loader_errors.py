@@ -217,6 +217,13 @@ CASES = [
         " ldom01, got 3",
     ),
     (
+        "page size not a power of two",
+        "threads-per-core = 8",
+        'threads-per-core = 8\nlargest-page = "3G"',
+        "f.toml:8: hosts.a.largest-page: expected a page size that is a power of two like 256M"
+        ' or 2G, got "3G"',
+    ),
+    (
         "absurd core count",
         "cores = 2",
         "cores = 5000",
