@@ -107,8 +107,8 @@ def load_fleet_text(text: str, source: str = "<fleet>", *, json_format: bool = F
 def _parse_toml(text: str, source: str) -> tuple[dict[str, Any], Positions]:
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
+        message = str(exc).split(";")[0]
         line = column = None
         if "(at line " in message:
             tail = message.rsplit("(at line ", 1)[1].rstrip(")")
@@ -152,6 +152,8 @@ def _parse_json(text: str, source: str) -> tuple[dict[str, Any], Positions]:
             "each key once in an object", got=dup.key, source=source, line=where[1],
             path=_dotted(where[0]),
         ) from None  # fmt: skip
+    except ValueError as exc:  # an integer too long to convert
+        raise InputError(f"valid JSON ({str(exc).split(';')[0]})", source=source) from None
     if not isinstance(document, dict):
         raise InputError("a JSON object with a hosts table", got=document, source=source)
     return document, json_positions(text)

@@ -14,7 +14,8 @@ GIB = 1 << 30
 TIB = 1 << 40
 
 _UNITS = {"": 1, "B": 1, "K": KIB, "M": MIB, "G": GIB, "T": TIB}
-_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?)B?\s*$", re.IGNORECASE)
+# At most 30 digits: far beyond any memory, and below Python's int-conversion limit.
+_SIZE = re.compile(r"^\s*(\d{1,30})\s*([KMGT]?)B?\s*$", re.IGNORECASE)
 SIZE_FORM = "a size like 8G (K, M, G, T suffix, or bytes)"
 
 

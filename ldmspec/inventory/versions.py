@@ -86,7 +86,7 @@ class LdmVersion:
         if not isinstance(text, str):
             raise InputError(LDM_FORM, got=text)
         cleaned = text.strip().lstrip("vV").strip()
-        if not re.fullmatch(r"\d+(\.\d+)+", cleaned):
+        if not re.fullmatch(r"\d{1,9}(\.\d{1,9})+", cleaned):
             raise InputError(LDM_FORM, got=text)
         parts = tuple(int(p) for p in cleaned.split("."))
         if parts[0] == 0:
