@@ -226,8 +226,9 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], Positions]:
     text = _read_text(path)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
         message, _, tail = str(exc).partition(" (at line ")
+        message = message.split(";")[0]
         line = int(tail.split(",")[0]) if tail and tail.split(",")[0].isdigit() else None
         raise InputError(f"valid TOML ({message})", source=str(path), line=line) from None
     return data, toml_positions(text)

@@ -445,9 +445,9 @@ def _first_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- psrinfo
 _PSR_HEAD = re.compile(
-    r"^\s*The physical processor has (?:(\d+) cores? and )?(\d+) virtual processors?\b"
+    r"^\s*The physical processor has (?:(\d{1,9}) cores? and )?(\d{1,9}) virtual processors?\b"
 )
-_PSR_IMPL = re.compile(r"^\s*(\S+)\s+\(chipid\s+(\d+),\s*clock\s+(\d+)\s*MHz\)\s*$")
+_PSR_IMPL = re.compile(r"^\s*(\S+)\s+\(chipid\s+(\d{1,9}),\s*clock\s+(\d{1,9})\s*MHz\)\s*$")
 
 
 def parse_psrinfo(text: str, source: str) -> PsrInfo:

@@ -50,7 +50,7 @@ PIECES = st.sampled_from(
         "<rasd:AllocationUnits>", "</rasd:AllocationUnits>", "<!DOCTYPE x>", "&amp;",
         "Logical Domains Manager (v ", ")", "SPARC-T4 (chipid 0, clock ", " MHz)",
         "The physical processor has ", " virtual processors (0-7)", "stick-frequency:  ",
-        "05f5e100", "Oracle Solaris ", "10 9/10", "11.4", " ",
+        "05f5e100", "Oracle Solaris ", "10 9/10", "11.4", " ", "9" * 5000,
     ]
 )  # fmt: skip
 TEXTS = st.one_of(st.text(max_size=300), st.lists(PIECES, max_size=60).map("".join))
@@ -161,3 +161,53 @@ def test_any_json_value_in_a_host_loads_or_fails_cleanly(value, where):
         load_fleet_text(text, "f.json", json_format=True)
     except InputError as error:
         assert str(error).startswith("f.json") and "\n" not in str(error)
+
+
+HUGE = "9" * 5000  # longer than Python converts to int without being told to
+
+
+@pytest.mark.parametrize(
+    ("text", "json_format", "message"),
+    [
+        (
+            f"a = {HUGE}",
+            False,
+            "f: expected valid TOML (Exceeds the limit (4300 digits) for integer string"
+            " conversion: value has 5000 digits)",
+        ),
+        (
+            f'{{"hosts": {HUGE}}}',
+            True,
+            "f: expected valid JSON (Exceeds the limit (4300 digits) for integer string"
+            " conversion: value has 5000 digits)",
+        ),
+    ],
+)
+def test_huge_numbers_in_fleet_files(text, json_format, message):
+    with pytest.raises(InputError) as caught:
+        load_fleet_text(text, "f", json_format=json_format)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_huge_numbers_in_captures(name):
+    original = (BUNDLE / name).read_text()
+    for digits in ("0", "8", "1"):
+        text = original.replace(digits, HUGE)
+        try:
+            PARSERS[name](text, name)
+        except InputError as error:
+            assert error.source == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f'memory = "{HUGE}G"', f'ldm-version = "3.{HUGE}"', f'cores = "{HUGE}"'],
+)
+def test_huge_numbers_in_values(text):
+    fleet = Path("examples/fleet.toml").read_text()
+    key = text.split(" =")[0]
+    line = next(t for t in fleet.splitlines() if t.startswith(key + " ="))
+    with pytest.raises(InputError) as caught:
+        load_fleet_text(fleet.replace(line, text, 1), "f.toml")
+    assert str(caught.value).startswith("f.toml:")
