@@ -10,6 +10,7 @@ from typing import Any
 from ldmspec.inventory.facts import Domain, Fleet, Host
 from ldmspec.inventory.loader import load_fleet
 from ldmspec.inventory.units import format_size
+from ldmspec.inventory.writer import fleet_to_toml
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "fleet_json", "fleet_text", "run"]
 
@@ -31,6 +32,7 @@ examples:
   ldmspec inventory examples/fleet.toml
   ldmspec inventory examples/captures
   ldmspec inventory examples/fleet.toml --json | python3 -m json.tool
+  ldmspec inventory captures --toml > fleet.toml    # captures as an editable fleet file
 """
 
 
@@ -38,13 +40,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "fleet", metavar="FLEET", help="fleet file, folder of capture bundles, or capture tar"
     )
-    parser.add_argument("--json", action="store_true", help="print the inventory as JSON data")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the inventory as JSON data")
+    output.add_argument(
+        "--toml",
+        action="store_true",
+        help="print FLEET as a fleet file (every placement explicit), e.g. to edit captures",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     fleet = load_fleet(args.fleet)
     if args.json:
         print(json.dumps(fleet_json(fleet), indent=2))
+    elif args.toml:
+        print(fleet_to_toml(fleet), end="")
     else:
         print(fleet_text(fleet), end="")
     return 0

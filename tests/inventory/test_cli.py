@@ -214,3 +214,21 @@ def test_collect_render_writes_bundles(capsys, tmp_path):
     assert status == 0
     assert out == f"wrote 6 bundles and plans.toml into {tmp_path}\n"
     assert load_fleet(tmp_path) == load_fleet(EXAMPLES / "fleet.toml")
+
+
+def test_inventory_toml_turns_captures_into_a_fleet_file(capsys, tmp_path):
+    status, out, err = _run(capsys, "inventory", "examples/captures", "--toml")
+    assert (status, err) == (0, "")
+    written = tmp_path / "fleet.toml"
+    written.write_text(out)
+    assert load_fleet(written) == load_fleet(EXAMPLES / "fleet.toml")
+
+
+def test_inventory_json_and_toml_are_exclusive(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["inventory", "examples/fleet.toml", "--json", "--toml"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "ldmspec inventory: argument --toml: not allowed with argument --json"
+        " (see ldmspec inventory --help)\n"
+    )
