@@ -336,6 +336,8 @@ class _Bundle:
         facts = self.facts()
         long_text, long_src = self.file("ldm-list-l-p.txt") or ("", "")
         domains = parse_ldm_list(long_text, long_src)
+        for d in domains:
+            _not_migrating(d, long_src)
         if not any(d.name == CONTROL_DOMAIN for d in domains):
             raise InputError(
                 "a DOMAIN record for the control domain primary", source=long_src, line=1
@@ -614,6 +616,8 @@ class _Bundle:
         text, src = found
         short = {d.name: d for d in parse_ldm_list(text, src)}
         long = {d.name: d for d in domains}
+        for s in short.values():
+            _not_migrating(s, src)
         for name, s in short.items():
             if name not in long:
                 raise InputError(
@@ -683,6 +687,23 @@ class _Bundle:
             "the control domain's virtual processors",
             _Said(len(primary.strands), long_src, primary.strands_line),
             _Said(seen[0], seen[1], seen[2]),
+        )
+
+
+_MIGRATION_FLAGS = {"s": "source", "t": "target", "e": "error"}
+
+
+def _not_migrating(d: ListedDomain, source: str) -> None:
+    """Refuse a domain caught in a migration (FLAGS column 6): ldmspec models stable domains,
+    and the inventory has no place to keep the flag, so it must not be silently dropped."""
+    flags = d.flags
+    if "," not in flags and len(flags) == 6 and flags[5] in _MIGRATION_FLAGS:
+        raise InputError(
+            f"{d.name} not in a migration (FLAGS column 6 {flags[5]!r} ="
+            f" migration {_MIGRATION_FLAGS[flags[5]]}); capture again once it has ended",
+            got=flags,
+            source=source,
+            line=d.line,
         )
 
 

@@ -353,3 +353,16 @@ def test_unreadable_tar(tmp_path):
     assert str(caught.value) == (
         f"{bad}: expected a tar file of capture bundles (tar cannot read this one)"
     )
+
+
+def test_domain_in_a_migration_is_refused(bundles):
+    short = _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---s")
+    assert _error(bundles) == (
+        f"{short}:3: expected web01 not in a migration (FLAGS column 6 's' = migration"
+        ' source); capture again once it has ended, got "-n---s"'
+    )
+
+
+def test_five_column_flags_are_accepted(bundles):
+    _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---")
+    assert load_bundles(bundles) == load_fleet(EXAMPLES / "fleet.toml")
