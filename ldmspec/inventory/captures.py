@@ -33,6 +33,13 @@ loader checks, with every key located in the capture file and line it came from.
 two files say the same thing differently (``ncpu`` in ``ldm list -p`` and the VCPU lines
 of ``ldm list -l -p``, the services of ``list-services`` and ``list -l``...) the bundle is
 refused with an error naming both, never guessed.
+
+Why each fact comes from where it does: in a logical-domain system ``psrinfo`` on the
+control domain sees only the control domain's own virtual CPUs, so the machine's cores and
+strands come from ``ldm list-devices -a -p``; ``psrinfo`` gives the processor type and
+clock (and its count is cross-checked against the control domain's VCPU lines). A domain
+caught in a migration (FLAGS column 6 ``s``, ``t`` or ``e``) is refused: the inventory
+describes stable domains and has no place for that flag.
 """
 
 from __future__ import annotations
