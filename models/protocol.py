@@ -164,16 +164,16 @@ class _Kind:
 
 _KINDS = (
     _Kind("start_migration", False, "The operator runs ldm migrate-domain D on the source."),
-    _Kind("checks_pass", True, "Phase 1: the target's pre-checks accept D."),
+    _Kind("checks_pass", True, "Phase 1: the target's checks accept D; FLAGS s on S."),
     _Kind("checks_fail", True, "Phase 1: the target refuses D (no room); nothing changes."),
-    _Kind("create_target", True, "Phase 2: the target creates D bound; FLAGS s and t."),
+    _Kind("create_target", True, "Phase 2: the target creates D bound; FLAGS t on T."),
     _Kind("target_full", True, "Phase 2: the target's room was taken since the checks."),
     _Kind("begin_precopy", True, "Phase 3 starts: all of D's memory is dirty."),
     _Kind("precopy_round", True, "Phase 3: re-send the dirty pages; the set shrinks."),
     _Kind("dirty_burst", False, "The guest dirties many pages during pre-copy."),
     _Kind("suspend", True, "Phase 4: stop rule met (nothing dirty or round limit)."),
     _Kind("final_copy", True, "Phase 4: send the pages still dirty while suspended."),
-    _Kind("resume_on_target", True, "Phase 5: the target resumes D and acknowledges."),
+    _Kind("resume_on_target", True, "Phase 5: the target resumes D (t cleared), acknowledges."),
     _Kind("complete_handoff", True, "Phase 5: the acknowledgement arrives; S destroys D."),
     _Kind("ack_timeout", True, "Phase 5: no acknowledgement over a partition: S in error."),
     _Kind("timeout", True, "Phases 1-4: the partitioned migration fails and cleans up."),
@@ -535,7 +535,7 @@ class Protocol(Model[State, int]):
             for d in doms(state):
                 if d.source_flag != _expected_source_flag(d):
                     return False
-                wanted_t = int(d.target_copy != NONE and PREPARE <= d.phase <= HANDOFF)
+                wanted_t = int(d.target_copy == BOUND and PREPARE <= d.phase <= SUSPENDED)
                 if d.target_flag != wanted_t:
                     return False
             return True
@@ -607,7 +607,7 @@ class Protocol(Model[State, int]):
             Property.always(
                 "INV-FLAGS",
                 flags,
-                "FLAGS column 6 is s on a migrating source, t on its target, e only in error",
+                "FLAGS column 6: s on a migrating source, t on its bound target, e only in error",
             ),
             Property.always(
                 "INV-CONSERVATION",
@@ -732,7 +732,7 @@ class Protocol(Model[State, int]):
         link_up = not d.partitioned
         if phase == CHECKS and link_up:
             if free:
-                add(CHECKS_PASS, d._replace(phase=PREPARE))
+                add(CHECKS_PASS, d._replace(phase=PREPARE, source_flag=FLAG_SOURCE))
             else:
                 add(CHECKS_FAIL, self.end(d, FAILED))
         elif phase == PREPARE and link_up:
@@ -797,8 +797,8 @@ class Protocol(Model[State, int]):
         )
 
     def create_target(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
-        """The target creates the domain bound and takes a slot; both FLAGS are set."""
-        new = d._replace(target_copy=BOUND, target_flag=1, source_flag=FLAG_SOURCE)
+        """The target creates the domain bound (FLAGS t) and takes a slot."""
+        new = d._replace(target_copy=BOUND, target_flag=1)
         return new, ((d.target, 1, 0),)
 
     def round_allowed(self, d: Domain) -> bool:
@@ -826,8 +826,9 @@ class Protocol(Model[State, int]):
         return d.dirty == 0
 
     def resume_on_target(self, d: Domain) -> tuple[Domain]:
-        """The target resumes the guest; the source awaits the acknowledgement."""
-        return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING),)
+        """The target resumes the guest (its migration is over: no t); the source
+        awaits the acknowledgement."""
+        return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING, target_flag=0),)
 
     def complete_handoff(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
         """The source destroys its copy: the target's copy is now the domain."""
@@ -894,7 +895,7 @@ class Protocol(Model[State, int]):
 def _expected_source_flag(d: Domain) -> int:
     if d.phase == ERROR:
         return FLAG_ERROR
-    if d.phase in (PRECOPY, SUSPENDED, HANDOFF) or (d.phase == PREPARE and d.target_copy):
+    if PREPARE <= d.phase <= HANDOFF:
         return FLAG_SOURCE
     return FLAG_NONE
 

@@ -37,7 +37,7 @@ class EarlyResume(Protocol):
 
     def suspend(self, d: Domain) -> tuple[Domain]:
         if d.dirty == 0:  # nothing left to send, so "why wait": both copies now run
-            return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING),)
+            return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING, target_flag=0),)
         return super().suspend(d)
 
 

@@ -307,7 +307,7 @@ def explore(
             if v is None:
                 if len(states) == limit:
                     truncated = True
-                    continue
+                    break
                 v = len(states)
                 index[key] = v
                 states.append(key)
@@ -320,6 +320,11 @@ def explore(
                 add_slot(slot)
             if v != u and not fair_here and fair_of[action]:
                 fair_here = 1
+        if truncated:
+            # u lost successors to the bound: leave it unexpanded, as if never reached
+            del targets[offsets[u] :], slots[offsets[u] :]
+            offsets.pop()
+            break
         fair_exit.append(fair_here)
         transitions += slot + 1
         if len(seen) > max_out:

@@ -1,0 +1,405 @@
+"""``ldmspec explore``: check the abstract migration protocol exhaustively."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ldmspec.errors import CommandError, InputError
+from ldmspec.explorer import (
+    Exploration,
+    ProgressLine,
+    Verdict,
+    check,
+    coverage,
+    explore,
+    graph_json,
+    to_dot,
+    trace_json,
+    write_graphml,
+)
+from ldmspec.models.protocol import FAULTS, Protocol, ProtocolConfig
+from ldmspec.models.protocol_variants import VARIANTS, protocol_model
+
+__all__ = ["DESCRIPTION", "HELP", "configure", "exploration_document", "run"]
+
+HELP = "explore every interleaving of the migration protocol model and check its properties"
+
+DESCRIPTION = f"""\
+Explore the abstract migration protocol breadth first: every interleaving of up to K
+concurrent migrations among N hosts and M domains, with cancellations on either side,
+dirty-memory bursts and faults (dropped messages, partitions, a lost hand-off
+acknowledgement, a failed hand-off, another bind taking the target's room). Then
+check every property: the invariants of DESIGN.md (INV-*), liveness under weak
+fairness (LIVE-*), reachability targets so the model cannot pass vacuously, deadlock,
+and action coverage. A violation comes with a shortest counterexample (a lasso for
+liveness).
+
+Hosts and domains are interchangeable, so states are reduced by symmetry unless
+--no-symmetry is given; --reduction also runs the unreduced search and prints the
+ratio. --variant runs a model that is wrong on purpose ({", ".join(VARIANTS)}).
+
+--replay FLEET drives the reference implementation (built from FLEET) along the
+model's shortest path to each kind of ending and each reachability target, and checks
+that every step lands where the model says (conformance).
+
+Exit status: 0 every property holds, 1 a property is violated (or the implementation
+does not conform), 2 bad parameters, 3 the search was bounded (--max-states) and some
+answer is unknown.
+
+examples:
+  ldmspec explore                                   # the standard configuration
+  ldmspec explore --hosts 2 --domains 2 --concurrent 2 --json
+  ldmspec explore --variant early-resume            # shows the counterexample
+  ldmspec explore --hosts 2 --domains 1 --dot states.dot --graphml states.graphml
+  ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    size = parser.add_argument_group("configuration")
+    size.add_argument("--hosts", type=int, default=3, metavar="N", help="hosts (2-6, default 3)")
+    size.add_argument(
+        "--domains", type=int, default=3, metavar="M", help="domains (1-6, default 3)"
+    )
+    size.add_argument(
+        "--concurrent", type=int, default=2, metavar="K", help="concurrent migrations (default 2)"
+    )
+    size.add_argument(
+        "--migrations",
+        type=int,
+        default=3,
+        metavar="B",
+        help="migrations started in all (default 3)",
+    )
+    size.add_argument(
+        "--faults", type=int, default=2, metavar="F", help="faults injected in all (default 2)"
+    )
+    size.add_argument(
+        "--round-limit", type=int, default=2, metavar="R", help="pre-copy rounds (1-3, default 2)"
+    )
+    size.add_argument(
+        "--fault-kinds",
+        default=",".join(FAULTS),
+        metavar="LIST",
+        help=f"comma-separated fault kinds to enable (default all: {','.join(FAULTS)})",
+    )
+    size.add_argument("--no-bursts", action="store_true", help="no dirty-memory bursts")
+    size.add_argument(
+        "--variant", default="correct", metavar="V", help="a wrong-on-purpose model variant"
+    )
+    search = parser.add_argument_group("search")
+    search.add_argument("--no-symmetry", action="store_true", help="no symmetry reduction")
+    search.add_argument(
+        "--reduction", action="store_true", help="also search without symmetry: print the ratio"
+    )
+    search.add_argument("--max-states", type=int, metavar="N", help="stop after N states")
+    output = parser.add_argument_group("output")
+    output.add_argument("--json", action="store_true", help="print the results as JSON")
+    output.add_argument("--dot", metavar="FILE", help="write the state graph as Graphviz DOT")
+    output.add_argument("--graphml", metavar="FILE", help="write the state graph as GraphML")
+    output.add_argument("--graph-json", metavar="FILE", help="write the state graph as JSON")
+    output.add_argument(
+        "--replay",
+        metavar="FLEET",
+        help="drive the reference implementation along the model's paths (conformance)",
+    )
+
+
+def _config(args: argparse.Namespace) -> ProtocolConfig:
+    kinds = frozenset(k.strip() for k in args.fault_kinds.split(",") if k.strip())
+    try:
+        return ProtocolConfig(
+            hosts=args.hosts,
+            domains=args.domains,
+            concurrent=args.concurrent,
+            round_limit=args.round_limit,
+            migrations=args.migrations,
+            faults=args.faults,
+            enabled_faults=kinds,
+            bursts=not args.no_bursts,
+        )
+    except InputError as exc:
+        if exc.source is None:  # the fault kinds
+            raise exc.located(source="argument --fault-kinds") from None
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    model = protocol_model(config, args.variant)
+    if args.max_states is not None and args.max_states < 1:
+        raise InputError("--max-states of at least 1", got=args.max_states, source="argument")
+    outputs = [p for p in (args.dot, args.graphml, args.graph_json) if p]
+    for path in outputs:
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise CommandError(f"{path}: no such directory {parent}")
+    progress = ProgressLine(sys.stderr)
+    try:
+        document, exploration, verdicts = _explore(
+            model, not args.no_symmetry, args.max_states, progress
+        )
+    finally:
+        progress.close()
+    if args.reduction:
+        document["reduction"] = _reduction(model, exploration, args.max_states)
+    if args.dot:
+        first = next((v.counterexample for v in verdicts if v.counterexample), None)
+        _write_text(args.dot, to_dot(exploration, first))
+    if args.graphml:
+        _write_with(args.graphml, lambda target: write_graphml(exploration, target))
+    if args.graph_json:
+        _write_text(args.graph_json, json.dumps(graph_json(exploration), indent=1) + "\n")
+    replay_ok = True
+    if args.replay:
+        from ldmspec.conformance import replay_document
+
+        document["replay"] = replay_document(args.replay, model, exploration, verdicts)
+        replay_ok = document["replay"]["conforms"]
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(render(document, model))
+    statuses = {p["status"] for p in document["properties"]}
+    if "violated" in statuses or not replay_ok:
+        return 1
+    return 3 if "unknown" in statuses else 0
+
+
+def exploration_document(
+    *,
+    hosts: int = 3,
+    domains: int = 3,
+    concurrent: int = 2,
+    variant: str | None = None,
+    symmetry: bool = True,
+    max_states: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
+    **config: Any,
+) -> dict[str, Any]:
+    """Explore a configuration and return what ``ldmspec explore --json`` prints.
+
+    ``config`` takes the other :class:`ProtocolConfig` fields (``migrations``,
+    ``faults``, ``round_limit``...). ``on_progress`` receives a short status text now
+    and then while the search runs.
+    """
+    model = protocol_model(ProtocolConfig(hosts, domains, concurrent, **config), variant)
+
+    def tell(expanded: int, states: int, edges: int, depth: int) -> None:
+        if on_progress is not None:
+            on_progress(f"{states:,} states, {edges:,} edges, depth {depth}")
+
+    document, _, _ = _explore(model, symmetry, max_states, tell)
+    return document
+
+
+def _explore(
+    model: Protocol,
+    symmetry: bool,
+    max_states: int | None,
+    progress: Callable[[int, int, int, int], None] | None,
+) -> tuple[dict[str, Any], Exploration, list[Verdict]]:
+    started = time.perf_counter()
+    exploration = explore(model, symmetry=symmetry, max_states=max_states, progress=progress)
+    searched = time.perf_counter() - started
+    verdicts = check(exploration)
+    analysed = time.perf_counter() - started - searched
+    stats = exploration.stats
+    covered = coverage(exploration)
+    document: dict[str, Any] = {
+        "model": "protocol",
+        "variant": model.variant,
+        "config": _config_json(model.config),
+        "symmetry": symmetry,
+        "complete": stats.complete,
+        "states": stats.states,
+        "edges": stats.edges,
+        "transitions": stats.transitions,
+        "depth": stats.depth,
+        "seconds": round(searched + analysed, 3),
+        "search_seconds": round(searched, 3),
+        "analysis_seconds": round(analysed, 3),
+        "states_per_second": round(stats.states / searched) if searched > 0 else None,
+        "out_degree": {"max": stats.max_out_degree, "mean": round(stats.mean_out_degree, 2)},
+        "terminal_states": stats.terminal,
+        "properties": [_verdict_json(model, v) for v in verdicts],
+        "coverage": {"fired": covered.fired, "unfired": list(covered.unfired)},
+    }
+    return document, exploration, verdicts
+
+
+def _reduction(model: Protocol, reduced: Exploration, max_states: int | None) -> dict[str, Any]:
+    full = explore(model, symmetry=False, max_states=max_states)
+    return {
+        "states_reduced": reduced.stats.states,
+        "states_full": full.stats.states,
+        "ratio": round(full.stats.states / reduced.stats.states, 2),
+        "complete": full.stats.complete and reduced.stats.complete,
+    }
+
+
+def _config_json(config: ProtocolConfig) -> dict[str, Any]:
+    return {
+        "hosts": config.hosts,
+        "domains": config.domains,
+        "concurrent": config.concurrent,
+        "migrations": config.migrations,
+        "faults": config.faults,
+        "round_limit": config.round_limit,
+        "capacity": config.capacity,
+        "fault_kinds": sorted(config.enabled_faults),
+        "bursts": config.bursts,
+    }
+
+
+def _verdict_json(model: Protocol, verdict: Verdict) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": verdict.id,
+        "kind": verdict.kind,
+        "status": verdict.status,
+        "description": verdict.description,
+    }
+    if verdict.counterexample is not None:
+        data["counterexample"] = trace_json(model, verdict.counterexample)
+    if verdict.example is not None:
+        data["example"] = trace_json(model, verdict.example)
+    return data
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def render(document: dict[str, Any], model: Protocol) -> str:
+    """The human-readable report: statistics, each property, coverage."""
+    config = document["config"]
+    lines = [
+        f"protocol model {model.config.name} ({document['variant']}): "
+        f"{config['hosts']} hosts, {config['domains']} domains, "
+        f"{config['concurrent']} concurrent, {config['migrations']} migrations, "
+        f"{config['faults']} faults ({', '.join(config['fault_kinds']) or 'none'})",
+        "",
+        f"  states       {document['states']:,}"
+        + ("" if document["complete"] else "  (bounded: the search stopped early)")
+        + ("  (symmetry reduced)" if document["symmetry"] else ""),
+        f"  edges        {document['edges']:,}  ({document['transitions']:,} transitions)",
+        f"  depth        {document['depth']}",
+        f"  time         {document['seconds']:.2f} s  (search {document['search_seconds']:.2f} s, "
+        f"{document['states_per_second'] or 0:,} states/s; analysis "
+        f"{document['analysis_seconds']:.2f} s)",
+        f"  out-degree   max {document['out_degree']['max']}, "
+        f"mean {document['out_degree']['mean']}",
+    ]
+    reduction = document.get("reduction")
+    if reduction:
+        lines.append(
+            f"  symmetry     {reduction['states_full']:,} states without reduction: "
+            f"{reduction['ratio']}x fewer"
+        )
+    lines.append("")
+    width = max(len(p["id"]) for p in document["properties"])
+    for prop in document["properties"]:
+        lines.append(f"  {prop['status']:<8}  {prop['id']:<{width}}  {prop['description']}")
+    for prop in document["properties"]:
+        if prop["status"] == "violated" and "counterexample" in prop:
+            lines.append("")
+            lines.extend(_render_trace(prop, model))
+    unfired = document["coverage"]["unfired"]
+    fired = document["coverage"]["fired"]
+    lines.append("")
+    if unfired:
+        lines.append(
+            f"  coverage: {len(fired)} action kinds fired; never fired: {', '.join(unfired)}"
+        )
+    else:
+        lines.append(f"  coverage: all {len(fired)} action kinds fired")
+    replay = document.get("replay")
+    if replay:
+        lines.append("")
+        lines.extend(_render_replay(replay))
+    return "\n".join(lines)
+
+
+def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
+    trace = prop["counterexample"]
+    if "cycle" in trace:
+        repeat = (
+            "then stays forever"
+            if trace.get("stutters")
+            else f"then a cycle of {len(trace['cycle'])}"
+        )
+        heading = f"lasso, {trace['length']} steps {repeat}"
+    else:
+        heading = f"shortest counterexample, {trace['length']} steps"
+    lines = [f"{prop['id']} violated: {heading}"]
+    for number, step in enumerate(trace["steps"]):
+        action = step["action"] or "initial state"
+        lines.append(f"  {number:>3}  {action}")
+        lines.append(f"       {_summary(step['state'])}")
+    if "cycle" in trace:
+        if trace.get("stutters"):
+            lines.append("       ... and stays here forever: no fair action is enabled")
+        else:
+            lines.append("       then repeats forever:")
+            for step in trace["cycle"]:
+                lines.append(f"    ↻  {step['action']}")
+                lines.append(f"       {_summary(step['state'])}")
+    return lines
+
+
+def _summary(state: dict[str, Any]) -> str:
+    """One line per state: budgets, host slots, each domain's phase."""
+    hosts = " ".join(
+        f"{h['host']}:{h['used']}" + ("+other" if h["other_bound"] else "") for h in state["hosts"]
+    )
+    domains = []
+    for d in state["domains"]:
+        text = f"{d['domain']}@{d['host']} {d['phase']}"
+        if d["phase"] != "idle":
+            text += (
+                f"->{d['target']} src={d['source_copy']}/{d['flags']} "
+                f"tgt={d['target_copy']}/{d['target_flags']} dirty={d['dirty']} r{d['rounds']}"
+            )
+            if d["link"] != "up":
+                text += " partitioned"
+        elif d["outcome"] != "none":
+            text += f" ({d['outcome']})"
+        domains.append(text)
+    return f"[{hosts}] " + "; ".join(domains)
+
+
+def _render_replay(replay: dict[str, Any]) -> list[str]:
+    verdict = "conforms" if replay["conforms"] else "DOES NOT CONFORM"
+    lines = [f"replay on {replay['fleet']}: the implementation {verdict}"]
+    for path in replay["paths"]:
+        status = "ok" if path["conforms"] else "MISMATCH"
+        lines.append(f"  {status:<8}  {path['goal']}  ({path['steps']} steps)")
+        if not path["conforms"]:
+            lines.append(f"            {path['mismatch']}")
+    return lines
+
+
+# --- files: written whole or not at all -------------------------------------------------------
+
+
+def _write_text(path: str, text: str) -> None:
+    _write_with(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
+
+
+def _write_with(path: str, write: Callable[[str], None]) -> None:
+    destination = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=destination.resolve().parent, prefix=".explore-")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,156 @@
+"""``ldmspec explore``: statistics, verdicts, exit statuses, exports, bad parameters."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ldmspec.cli import main
+
+SMALL = ["explore", "--hosts", "2", "--domains", "1", "--concurrent", "1"]
+
+
+def run(capsys, *args):
+    status = main([*SMALL, *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_the_correct_model_holds_and_exits_zero(capsys):
+    status, out, err = run(capsys)
+    assert status == 0
+    assert err == ""
+    assert "  states       724  (symmetry reduced)" in out
+    assert "  holds     INV-SINGLE-ACTIVE" in out
+    assert "violated" not in out
+    assert "coverage: " in out
+
+
+def test_json_has_the_documented_keys(capsys):
+    status, out, _ = run(capsys, "--json")
+    data = json.loads(out)
+    assert status == 0
+    assert {"states", "edges", "depth", "seconds", "properties"} <= set(data)
+    assert (data["states"], data["edges"], data["depth"]) == (724, 2876, 17)
+    ids = [p["id"] for p in data["properties"]]
+    assert ids[:9] == [
+        "INV-SINGLE-ACTIVE",
+        "INV-CLEANUP",
+        "INV-FLAGS",
+        "INV-CONSERVATION",
+        "INV-NO-LOST-WRITES",
+        "INV-PROGRESS",
+        "INV-SOURCE-CONTROL",
+        "LIVE-TERMINATES",
+        "LIVE-CONVERGES",
+    ]
+    assert all({"id", "kind", "status"} <= set(p) for p in data["properties"])
+    kinds = {p["id"]: p["kind"] for p in data["properties"]}
+    assert kinds["INV-PROGRESS"] == "step" and kinds["LIVE-TERMINATES"] == "eventually"
+    assert kinds["a completed migration"] == "sometimes"
+
+
+def test_a_variant_exits_one_with_its_counterexample_as_actions_and_states(capsys):
+    status, out, _ = run(capsys, "--variant", "target-accepts-cancel", "--json")
+    assert status == 1
+    data = json.loads(out)
+    (violated,) = [p for p in data["properties"] if p["status"] == "violated"]
+    assert violated["id"] == "INV-SOURCE-CONTROL"
+    steps = violated["counterexample"]["steps"]
+    assert [s["action"] for s in steps] == [
+        None,
+        "start_migration(d0 -> h1)",
+        "cancel_on_target(d0)",
+    ]
+    assert steps[-1]["state"]["domains"][0]["outcome"] == "cancelled"
+
+
+def test_a_violation_is_printed_as_numbered_steps(capsys):
+    status, out, _ = run(capsys, "--variant", "target-accepts-cancel")
+    assert status == 1
+    assert "  violated  INV-SOURCE-CONTROL" in out
+    assert "INV-SOURCE-CONTROL violated: shortest counterexample, 2 steps" in out
+    assert "    2  cancel_on_target(d0)" in out
+
+
+def test_a_liveness_violation_is_printed_as_a_lasso(capsys):
+    status, out, _ = run(capsys, "--variant", "no-round-limit")
+    assert status == 1
+    assert "LIVE-CONVERGES violated: lasso, 7 steps then a cycle of 2" in out
+    assert "       then repeats forever:" in out
+
+
+def test_a_bounded_search_exits_three_with_unknown_answers(capsys):
+    status, out, _ = run(capsys, "--max-states", "100", "--json")
+    data = json.loads(out)
+    assert status == 3
+    assert data["complete"] is False and data["states"] == 100
+    statuses = {p["id"]: p["status"] for p in data["properties"]}
+    assert statuses["LIVE-TERMINATES"] == "unknown"
+    assert statuses["INV-SINGLE-ACTIVE"] == "unknown"
+    assert statuses["deadlock-free"] == "unknown"
+    assert "violated" not in statuses.values()
+
+
+def test_reduction_compares_with_the_unreduced_search(capsys):
+    status, out, _ = run(capsys, "--reduction", "--json")
+    assert status == 0
+    assert json.loads(out)["reduction"] == {
+        "states_reduced": 724,
+        "states_full": 1204,
+        "ratio": 1.66,
+        "complete": True,
+    }
+
+
+def test_exports_dot_graphml_and_json(capsys, tmp_path):
+    dot, graphml, graph = tmp_path / "g.dot", tmp_path / "g.graphml", tmp_path / "g.json"
+    status, _, _ = run(
+        capsys,
+        "--faults", "0", "--migrations", "1",
+        "--dot", str(dot), "--graphml", str(graphml), "--graph-json", str(graph),
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(graph.read_text())
+    assert len(data["states"]) == sum(
+        1 for line in dot.read_text().splitlines() if "[label=" in line and "->" not in line
+    )
+    assert dot.read_text().startswith("digraph states {")
+    root = ET.parse(graphml).getroot()
+    namespace = "{http://graphml.graphdrawing.org/xmlns}"
+    assert len(root.findall(f".//{namespace}node")) == len(data["states"])
+    assert len(root.findall(f".//{namespace}edge")) == len(data["edges"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--hosts", "9"], "argument --hosts: expected --hosts between 2 and 6, got 9"),
+        (
+            ["--variant", "nope"],
+            "argument --variant: expected a variant among correct, early-resume, "
+            "cancel-leaves-suspended, target-accepts-cancel, skip-final-copy, leak-on-failure, "
+            'flag-left-on-cancel, no-round-limit, ack-wait-forever, got "nope"',
+        ),
+        (
+            ["--fault-kinds", "drop,meteor"],
+            "argument --fault-kinds: expected fault kinds among drop, partition, lost-ack, "
+            'handoff-failure, foreign-bind, got "meteor"',
+        ),
+    ],
+)
+def test_bad_parameters_exit_two_with_one_line(capsys, args, message):
+    status = main(["explore", *args])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert err == message + "\n"
+
+
+def test_a_graph_file_in_a_missing_folder_is_refused_before_exploring(capsys, tmp_path):
+    status, out, err = run(capsys, "--dot", str(tmp_path / "missing" / "g.dot"))
+    assert status == 2
+    assert out == ""
+    assert err.startswith(f"{tmp_path / 'missing' / 'g.dot'}: no such directory")
