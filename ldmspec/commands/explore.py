@@ -175,23 +175,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def exploration_document(
-    *,
-    hosts: int = 3,
-    domains: int = 3,
-    concurrent: int = 2,
-    variant: str | None = None,
-    symmetry: bool = True,
-    max_states: int | None = None,
-    on_progress: Callable[[str], None] | None = None,
-    **config: Any,
+    *, on_progress: Callable[[str], None] | None = None, **options: Any
 ) -> dict[str, Any]:
     """Explore a configuration and return what ``ldmspec explore --json`` prints.
 
-    ``config`` takes the other :class:`ProtocolConfig` fields (``migrations``,
+    ``options``: ``hosts``, ``domains``, ``concurrent`` (default 3, 3, 2),
+    ``variant`` (default the correct model), ``symmetry`` (default True),
+    ``max_states``, and the other :class:`ProtocolConfig` fields (``migrations``,
     ``faults``, ``round_limit``...). ``on_progress`` receives a short status text now
     and then while the search runs.
     """
-    model = protocol_model(ProtocolConfig(hosts, domains, concurrent, **config), variant)
+    variant = options.pop("variant", None)
+    symmetry = bool(options.pop("symmetry", True))
+    max_states = options.pop("max_states", None)
+    model = protocol_model(ProtocolConfig(**options), variant)
 
     def tell(expanded: int, states: int, edges: int, depth: int) -> None:
         if on_progress is not None:
@@ -390,7 +387,10 @@ def _render_replay(replay: dict[str, Any]) -> list[str]:
 
 
 def _write_text(path: str, text: str) -> None:
-    _write_with(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
+    def write(target: str) -> None:
+        Path(target).write_text(text, encoding="utf-8")
+
+    _write_with(path, write)
 
 
 def _write_with(path: str, write: Callable[[str], None]) -> None:
