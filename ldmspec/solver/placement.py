@@ -230,21 +230,23 @@ def solve_placement(
     start = time.monotonic()
     if any(not names for names in problem.candidates):
         return PlacementResult("infeasible", seconds=time.monotonic() - start)
-    built = _Model(problem, objective=True, enforce=False)
+    # Phase 1: any placement (the objective's constraints slow the first one down a lot).
+    first = _Model(problem, objective=False, enforce=False)
     solver = _solver(time_limit_s)
-    solver.parameters.stop_after_first_solution = True
-    status = solver.solve(built.model)
+    status = solver.solve(first.model)
     if status == cp_model.INFEASIBLE:
         return PlacementResult("infeasible", seconds=time.monotonic() - start)
     if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
         return PlacementResult("unknown", seconds=time.monotonic() - start)
-    best = built.assignment(solver)
-    fullest = int(solver.value(built.fullest))
-    optimal = status == cp_model.OPTIMAL
+    best = first.assignment(solver)
+    fullest, optimal = _fullest(problem, best), False
     left = time_limit_s - (time.monotonic() - start)
-    if improve and not optimal and left > 0:
+    if improve and left > 0:
+        # Phase 2: balance headroom from that placement, within a deterministic budget.
+        built = _Model(problem, objective=True, enforce=False)
+        chosen = set(best)
         for (k, name), var in built.x.items():
-            built.model.add_hint(var, (problem.items[k].name, name) in best)
+            built.model.add_hint(var, (problem.items[k].name, name) in chosen)
         second = _solver(left)
         second.parameters.max_deterministic_time = IMPROVE_DETERMINISTIC_TIME
         status = second.solve(built.model)
@@ -260,6 +262,22 @@ def solve_placement(
         optimal=optimal,
         seconds=time.monotonic() - start,
     )
+
+
+def _fullest(problem: PlacementProblem, assignment: Sequence[tuple[str, str]]) -> int:
+    """The objective's value for ``assignment``: the fullest used bin, in permille."""
+    items = {i.name: i for i in problem.items}
+    bins = {b.name: b for b in problem.bins}
+    worst = 0
+    for name, members in bins_of(assignment).items():
+        b = bins[name]
+        strands = b.total_strands - b.strands + sum(items[m].strands_on(b) for m in members)
+        memory = b.total_memory - b.memory + sum(items[m].memory for m in members)
+        if b.total_strands:
+            worst = max(worst, -(-PERMILLE * strands // b.total_strands))
+        if b.total_memory:
+            worst = max(worst, -(-PERMILLE * memory // b.total_memory))
+    return worst
 
 
 def _infeasible(problem: PlacementProblem, keep: Iterable[int], seconds: float) -> bool | None:

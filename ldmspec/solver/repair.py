@@ -165,29 +165,51 @@ def _repair(verdict: Verdict, model: DomainModel, target: Host, timeout_ms: int)
     facts += _versions(v, changes, source, t)
     facts += _services(v, changes, model, t)
     facts += _resources(v, changes, model, t)
-    # --- optimise ------------------------------------------------------------------------
+    # --- which violations some admissible change can fix at all ----------------------
+    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
+    feasible = z3.SolverFor("QF_LIA")
+    feasible.set("timeout", timeout_ms)
+    feasible.set("unsat_core", True)
+    feasible.add(*facts, *model.tracked.values())
+    try:
+        stuck = _beyond_repair(feasible, hard)
+    except TimeoutError as exc:
+        return Repair("unknown", (), 0, tuple(unrepairable), str(exc))
+    unrepairable += [f"{rid}: no admissible change satisfies it on {t.name}" for rid in stuck]
+    hard = [rid for rid in hard if rid not in stuck]
+    # --- the cheapest changes for the rest --------------------------------------------
     opt = z3.Optimize()
     opt.set("timeout", timeout_ms)
-    opt.add(*facts)
-    for formula in model.tracked.values():
-        opt.add(formula)
-    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
+    opt.add(*facts, *model.tracked.values())
     for var, change in changes.vars:
         opt.add_soft(z3.Not(var), change.cost)
     result = opt.check(*(z3.Bool(rid) for rid in hard))
-    if result == z3.unknown:
+    if result != z3.sat:
         return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
-    if result == z3.unsat:
-        core = sorted(str(c) for c in opt.unsat_core())
-        for rid in core:
-            unrepairable.append(f"{rid}: no admissible change satisfies it on {t.name}")
-        return Repair("none", (), 0, tuple(unrepairable))
     m = opt.model()
     chosen = tuple(c for var, c in changes.vars if z3.is_true(m.eval(var, model_completion=True)))
     cost = sum(c.cost for c in chosen)
     if not unrepairable:
         return Repair("found", chosen, cost)
     return Repair("partial" if chosen else "none", chosen, cost, tuple(unrepairable))
+
+
+def _beyond_repair(solver: z3.Solver, ids: list[str]) -> list[str]:
+    """The ids no assignment of the change variables satisfies (every one, not one core)."""
+    remaining, stuck = list(ids), []
+    while remaining:
+        result = solver.check(*(z3.Bool(rid) for rid in remaining))
+        if result == z3.unknown:
+            raise TimeoutError(solver.reason_unknown())
+        if result == z3.sat:
+            break
+        core = [str(c) for c in solver.unsat_core()]
+        alone = [rid for rid in core if solver.check(z3.Bool(rid)) == z3.unsat]
+        # Fixable one by one but not together (e.g. upgrades): report the whole core.
+        failing = alone or core
+        stuck += failing
+        remaining = [rid for rid in remaining if rid not in failing]
+    return sorted(stuck, key=ids.index)
 
 
 def _is_unrepairable(rid: str, verdict: Verdict, control: bool) -> bool:

@@ -58,6 +58,9 @@ class Row:
     observed: str
     fix: str
 
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "status": self.status, "observed": self.observed, "fix": self.fix}
+
 
 @dataclass(frozen=True)
 class PlacedBlock:
@@ -200,6 +203,7 @@ class Verdict:
             "violations": [v.to_json() for v in self.violations],
             "holds": list(self.holds),
             "not_applicable": list(self.not_applicable),
+            "requirements": [r.to_json() for r in self.rows],
             "repair": self.repair.to_json() if self.repair else None,
             "witness": self.witness.to_json() if self.witness else None,
             "reason": self.reason or None,

@@ -89,6 +89,8 @@ def test_json_has_the_contract_keys(capsys):
     assert [v["id"] for v in doc["violations"]] == ["MEM-1", "MEM-2", "VIO-4"]
     assert set(doc["violations"][0]) == {"id", "requirement", "observed", "fix"}
     assert doc["violations"][0]["observed"] == "t4-c free memory 16G, ldom02 needs 32G"
+    rows = {r["id"]: r["status"] for r in doc["requirements"]}
+    assert len(rows) == 22 and rows["CPU-1"] == "holds" and rows["CPU-4"] == "n/a"
     assert doc["repair"]["status"] == "found"
     assert [c["commands"] for c in doc["repair"]["changes"]] == [
         ["ldm stop-domain db01", "ldm unbind-domain db01"]

@@ -1,0 +1,32 @@
+"""The repair, over generated host pairs: applied to the fleet, it leaves only what it said."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from ldmspec.solver import check_migration
+from ldmspec.solver.repair import apply_repair
+from ldmspec.testing.strategies import host_pairs
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(host_pairs())
+def test_applying_the_repair_leaves_exactly_the_unrepairable(pair):
+    fleet, domain, source, target = pair
+    verdict = check_migration(fleet, domain.name, source.name, target.name, repair=True)
+    if verdict.status != "infeasible":
+        assert verdict.repair is None
+        return
+    repair = verdict.repair
+    assert repair is not None and repair.status in ("found", "partial", "none")
+    assert repair.cost == sum(c.cost for c in repair.changes)
+    after = check_migration(apply_repair(fleet, verdict), domain.name, source.name, target.name)
+    left = tuple(u.split(":")[0] for u in repair.unrepairable)
+    if repair.status == "found":
+        assert after.status == "feasible", (verdict.violated_ids, repair.changes, after.violations)
+    else:
+        assert set(after.violated_ids) == set(left), (repair, after.violations)
