@@ -48,7 +48,8 @@ CPUS = (
 )  # fmt: skip
 CLOCKS = (1415, 2548, 2848, 3600, 3700, 4133)
 STICKS = (0x05F5E100, 0x05F4BC08, 0x3B9ACA00)
-LDM_VERSIONS = tuple(f"{a}.{b}" for a, b in LDM_RELEASES if (a, b) >= (2, 1))
+# From 2.0, just below live migration (SW-1: both Managers at least 2.1).
+LDM_VERSIONS = tuple(f"{a}.{b}" for a, b in LDM_RELEASES if (a, b) >= (2, 0))
 CONTROL_RELEASES = ("11.4", "11.3", "11.2", "11.1", "10 1/13", "10 8/11", "10 9/10")
 # Guests: both sides of SW-4 (10 9/10) and CPU-8 (10 1/13), and Solaris 11.
 GUEST_RELEASES = ("11.4", "10 9/10", "10 10/09", "10 1/13", "10 8/11", "11.3", "11.1", "11")
