@@ -89,3 +89,12 @@ def test_host_pairs_reach_missing_volume_on_target():
         )
 
     find(host_pairs(), lacks_volume, settings=FIND)
+
+
+def test_host_pairs_reach_a_manager_below_2_1():
+    find(host_pairs(), lambda p: not p[3].ldm_version.at_least(2, 1), settings=FIND)
+
+
+def test_host_pairs_reach_direct_io_and_a_name_taken_on_the_target():
+    find(host_pairs(), lambda p: bool(p[1].io), settings=FIND)
+    find(host_pairs(), lambda p: p[3].domain(p[1].name) is not None, settings=FIND)
