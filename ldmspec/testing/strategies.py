@@ -69,10 +69,12 @@ Doc = dict[str, Any]
 
 # --------------------------------------------------------------------------- documents
 @st.composite
-def _host_head(draw: st.DrawFn) -> Doc:
-    cores = draw(st.integers(2, 16))
+def _host_head(draw: st.DrawFn, domains: int = 1) -> Doc:
+    # Room for ``domains`` guests and the primary: a strand each, and a largest page each
+    # (congruent placement may skip up to one largest page per block).
     tpc = draw(st.sampled_from((8, 2, 4)))
-    first = draw(st.integers(4, 64)) * GIB
+    cores = draw(st.integers(max(2, -(-(domains + 1) // tpc)), max(16, domains)))
+    first = draw(st.integers(max(4, 2 * (domains + 2)), max(64, 4 * (domains + 2)))) * GIB
     memory = [{"pa": 0, "size": first}]
     if draw(st.booleans()):
         gap = draw(st.sampled_from((256 * MIB, 2 * GIB, 16 * GIB)))
@@ -157,9 +159,10 @@ def _load(documents: dict[str, Doc], plans: list[Doc] | None = None) -> Fleet:
 
 
 def _fit(name: str, host: Doc) -> Host:
-    """Load ``host``; shrink, then drop, whatever domain it cannot hold."""
+    """Load ``host``; shrink whatever domain it cannot hold (then the others, largest
+    first), and drop a domain only when everything is already as small as it gets."""
     shrunk: set[str] = set()
-    for _ in range(4 * len(host["domains"]) + 2):
+    for _ in range(8 * len(host["domains"]) + 2):
         try:
             return _load({name: host}).hosts[0]
         except InputError as exc:
@@ -168,12 +171,15 @@ def _fit(name: str, host: Doc) -> Host:
                 raise
             victim = parts[3]
             if victim in shrunk:
-                del host["domains"][victim]
-            else:
-                shrunk.add(victim)
-                dom = host["domains"][victim]
-                dom.update(vcpus=1, memory=MIN_MEMORY)
-                dom.pop("whole-core", None)
+                others = [n for n in host["domains"] if n not in shrunk and n != CONTROL_DOMAIN]
+                if not others:
+                    del host["domains"][victim]
+                    continue
+                victim = max(others, key=lambda n: int(host["domains"][n].get("memory", 0)))
+            shrunk.add(victim)
+            dom = host["domains"][victim]
+            dom.update(vcpus=1, memory=MIN_MEMORY)
+            dom.pop("whole-core", None)
     raise AssertionError(f"strategy could not fit the domains of {name}")  # pragma: no cover
 
 
@@ -182,9 +188,10 @@ def host_documents(
     draw: st.DrawFn, name: str = "h0", min_domains: int = 1, max_domains: int = 6
 ) -> Doc:
     """A host's fleet document (before loading), with its primary and guests."""
-    host = draw(_host_head())
     count = draw(st.integers(min_domains, max_domains))
-    names = draw(st.permutations(GUEST_NAMES))[:count] if count <= len(GUEST_NAMES) else []
+    host = draw(_host_head(min_domains))
+    pool = GUEST_NAMES + tuple(f"ldg{i}" for i in range(len(GUEST_NAMES) + 1, count + 1))
+    names = draw(st.permutations(pool))[:count]
     share = count + 2
     strands = host["cores"] * host["threads-per-core"]
     primary: Doc = {

@@ -29,6 +29,12 @@ def test_fleets_are_valid_and_sized(fleet):
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hosts(min_domains=7, max_domains=7))
+def test_hosts_hold_the_domains_asked_for(host):
+    assert len([d for d in host.domains if not d.is_control]) == 7
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hosts(), domains())
 def test_hosts_and_domains(host, domain):
     assert host.name == "h0"
