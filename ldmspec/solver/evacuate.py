@@ -59,13 +59,14 @@ from typing import Any, Literal
 
 from ldmspec.errors import CommandError
 from ldmspec.inventory.facts import Domain, Fleet, Host
-from ldmspec.inventory.units import format_size
+from ldmspec.inventory.units import GIB, format_size
 from ldmspec.models.preconditions import domain_side
 from ldmspec.solver import check_migration, check_targets
 from ldmspec.solver.engine import DEFAULT_TIMEOUT_MS
 from ldmspec.solver.moves import (
     CAPACITY_IDS,
     DomainFacts,
+    HostFacts,
     host_facts,
     host_kind,
     layout_memory,
@@ -94,6 +95,10 @@ __all__ = [
 ]
 
 Outcome = Literal["plan", "impossible", "unknown"]
+
+# Candidates offered to each domain in successive placement rounds: a few roomiest
+# targets first (small, fast CP-SAT models), then all of them (the proof).
+OFFERED: tuple[int | None, ...] = (16, 64, None)
 
 
 # --------------------------------------------------------------------------------------
@@ -295,28 +300,34 @@ class _Search:
         kinds = [host_kind(h) for h in hosts]
         for d in self.movers:
             f = self.facts[d.name] = DomainFacts(domain_side(self.source, d))
-            self.candidates[d.name] = [
-                h.name for h, k in zip(hosts, kinds, strict=True) if may_accept(f, h, k)
-            ]
+            kept = [h for h, k in zip(hosts, kinds, strict=True) if may_accept(f, h, k)]
+            # Roomiest first: what a restricted placement round offers (`problem`).
+            kept.sort(key=lambda h: (-_room(h, f.side.vcpus, f.side.memory), h.name))
+            self.candidates[d.name] = [h.name for h in kept]
         pairs = sum(len(c) for c in self.candidates.values())
         self.stats["pairs"] = len(self.movers) * len(others)
         self.stats["candidate_pairs"] = pairs
         self.stats["prefilter_s"] = round(time.monotonic() - start, 3)
         self.say(f"prefilter: {pairs} candidate pairs of {len(self.movers) * len(others)}")
 
-    def open_candidates(self, name: str) -> list[str]:
-        return [t for t in self.candidates[name] if (name, t) not in self.forbidden]
+    def open_candidates(self, name: str, limit: int | None = None) -> list[str]:
+        """The candidates of ``name`` z3 has not rejected (the ``limit`` roomiest)."""
+        out = [t for t in self.candidates[name] if (name, t) not in self.forbidden]
+        return out if limit is None else out[:limit]
 
     # --- the placement problem ----------------------------------------------------------
-    def problem(self, names: Sequence[str]) -> PlacementProblem:
+    def problem(self, names: Sequence[str], limit: int | None = None) -> PlacementProblem:
+        """The placement of ``names``; with ``limit``, each may go only to its ``limit``
+        roomiest candidates (a plan found so is a plan; "infeasible" is not a proof)."""
         items = tuple(self.item(self.source.domain(n)) for n in names)  # type: ignore[arg-type]
-        wanted = sorted({t for n in names for t in self.open_candidates(n)})
+        offered = {n: self.open_candidates(n, limit) for n in names}
+        wanted = sorted({t for n in names for t in offered[n]})
         bins = tuple(_bin(self.fleet.host(t)) for t in wanted)  # type: ignore[arg-type]
         members = set(names)
         return PlacementProblem(
             items=items,
             bins=bins,
-            candidates=tuple(tuple(self.open_candidates(n)) for n in names),
+            candidates=tuple(tuple(offered[n]) for n in names),
             cuts=tuple((t, m) for t, m in self.cuts if m <= members),
         )
 
@@ -342,6 +353,11 @@ class _Search:
         else:
             self.forbidden[domain, target] = verdict
         return verdict
+
+
+def _room(h: HostFacts, vcpus: int, memory: int) -> float:
+    """How much a candidate keeps free after taking the domain (for ranking only)."""
+    return min(h.free_vcpus - vcpus, (h.free_memory - memory) / GIB / 8)
 
 
 def _bin(host: Host) -> Bin:
@@ -414,7 +430,7 @@ def evacuate(
 def _search(search: _Search, io_domains: list[Domain], max_parallel: int) -> Evacuation:
     """The loop of the module docstring: place, lay out, verify; cut and re-solve."""
     host = search.source.name
-    rounds = 0
+    rounds, level = 0, 0
     while True:
         rounds += 1
         search.stats["rounds"] = rounds
@@ -423,10 +439,18 @@ def _search(search: _Search, io_domains: list[Domain], max_parallel: int) -> Eva
         rest = [d.name for d in search.movers if d.name not in blocked]
         if search.clock.left() <= 0:
             return _unknown(host, "the time budget ran out before an answer")
-        problem = search.problem(rest)
+        limit = OFFERED[level]
+        problem = search.problem(rest, limit)
         placed = solve_placement(problem, time_limit_s=max(search.clock.left(), 0.01))
         search.stats["cpsat_s"] = round(search.stats.get("cpsat_s", 0) + placed.seconds, 3)
-        search.say(f"round {rounds}: CP-SAT {placed.status} in {placed.seconds:.2f} s")
+        offered = f"{limit} roomiest" if limit else "all"
+        search.say(
+            f"round {rounds}: CP-SAT over {offered} candidates: {placed.status}"
+            f" in {placed.seconds:.2f} s"
+        )
+        if placed.status != "placed" and limit is not None:
+            level += 1  # not a proof yet: offer more candidates
+            continue
         if placed.status == "unknown":
             return _unknown(host, "CP-SAT found no placement and no proof within the time limit")
         if placed.status == "infeasible":

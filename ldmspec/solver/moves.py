@@ -90,6 +90,7 @@ class HostFacts:
     free_core_strands: int
     free_memory: int
     free_ranges: tuple[MemoryRange, ...]
+    largest_free: int
     largest_page: int
     has_vcc: bool
     free_ports: int
@@ -113,6 +114,7 @@ def host_facts(host: Host) -> HostFacts:
         free_core_strands=len(host.free_cores) * host.threads_per_core,
         free_memory=host.free_memory_size,
         free_ranges=host.free_memory,
+        largest_free=max((r.size for r in host.free_memory), default=0),
         largest_page=host.largest_page,
         has_vcc=bool(host.vcc),
         free_ports=len(host.free_console_ports()),
@@ -127,19 +129,27 @@ class DomainFacts:
 
     def __init__(self, d: DomainSide) -> None:
         self.side = d
-        self.applies = frozenset(r.id for r in CATALOG if requirement_applies(r.id, d))
+        self.applies = ok = frozenset(r.id for r in CATALOG if requirement_applies(r.id, d))
         self.s_cpu = cpu_code(d.s_cpu)
         self.s_ldm = ldm_code(d.s_ldm)
         self.s_os = os_code(d.s_os)
         self.d_os = os_code(d.guest)
-        self.volumes = tuple((v.service, v.volume) for v in d.vdisks)
-        self.switches = tuple(n.service for n in d.vnets)
-        # Results of the pair-only requirements, per class of equal host facts.
-        self.cache: dict[tuple[object, ...], bool] = {}
+        no: frozenset[str] = frozenset()
+        self.volumes = frozenset((v.service, v.volume) for v in d.vdisks) if "VIO-1" in ok else no
+        self.switches = frozenset(n.service for n in d.vnets) if "VIO-2" in ok else no
+        self.name_check = "ST-3" in ok
+        self.vcpus = d.vcpus if "CPU-1" in ok else 0
+        self.core_strands = d.vcpus if "CPU-8" in ok else 0
+        self.memory = d.memory if "MEM-1" in ok else 0
+        self.port = "VIO-4" in ok
+        self.blocks = d.blocks if "MEM-2" in ok else ()
+        # Results of the kind-only requirements, per kind of host (see `host_kind`).
+        self.cache: dict[int, bool] = {}
 
 
-def _pair_only(f: DomainFacts, h: HostFacts) -> bool:
-    """The requirements that depend only on the two hosts' kinds (no capacity, names)."""
+def _kind_only(f: DomainFacts, h: HostFacts) -> bool:
+    """The requirements that depend only on the host's kind (processor, clock, versions,
+    a vcc): not on its capacity, services or domain names."""
     d, ok = f.side, f.applies
     cross = f.s_cpu != h.cpu
     if "ST-2" in ok and (d.is_control or d.io):
@@ -171,10 +181,6 @@ def _pair_only(f: DomainFacts, h: HostFacts) -> bool:
             return False
     if "CPU-7" in ok and not _cpu7(d, h):
         return False
-    if "VIO-1" in ok and not all(v in h.volumes for v in f.volumes):
-        return False
-    if "VIO-2" in ok and not all(s in h.switches for s in f.switches):
-        return False
     return not ("VIO-3" in ok and not h.has_vcc)
 
 
@@ -187,41 +193,42 @@ def _cpu7(d: DomainSide, h: HostFacts) -> bool:
     return True
 
 
-def _kind(h: HostFacts) -> tuple[object, ...]:
-    return (h.cpu, h.generation, h.fujitsu, h.stick, h.ldm, h.ldm_version, h.os, h.has_vcc,
-            h.volumes, h.switches)  # fmt: skip
+_KINDS: dict[tuple[object, ...], int] = {}
 
 
-def may_accept(f: DomainFacts, h: HostFacts, kind: tuple[object, ...] | None = None) -> bool:
+def host_kind(h: HostFacts) -> int:
+    """An id shared by hosts that agree on everything :func:`_kind_only` reads."""
+    key = (h.cpu, h.generation, h.fujitsu, h.stick, h.ldm, h.ldm_version, h.os, h.has_vcc)
+    return _KINDS.setdefault(key, len(_KINDS))
+
+
+def may_accept(f: DomainFacts, h: HostFacts, kind: int | None = None) -> bool:
     """False only if z3 would find ``f``'s domain unable to go to ``h`` (module docstring).
 
-    ``kind`` (``_kind(h)``, computed once per host) lets hosts of the same kind share
-    the pair-only part.
+    ``kind`` is :func:`host_kind` of ``h`` (computed once per host).
     """
-    d, ok = f.side, f.applies
-    if "ST-3" in ok and (h.name == d.source or d.domain in h.domain_names):
+    d = f.side
+    if f.name_check and (h.name == d.source or d.domain in h.domain_names):
         return False
-    if "CPU-1" in ok and h.free_vcpus < d.vcpus:
+    if h.free_vcpus < f.vcpus or h.free_core_strands < f.core_strands:
         return False
-    if "CPU-8" in ok and h.free_core_strands < d.vcpus:
+    if h.free_memory < f.memory or (f.port and h.has_vcc and h.free_ports < 1):
         return False
-    if "MEM-1" in ok and h.free_memory < d.memory:
+    if f.volumes and not f.volumes <= h.volumes:
         return False
-    if "VIO-4" in ok and h.has_vcc and h.free_ports < 1:
+    if f.switches and not f.switches <= h.switches:
         return False
-    if "MEM-2" in ok:
-        for ra, size in d.blocks:
-            if not usable_ranges(ra, size, h.free_ranges, h.largest_page):
-                return False
-    key = kind if kind is not None else _kind(h)
+    for ra, size in f.blocks:
+        # A free range of size + page holds the block at some congruent address.
+        if size + h.largest_page > h.largest_free and not usable_ranges(
+            ra, size, h.free_ranges, h.largest_page
+        ):
+            return False
+    key = kind if kind is not None else host_kind(h)
     known = f.cache.get(key)
     if known is None:
-        known = f.cache[key] = _pair_only(f, h)
+        known = f.cache[key] = _kind_only(f, h)
     return known
-
-
-def host_kind(h: HostFacts) -> tuple[object, ...]:
-    return _kind(h)
 
 
 # --------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ __all__ = [
 
 PERMILLE = 1000
 # Deterministic-time budget of the improvement phase (CP-SAT's unit: about a second).
-IMPROVE_DETERMINISTIC_TIME = 1.0
+IMPROVE_DETERMINISTIC_TIME = 0.1
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,11 @@ def _solver(seconds: float) -> cp_model.CpSolver:
     solver.parameters.num_workers = 1  # reproducible: one worker is deterministic
     solver.parameters.max_time_in_seconds = max(seconds, 0.001)
     solver.parameters.random_seed = 0
+    # Light presolve: on 128 domains x 1,000 hosts the default presolve (probing,
+    # symmetry) took most of a 36 s solve that takes about 7 s without it.
+    solver.parameters.max_presolve_iterations = 1
+    solver.parameters.cp_model_probing_level = 0
+    solver.parameters.symmetry_level = 0
     return solver
 
 
