@@ -42,7 +42,7 @@ from ldmspec.requirements import CATALOG, requirement
 from ldmspec.solver import explain
 from ldmspec.solver.verdict import PlacedBlock, Row, Verdict, Violation, Witness
 
-__all__ = ["DEFAULT_TIMEOUT_MS", "DomainModel", "domain_model"]
+__all__ = ["DEFAULT_TIMEOUT_MS", "DomainModel", "domain_model", "make_verdict"]
 
 DEFAULT_TIMEOUT_MS = 5000
 _ORDER = {r.id: k for k, r in enumerate(CATALOG)}
@@ -164,38 +164,10 @@ class DomainModel:
         model: z3.ModelRef | None,
         table: bool = True,
     ) -> Verdict:
-        d = self.facts
-        rows: list[Row] = []
-        violations: list[Violation] = []
-        holds: list[str] = []
-        n_a: list[str] = []
-        for req in CATALOG:
-            rid = req.id
-            if rid in violated:
-                seen = explain.observed(rid, d, t)
-                fix = explain.fix(rid, d, t)
-                violations.append(Violation(rid, req.text, seen, fix))
-                rows.append(Row(rid, "violated", seen, fix))
-            elif requirement_applies(rid, d, t):
-                holds.append(rid)
-                if table:
-                    rows.append(Row(rid, "holds", explain.observed(rid, d, t), ""))
-            else:
-                n_a.append(rid)
-                if table:
-                    rows.append(Row(rid, "n/a", explain.observed(rid, d, t), ""))
-        return Verdict(
-            status="infeasible" if violations else "feasible",
-            domain=d.domain,
-            source=d.source,
-            target=t.name,
-            target_name=t.target_name,
-            violations=tuple(violations),
-            holds=tuple(holds),
-            not_applicable=tuple(n_a),
-            rows=tuple(rows),
-            witness=self._witness(target, model) if model is not None and not violations else None,
-        )
+        verdict = make_verdict(self.facts, t, violated, table)
+        if model is not None and not violated:
+            verdict = replace(verdict, witness=self._witness(target, model))
+        return verdict
 
     def _witness(self, target: Host, model: z3.ModelRef) -> Witness:
         d = self.facts
@@ -266,6 +238,40 @@ class DomainModel:
         for rid in self.literals:
             lines += [f'(echo "{rid}: {requirement(rid).text}")', f"(check-sat-assuming ({rid}))"]
         return "\n".join(lines) + "\n"
+
+
+def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool) -> Verdict:
+    """The verdict (without witness) for ``violated`` ids; ``table`` adds every row."""
+    rows: list[Row] = []
+    violations: list[Violation] = []
+    holds: list[str] = []
+    n_a: list[str] = []
+    for req in CATALOG:
+        rid = req.id
+        if rid in violated:
+            seen = explain.observed(rid, d, t)
+            fix = explain.fix(rid, d, t)
+            violations.append(Violation(rid, req.text, seen, fix))
+            rows.append(Row(rid, "violated", seen, fix))
+        elif requirement_applies(rid, d, t):
+            holds.append(rid)
+            if table:
+                rows.append(Row(rid, "holds", explain.observed(rid, d, t), ""))
+        else:
+            n_a.append(rid)
+            if table:
+                rows.append(Row(rid, "n/a", explain.observed(rid, d, t), ""))
+    return Verdict(
+        status="infeasible" if violations else "feasible",
+        domain=d.domain,
+        source=d.source,
+        target=t.name,
+        target_name=t.target_name,
+        violations=tuple(violations),
+        holds=tuple(holds),
+        not_applicable=tuple(n_a),
+        rows=tuple(rows),
+    )
 
 
 _CACHE: OrderedDict[tuple[Host, str, bool], DomainModel] = OrderedDict()
