@@ -19,7 +19,9 @@ _KEY = rf"(?:{_BARE}|{_QUOTED})"
 _DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
 _ASSIGN = re.compile(rf"^\s*({_DOTTED})\s*=\s*(.*)$")
-_INLINE_KEY = re.compile(rf"({_DOTTED})\s*=")
+# Only where a key can start (after "{" or ","): unanchored, a long run of key characters
+# would make the search quadratic.
+_INLINE_KEY = re.compile(rf"[{{,]\s*({_DOTTED})\s*=")
 
 
 class Positions:
