@@ -211,3 +211,10 @@ def test_huge_numbers_in_values(text):
     with pytest.raises(InputError) as caught:
         load_fleet_text(fleet.replace(line, text, 1), "f.toml")
     assert str(caught.value).startswith("f.toml:")
+
+
+def test_long_lines_do_not_make_position_scanning_quadratic():
+    """A 200 000-character inline table used to take hours to locate (regex backtracking)."""
+    with pytest.raises(InputError) as caught:
+        load_fleet_text("a = {" + "x" * 200_000, "f")
+    assert str(caught.value).startswith("f:1:")
