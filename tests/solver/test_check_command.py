@@ -45,6 +45,14 @@ def test_the_example_plans_give_the_verdicts_their_comments_promise(domain, sour
     assert verdict.status == ("infeasible" if ids else "feasible")
 
 
+def test_the_example_plans_give_the_verdicts_they_expect():
+    fleet = load_fleet(EXAMPLE)
+    assert len(fleet.plans) == 9
+    for plan in fleet.plans:
+        verdict = check_migration(fleet, plan.domain, plan.source, plan.target, plan.new_name)
+        assert verdict.violated_ids == plan.expect, plan
+
+
 def test_feasible_exits_0_and_prints_the_table_and_witness(capsys):
     status, out, err = ldmspec(
         capsys, EXAMPLE, "--domain", "ldom01", "--source", "t4-a", "--target", "t4-b"
