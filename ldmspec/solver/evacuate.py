@@ -676,12 +676,12 @@ def _describe_conflict(
     who = ", ".join(names)
     where = ", ".join(targets)
     if ids and ids != ["MEM-2"]:
+        shown = [
+            k for k in ("vcpus", "memory", "cores", "ports") if need[k] or k in ("vcpus", "memory")
+        ]
         text = (
-            f"{who} together need {need['vcpus']} vCPUs, {format_size(need['memory'])}"
-            f" memory, {need['cores']} whole cores and {need['ports']} console ports; the"
-            f" hosts that can take them ({where}) have {free['vcpus']} vCPUs,"
-            f" {format_size(free['memory'])}, {free['cores']} free cores and"
-            f" {free['ports']} console ports free"
+            f"{who} together need {_amounts(need, shown)}; the hosts that can take them"
+            f" ({where}) have {_amounts(free, shown)} free"
         )
     else:
         text = (
@@ -697,6 +697,15 @@ def _describe_conflict(
         cuts=tuple(cuts),
         text=text,
     )
+
+
+def _amounts(values: dict[str, int], keys: Sequence[str]) -> str:
+    words = {"vcpus": "vCPUs", "memory": "memory", "cores": "whole cores", "ports": "console ports"}
+    parts = [
+        f"{format_size(values[k])} memory" if k == "memory" else f"{values[k]} {words[k]}"
+        for k in keys
+    ]
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 def _impossible(search: _Search, blocked: list[str], conflict: Conflict | None) -> Evacuation:

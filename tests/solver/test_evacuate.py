@@ -1,0 +1,419 @@
+"""``ldmspec evacuate``: plans verified by z3, proofs of impossibility, the CLI contract."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from ldmspec.models.preconditions import domain_side
+
+from ldmspec import cli
+from ldmspec.inventory import load_fleet
+from ldmspec.inventory.facts import Fleet, MemoryBlock, MemoryRange
+from ldmspec.solver import check_migration
+from ldmspec.solver.evacuate import OFFERED, Evacuation, evacuate
+from ldmspec.solver.moves import DomainFacts, host_facts, may_accept, schedule_waves
+from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
+from ldmspec.testing.strategies import host_pairs
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
+WEB02_LINE = 'web02 = "/dev/dsk/c2t1d0s2"       # shared LUN: web02 can come over from t4-b\n'
+
+
+def example_with_web01_on_t4a(tmp_path: Path) -> Path:
+    """The example fleet with web01's LUN also exported on t4-a: t4-b can be emptied."""
+    text = EXAMPLE.read_text()
+    assert WEB02_LINE in text
+    path = tmp_path / "fleet.toml"
+    path.write_text(text.replace(WEB02_LINE, WEB02_LINE + 'web01 = "/dev/dsk/c2t2d0s2"\n'))
+    return path
+
+
+def ldmspec(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(["evacuate", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_consistent(fleet: Fleet) -> None:
+    """No strand, memory or console port is held twice on any host (INV-CONSERVATION)."""
+    for host in fleet.hosts:
+        strands = [s for d in host.holders() for s in d.strands]
+        assert len(strands) == len(set(strands)), host.name
+        assert all(0 <= s < host.strands for s in strands)
+        blocks = sorted(b.physical for d in host.holders() for b in d.memory)
+        for a, b in itertools.pairwise(blocks):
+            assert a.end <= b.pa, host.name
+        for b in blocks:
+            assert any(r.pa <= b.pa and b.end <= r.end for r in host.memory)
+        ports = [(d.console.vcc, d.console.port) for d in host.holders() if d.console]
+        assert len(ports) == len(set(ports)), host.name
+
+
+# --------------------------------------------------------------------------------------
+# The example fleet
+# --------------------------------------------------------------------------------------
+def test_t4a_is_impossible_because_of_the_io_domain():
+    fleet = load_fleet(str(EXAMPLE))
+    result = evacuate(fleet, "t4-a")
+    assert result.verdict == "impossible"
+    assert result.exit_status == 1
+    assert [b.domain for b in result.blocking] == ["iodom"]
+    iodom = result.blocking[0]
+    assert iodom.why == "I/O domain (direct I/O pci@400/pci@1): cannot migrate"
+    assert [r.target for r in iodom.reasons] == ["m10-a", "t2-old", "t4-b", "t4-c", "t5-a"]
+    for r in iodom.reasons:
+        assert {"ST-2", "IO-1"} <= set(r.ids)
+        assert len(r.observed) == len(r.ids)
+    t4b = next(r for r in iodom.reasons if r.target == "t4-b")
+    assert t4b.ids == ("ST-2", "IO-1", "VIO-1")
+    assert t4b.observed == (
+        "iodom is an I/O domain (direct I/O pci@400/pci@1)",
+        "direct I/O pci@400/pci@1",
+        "missing on t4-b: iovol@primary-vds0",
+    )
+    # The other guests could move: the I/O domain alone makes it impossible.
+    assert result.conflict is None
+    assert [s.domain for s in result.staying] == ["primary"]
+
+
+def test_t4b_is_impossible_in_the_example_fleet_web01_has_no_volume_elsewhere():
+    result = evacuate(load_fleet(str(EXAMPLE)), "t4-b")
+    assert result.verdict == "impossible"
+    (web01,) = result.blocking
+    assert web01.domain == "web01"
+    assert web01.why == "no other host can take it"
+    assert {r.target: r.ids for r in web01.reasons}["t4-a"] == ("VIO-1",)
+
+
+def test_inactive_domain_moves_cold_and_only_the_active_one_blocks():
+    result = evacuate(load_fleet(str(EXAMPLE)), "t5-a")
+    assert result.verdict == "impossible"
+    assert [b.domain for b in result.blocking] == ["app01"]
+
+
+def test_t4b_plan_when_t4a_exports_web01(tmp_path):
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    result = evacuate(fleet, "t4-b")
+    assert result.verdict == "plan" and result.verified and result.exit_status == 0
+    assert [[(m.domain, m.target) for m in w] for w in result.waves] == [
+        [("web01", "t4-a")],
+        [("web02", "t4-a")],
+    ]
+    assert [m.command for m in result.moves] == [
+        "ldm migrate-domain web01 root@t4-a",
+        "ldm migrate-domain web02 root@t4-a",
+    ]
+    after = result.after
+    assert after is not None
+    assert [d.name for d in after.host("t4-b").domains] == ["primary"]
+    t4a = after.host("t4-a")
+    web01, web02 = t4a.domain("web01"), t4a.domain("web02")
+    assert web01.strands == tuple(range(56, 64)) and web02.strands == tuple(range(64, 68))
+    assert web01.console.port == 5003 and web02.console.port == 5004
+    assert web02.state.value == "bound"
+    assert_consistent(after)
+
+
+def test_the_plan_is_verified_step_by_step(tmp_path):
+    """Re-apply the plan independently: every step feasible on the fleet at its wave."""
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    result = evacuate(fleet, "t4-b")
+    state = fleet
+    for move in result.moves:
+        verdict = check_migration(state, move.domain, move.source, move.target)
+        assert verdict.feasible, (move, verdict.violated_ids)
+        arrived = result.after.host(move.target).domain(move.domain)
+        hosts = []
+        for h in state.hosts:
+            if h.name == move.source:
+                h = replace(h, domains=tuple(d for d in h.domains if d.name != move.domain))
+            elif h.name == move.target:
+                h = replace(h, domains=(*h.domains, arrived))
+            hosts.append(h)
+        state = replace(state, hosts=tuple(hosts))
+    assert state == result.after
+
+
+def test_plan_is_reproducible(tmp_path):
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    first, second = evacuate(fleet, "t4-b"), evacuate(fleet, "t4-b")
+    assert first.waves == second.waves and first.after == second.after
+
+
+def test_host_with_only_the_control_domain_has_an_empty_plan(tmp_path):
+    fleet = load_fleet(str(EXAMPLE))
+    t4c = fleet.host("t4-c")
+    emptied = replace(t4c, domains=tuple(d for d in t4c.domains if d.is_control))
+    fleet = replace(fleet, hosts=tuple(emptied if h.name == "t4-c" else h for h in fleet.hosts))
+    result = evacuate(fleet, "t4-c")
+    assert (result.verdict, result.waves, result.verified) == ("plan", (), True)
+
+
+# --------------------------------------------------------------------------------------
+# Capacity conflicts
+# --------------------------------------------------------------------------------------
+HOST = """
+[hosts.{name}]
+cpu = "SPARC-T4"
+clock-mhz = 2848
+stick-frequency = 0x05f5e100
+ldm-version = "3.6"
+os = "11.4"
+cores = {cores}
+threads-per-core = 8
+memory = [ {{ pa = 0x0, size = "{memory}" }} ]
+largest-page = "256M"
+[hosts.{name}.vds.primary-vds0]
+vol-a = "/dev/dsk/a"
+vol-b = "/dev/dsk/b"
+vol-c = "/dev/dsk/c"
+[hosts.{name}.vsw.primary-vsw0]
+net-dev = "net0"
+[hosts.{name}.domains.primary]
+vcpus = 8
+memory = "{primary}"
+"""
+
+GUEST = """
+[hosts.src.domains.{name}]
+vcpus = {vcpus}
+memory = "{memory}"
+vdisks = {{ vdisk0 = "vol-{name}@primary-vds0" }}
+vnets = {{ vnet0 = "primary-vsw0" }}
+"""
+
+
+def two_host_fleet(tmp_path: Path, target: str, guests: list[tuple[str, int, str]]) -> Fleet:
+    text = HOST.format(name="src", cores=8, memory="64G", primary="8G")
+    text += "".join(GUEST.format(name=n, vcpus=v, memory=m) for n, v, m in guests)
+    text += target
+    path = tmp_path / "fleet.toml"
+    path.write_text(text)
+    return load_fleet(str(path))
+
+
+def test_capacity_conflict_each_fits_alone_but_not_together(tmp_path):
+    # dst has 16 free vCPUs: a and b (12 each) fit alone, not both.
+    target = HOST.format(name="dst", cores=3, memory="64G", primary="8G")
+    fleet = two_host_fleet(tmp_path, target, [("a", 12, "8G"), ("b", 12, "8G")])
+    for d in ("a", "b"):
+        assert check_migration(fleet, d, "src", "dst").feasible
+    result = evacuate(fleet, "src")
+    assert result.verdict == "impossible"
+    assert result.blocking == ()
+    c = result.conflict
+    assert c is not None
+    assert (c.domains, c.targets, c.ids, c.cuts) == (("a", "b"), ("dst",), ("CPU-1",), ())
+    assert dict(c.need)["vcpus"] == 24 and dict(c.free)["vcpus"] == 16
+    assert c.text == (
+        "a, b together need 24 vCPUs and 16G memory; the hosts that can take them (dst)"
+        " have 16 vCPUs and 56G memory free"
+    )
+
+
+def test_memory_that_sums_up_but_is_not_contiguous_is_a_mem2_conflict(tmp_path):
+    # dst's free memory is two 8G ranges; a, b (6G) and c (4G) sum to 16G but cannot fit.
+    target = HOST.format(name="dst", cores=8, memory="32G", primary="8G")
+    target += """
+[hosts.dst.domains.filler]
+vcpus = 8
+memory = [ { ra = 0x10000000, pa = 0x400000000, size = "8G" } ]
+"""
+    fleet = two_host_fleet(tmp_path, target, [("a", 4, "6G"), ("b", 4, "6G"), ("c", 4, "4G")])
+    assert fleet.host("dst").free_memory == (
+        MemoryRange(0x200000000, 0x200000000),
+        MemoryRange(0x600000000, 0x200000000),
+    )
+    result = evacuate(fleet, "src")
+    assert result.verdict == "impossible"
+    c = result.conflict
+    assert c is not None
+    assert c.domains == ("a", "b", "c") and c.ids == ("MEM-2",)
+    assert c.cuts == ("MEM-2 on dst: the blocks of a, b, c do not fit its free memory together",)
+
+
+def test_two_of_the_three_fit_when_one_range_is_larger(tmp_path):
+    target = HOST.format(name="dst", cores=8, memory="32G", primary="8G")
+    fleet = two_host_fleet(tmp_path, target, [("a", 4, "6G"), ("b", 4, "6G"), ("c", 4, "4G")])
+    result = evacuate(fleet, "src")
+    assert result.verdict == "plan" and result.verified
+    assert_consistent(result.after)
+
+
+# --------------------------------------------------------------------------------------
+# Pieces
+# --------------------------------------------------------------------------------------
+def test_waves_one_migration_per_host_and_at_most_max_parallel():
+    order = [("a", "t1"), ("b", "t1"), ("c", "t2"), ("d", "t3")]
+    assert schedule_waves(order, 1) == [[("a", "t1")], [("b", "t1")], [("c", "t2")], [("d", "t3")]]
+    assert schedule_waves(order, 2) == [[("a", "t1"), ("c", "t2")], [("b", "t1"), ("d", "t3")]]
+    assert schedule_waves(order, 4) == [[("a", "t1"), ("c", "t2"), ("d", "t3")], [("b", "t1")]]
+
+
+def test_placement_whole_cores_take_every_strand_of_their_cores():
+    b = Bin("t", strands=16, cores=1, threads_per_core=8, memory=8, ports=0,
+            total_strands=16, total_memory=8)  # fmt: skip
+    whole = Item("w", vcpus=4, memory=1, whole_cores=True)
+    other = Item("o", vcpus=9, memory=1)
+    problem = PlacementProblem((whole, other), (b,), (("t",), ("t",)))
+    # The whole-core domain takes 8 strands; 9 more do not fit in the 16.
+    assert solve_placement(problem, time_limit_s=5).status == "infeasible"
+    fits = replace(problem, items=(whole, replace(other, vcpus=8)))
+    assert solve_placement(fits, time_limit_s=5).assignment == (("o", "t"), ("w", "t"))
+
+
+def test_placement_respects_cuts():
+    b = Bin("t", strands=64, cores=8, threads_per_core=8, memory=64, ports=4,
+            total_strands=64, total_memory=64)  # fmt: skip
+    items = (Item("x", 1, 1), Item("y", 1, 1))
+    problem = PlacementProblem(items, (b,), (("t",), ("t",)))
+    assert solve_placement(problem, time_limit_s=5).status == "placed"
+    cut = replace(problem, cuts=(("t", frozenset({"x", "y"})),))
+    assert solve_placement(cut, time_limit_s=5).status == "infeasible"
+
+
+def test_restricted_rounds_offer_fewer_candidates_first():
+    assert OFFERED[-1] is None and all(isinstance(n, int) for n in OFFERED[:-1])
+
+
+def test_time_budget_exhausted_is_unknown_never_a_verdict():
+    result = evacuate(load_fleet(str(EXAMPLE)), "t4-a", timeout_s=1e-9)
+    assert (result.verdict, result.exit_status) == ("unknown", 3)
+    assert result.reason == "the time budget ran out before an answer"
+
+
+# --------------------------------------------------------------------------------------
+# The prefilter never drops a pair z3 accepts
+# --------------------------------------------------------------------------------------
+def _agrees(fleet: Fleet, domain: str, source: str, target: str) -> None:
+    src, dst = fleet.host(source), fleet.host(target)
+    facts = DomainFacts(domain_side(src, src.domain(domain)))
+    if not may_accept(facts, host_facts(dst)):
+        verdict = check_migration(fleet, domain, source, target)
+        assert verdict.status == "infeasible", (domain, source, target)
+
+
+def test_prefilter_never_drops_a_feasible_pair_of_the_example_fleet():
+    fleet = load_fleet(str(EXAMPLE))
+    dropped = 0
+    for s in fleet.hosts:
+        for d in s.domains:
+            for t in fleet.hosts:
+                if t.name != s.name:
+                    _agrees(fleet, d.name, s.name, t.name)
+                    facts = DomainFacts(domain_side(s, d))
+                    dropped += not may_accept(facts, host_facts(t))
+    assert dropped > 40  # it does drop most infeasible pairs
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(host_pairs())
+def test_prefilter_never_drops_a_feasible_generated_pair(pair):
+    fleet, domain, source, target = pair
+    _agrees(fleet, domain.name, source.name, target.name)
+
+
+def test_prefilter_memory_blocks_need_a_congruent_range():
+    fleet = load_fleet(str(EXAMPLE))
+    src = fleet.host("t4-a")
+    facts = DomainFacts(domain_side(src, src.domain("ldom02")))
+    t4c = host_facts(fleet.host("t4-c"))
+    assert not may_accept(facts, t4c)  # 32G block, 16G free: MEM-1 and MEM-2
+    assert facts.blocks == ((0x10000000, 32 << 30),)
+    assert MemoryBlock(0x10000000, 0, 1).ra == facts.blocks[0][0]
+
+
+# --------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------
+def test_cli_plan_table(tmp_path, capsys):
+    path = example_with_web01_on_t4a(tmp_path)
+    status, out, err = ldmspec(capsys, str(path), "--host", "t4-b")
+    assert (status, err) == (0, "")
+    assert out == (
+        "evacuate t4-b: plan of 2 migrations in 2 waves (one at a time from t4-b), every"
+        " step verified by the z3 model\n"
+        "\n"
+        "WAVE  DOMAIN  FROM  TO    VCPUS  MEMORY  COMMAND (on the source)\n"
+        "   1  web01   t4-b  t4-a      8      8G  ldm migrate-domain web01 root@t4-a\n"
+        "   2  web02   t4-b  t4-a      4      4G  ldm migrate-domain web02 root@t4-a\n"
+        "\n"
+        "staying on t4-b: primary (control domain: never migrates)\n"
+    )
+
+
+def test_cli_impossible_names_the_io_domain(capsys):
+    status, out, err = ldmspec(capsys, str(EXAMPLE), "--host", "t4-a")
+    assert (status, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[0] == "evacuate t4-a: impossible"
+    assert "blocking: iodom: I/O domain (direct I/O pci@400/pci@1): cannot migrate" in lines
+    assert "  t4-b    ST-2, IO-1, VIO-1" in lines
+    assert "            VIO-1: missing on t4-b: iovol@primary-vds0" in lines
+
+
+def test_cli_json_keys(tmp_path, capsys):
+    status, out, _ = ldmspec(capsys, str(EXAMPLE), "--host", "t4-a", "--json")
+    doc = json.loads(out)
+    assert status == 1
+    assert set(doc) == {
+        "host", "verdict", "max_parallel", "waves", "staying", "blocking", "conflict",
+        "verified", "reason", "stats",
+    }  # fmt: skip
+    assert (doc["host"], doc["verdict"], doc["waves"], doc["verified"]) == (
+        "t4-a", "impossible", [], False,
+    )  # fmt: skip
+    (blocker,) = doc["blocking"]
+    assert set(blocker) == {"domain", "why", "reasons"}
+    assert set(blocker["reasons"][0]) == {"target", "ids", "observed", "status"}
+    path = example_with_web01_on_t4a(tmp_path)
+    status, out, _ = ldmspec(capsys, str(path), "--host", "t4-b", "--json")
+    doc = json.loads(out)
+    assert (status, doc["verdict"], doc["verified"], doc["blocking"]) == (0, "plan", True, [])
+    assert doc["waves"][0] == [
+        {
+            "domain": "web01",
+            "source": "t4-b",
+            "target": "t4-a",
+            "state": "active",
+            "vcpus": 8,
+            "memory": 8 << 30,
+            "command": "ldm migrate-domain web01 root@t4-a",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--host", "nope"], "unknown host 'nope' (hosts: t4-a, t4-b, t4-c, t5-a, m10-a, t2-old)"),
+        (["--host", "t4-a", "--max-parallel", "0"],
+         "--max-parallel: expected a positive number of migrations, got 0"),
+        (["--host", "t4-a", "--timeout", "0"],
+         "--timeout: expected a positive number of seconds, got 0.0"),
+        (["--host", "t4-a", "--jobs", "0"],
+         "--jobs: expected a positive number of worker processes, got 0"),
+    ],
+)  # fmt: skip
+def test_cli_bad_arguments_exit_2_with_one_line(capsys, argv, message):
+    status, out, err = ldmspec(capsys, str(EXAMPLE), *argv)
+    assert (status, out, err) == (2, "", message + "\n")
+
+
+def test_cli_malformed_fleet_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[hosts.a]\ncpu = "SPARC-T4"\ncores = "many"\n')
+    status, out, err = ldmspec(capsys, str(bad), "--host", "a")
+    assert status == 2 and out == ""
+    assert len(err.splitlines()) == 1 and err.startswith(f"{bad}:")
+
+
+def test_evacuation_value_is_frozen():
+    result = Evacuation(host="h", verdict="unknown")
+    with pytest.raises(AttributeError):
+        result.verdict = "plan"  # type: ignore[misc]
