@@ -14,6 +14,7 @@ count as *pending work*: a system with only background events is quiescent.
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +32,16 @@ class EventHandle:
     action: Callable[[], None] = field(repr=False)
     background: bool = False
     cancelled: bool = False
+    done: bool = False
+    scheduler: Scheduler | None = field(default=None, repr=False)
 
     def cancel(self) -> None:
+        if not self.cancelled and not self.done and self.scheduler is not None:
+            self.scheduler._forget(self)
         self.cancelled = True
+
+    def __lt__(self, other: EventHandle) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
 
 
 class Scheduler:
@@ -41,7 +49,8 @@ class Scheduler:
 
     ``now`` is the simulated clock in ticks; ``executed`` counts the events run;
     ``trace`` keeps the label of every foreground event run (``"t=12 deliver t4-a->t4-b
-    Pages round 1"``) so a run can be explained and compared byte for byte.
+    Pages round 1"``) so a run can be explained and compared byte for byte. Events wait
+    in a heap ordered by (due, sequence number); cancelled ones are skipped lazily.
     """
 
     def __init__(self, seed: int = 0, *, keep_trace: bool = True) -> None:
@@ -51,8 +60,13 @@ class Scheduler:
         self.executed = 0
         self.trace: list[str] = []
         self._keep_trace = keep_trace
-        self._events: list[EventHandle] = []
+        self._heap: list[EventHandle] = []
+        # The events due at the earliest time, in sequence order: the seeded choice
+        # picks among them; events scheduled for that same time join them.
+        self._ready: list[EventHandle] = []
         self._seq = 0
+        self._foreground = 0
+        self._background = 0
 
     # --- scheduling -----------------------------------------------------------------
     def after(
@@ -62,30 +76,52 @@ class Scheduler:
         if delay < 0:
             raise ValueError(f"delay must be >= 0, got {delay}")
         self._seq += 1
-        handle = EventHandle(self.now + delay, self._seq, label, action, background)
-        self._events.append(handle)
+        handle = EventHandle(self.now + delay, self._seq, label, action, background, scheduler=self)
+        if self._ready and self._ready[0].due == handle.due:
+            self._ready.append(handle)
+        else:
+            heapq.heappush(self._heap, handle)
+        if background:
+            self._background += 1
+        else:
+            self._foreground += 1
         return handle
+
+    def _forget(self, handle: EventHandle) -> None:
+        if handle.background:
+            self._background -= 1
+        else:
+            self._foreground -= 1
 
     def pending(self, *, include_background: bool = False) -> int:
         """How many events wait to run (by default only foreground work)."""
-        self._purge()
-        return sum(1 for e in self._events if include_background or not e.background)
+        return self._foreground + (self._background if include_background else 0)
 
     def pending_labels(self) -> tuple[str, ...]:
-        self._purge()
-        return tuple(e.label for e in sorted(self._events, key=lambda e: (e.due, e.seq)))
+        return tuple(e.label for e in sorted(self._heap + self._ready) if not e.cancelled)
 
     # --- running --------------------------------------------------------------------
     def step(self) -> bool:
         """Run one event; False when nothing is scheduled at all."""
-        self._purge()
-        if not self._events:
-            return False
-        first = min(e.due for e in self._events)
-        ready = [e for e in self._events if e.due == first]
+        ready = self._ready
+        if any(e.cancelled for e in ready):
+            ready[:] = [e for e in ready if not e.cancelled]
+        if not ready:
+            heap = self._heap
+            while heap and heap[0].cancelled:
+                heapq.heappop(heap)
+            if not heap:
+                return False
+            first = heap[0].due
+            while heap and heap[0].due == first:
+                event = heapq.heappop(heap)
+                if not event.cancelled:
+                    ready.append(event)
         # The seeded choice among simultaneous events is what makes seeds matter.
-        chosen = ready[0] if len(ready) == 1 else self.rng.choice(ready)
-        self._events.remove(chosen)
+        index = 0 if len(ready) == 1 else self.rng.randrange(len(ready))
+        chosen = ready.pop(index)
+        chosen.done = True
+        self._forget(chosen)
         self.now = max(self.now, chosen.due)
         self.executed += 1
         if self._keep_trace and not chosen.background:
@@ -99,7 +135,3 @@ class Scheduler:
         while done < n and self.step():
             done += 1
         return done
-
-    def _purge(self) -> None:
-        if any(e.cancelled for e in self._events):
-            self._events = [e for e in self._events if not e.cancelled]
