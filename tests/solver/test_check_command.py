@@ -196,3 +196,11 @@ def test_smt2_into_a_missing_folder_writes_nothing(capsys, tmp_path):
     assert status == 2 and out == ""
     assert err == f"--smt2 {target}: no such directory {target.parent}\n"
     assert not (tmp_path / "no").exists()
+
+
+def test_a_folder_of_capture_bundles_gives_the_same_verdicts():
+    captures = load_fleet(str(Path(EXAMPLE).with_name("captures")))
+    assert captures.plans
+    for plan in captures.plans:
+        verdict = check_migration(captures, plan.domain, plan.source, plan.target, plan.new_name)
+        assert verdict.violated_ids == plan.expect, plan
