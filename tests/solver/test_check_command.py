@@ -14,7 +14,7 @@ import pytest
 from ldmspec import cli
 from ldmspec.commands import check as check_command
 from ldmspec.inventory import load_fleet
-from ldmspec.solver import check_migration
+from ldmspec.solver import check_migration, domain_model
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "fleet.toml")
 
@@ -204,3 +204,22 @@ def test_a_folder_of_capture_bundles_gives_the_same_verdicts():
     for plan in captures.plans:
         verdict = check_migration(captures, plan.domain, plan.source, plan.target, plan.new_name)
         assert verdict.violated_ids == plan.expect, plan
+
+
+def test_every_exported_query_rechecks_to_the_same_verdict(tmp_path):
+    z3_binary = Path(sys.executable).with_name("z3")
+    if not z3_binary.exists():
+        pytest.skip("no z3 executable next to the interpreter")
+    fleet = load_fleet(EXAMPLE)
+    for plan in fleet.plans:
+        source, target = fleet.host(plan.source), fleet.host(plan.target)
+        assert source is not None and target is not None
+        query = tmp_path / f"{plan.domain}-{plan.target}.smt2"
+        query.write_text(domain_model(source, plan.domain).smt2(target, plan.new_name))
+        run = subprocess.run([str(z3_binary), str(query)], capture_output=True, text=True)
+        lines = run.stdout.splitlines()
+        assert lines[1] == ("sat" if not plan.expect else "unsat")
+        unsat = tuple(
+            lines[k - 1].split(":")[0] for k in range(3, len(lines)) if lines[k] == "unsat"
+        )
+        assert unsat == plan.expect
