@@ -28,6 +28,13 @@ capture bundles, or the HOST.tar the `ldmspec collect` script writes. All give
 the same output for the same fleet. A bad file prints one line FILE:LINE: ...
 and exits with status 2.
 
+--json prints {"hosts": [...], "plans": [...]}: per host name, cpu, clock_mhz,
+stick_frequency, ldm_version, os, cores, threads_per_core, strands, memory
+(ranges of pa and size, in bytes), largest_page, free (vcpus, cores, memory,
+memory_size, console_ports as [first, last] runs per vcc), services and domains;
+per plan domain, source, target, new_name and expect. No file names appear, so
+a fleet file and its captures give identical output.
+
 examples:
   ldmspec inventory examples/fleet.toml
   ldmspec inventory examples/captures
