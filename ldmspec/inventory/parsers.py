@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import xml.sax
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import defusedxml
@@ -649,26 +649,78 @@ def _properties(item: _Node) -> dict[str, tuple[str, int]]:
 
 def parse_constraints_xml(text: str, source: str) -> tuple[Constraint, ...]:
     """``ldm list-constraints -x``: each domain's cpu-arch, whole-core, vCPUs, memory,
-    vdisks and vnets (3.x OVF-style ``Envelope/Content/Section/Item``)."""
+    vdisks and vnets. Both layouts are read: 3.x OVF-style ``Envelope/Content/Section/Item``
+    and the LDoms 1.x ``<ldom>`` elements (``ldom_info/ldom_name``, ``cpu/number``,
+    ``memory/size``, ``network``, ``disk``; dossier §13.5)."""
     root = _parse_xml(text, source)
     constraints: list[Constraint] = []
     seen: dict[str, int] = {}
-    for content in root.find_all("Content"):
-        name = content.attrs.get("id", "").strip()
+    contents = root.find_all("Content")
+    reader: Callable[[str, _Node, str], Constraint] = _constraint
+    found = [(c, c.attrs.get("id", "").strip(), reader) for c in contents]
+    if not contents:
+        found = [(ldom, _ldom_name(ldom), _constraint_1x) for ldom in root.find_all("ldom")]
+    for node, name, read in found:
         if not name:
             raise InputError(
-                'a domain name in <Content ovf:id="...">', source=source, line=content.line
+                'a domain name in <Content ovf:id="..."> or <ldom_name>',
+                source=source,
+                line=node.line,
             )
         if name in seen:
             raise InputError(
                 f"each domain once (already at line {seen[name]})",
                 got=name,
                 source=source,
-                line=content.line,
+                line=node.line,
             )
-        seen[name] = content.line
-        constraints.append(_constraint(name, content, source))
+        seen[name] = node.line
+        constraints.append(read(name, node, source))
     return tuple(constraints)
+
+
+def _child_text(node: _Node, *path: str) -> tuple[str, int] | None:
+    """The text and line of the first ``path[0]/path[1]/...`` below ``node``."""
+    for tag in path:
+        found = next((c for c in node.children if c.tag == tag), None)
+        if found is None:
+            return None
+        node = found
+    return node.text.strip(), node.line
+
+
+def _ldom_name(ldom: _Node) -> str:
+    found = _child_text(ldom, "ldom_info", "ldom_name")
+    return found[0] if found else ""
+
+
+def _constraint_1x(name: str, ldom: _Node, source: str) -> Constraint:
+    values: dict[str, object] = {}
+    number = _child_text(ldom, "cpu", "number")
+    if number is not None:
+        values["vcpus"] = _number(number[0], "cpu number", source, number[1])
+    size = _child_text(ldom, "memory", "size")
+    if size is not None:
+        values["memory"] = _size(size[0], source, size[1])
+    arch = _child_text(ldom, "cpu", "cpu_arch") or _child_text(ldom, "ldom_info", "cpu_arch")
+    if arch is not None:
+        values["cpu_arch"] = _arch(arch[0], source, arch[1])
+
+    def need(node: _Node, tag: str) -> str:
+        found = _child_text(node, tag)
+        if found is None or not found[0]:
+            raise InputError(f"a <{tag}> in this <{node.tag}>", source=source, line=node.line)
+        return found[0]
+
+    vdisks = tuple(
+        (need(d, "vdisk_name"), f"{need(d, 'vol_name')}@{need(d, 'service_name')}")
+        for d in ldom.children
+        if d.tag == "disk"
+    )
+    vnets = tuple(
+        (need(n, "vnet_name"), need(n, "service_name")) for n in ldom.children if n.tag == "network"
+    )
+    return Constraint(name, ldom.line, vdisks=vdisks, vnets=vnets, **values)  # type: ignore[arg-type]
 
 
 @dataclass

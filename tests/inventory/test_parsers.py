@@ -400,7 +400,7 @@ def test_constraints_errors():
     )
     no_name = CONSTRAINTS.replace(' ovf:id="ldg1"', "")
     assert _error(parse_constraints_xml, no_name) == (
-        'f.txt:5: expected a domain name in <Content ovf:id="...">'
+        'f.txt:5: expected a domain name in <Content ovf:id="..."> or <ldom_name>'
     )
     no_vol = CONSTRAINTS.replace(
         '<gprop:GenericProperty key="vol_name">vol01</gprop:GenericProperty>', ""
@@ -450,4 +450,45 @@ def test_undeclared_entity_is_malformed_xml():
     document = '<LDM_interface><Content ovf:id="&nope;"/></LDM_interface>'
     assert _error(parse_constraints_xml, document) == (
         "f.txt:1: expected well-formed XML (undefined entity)"
+    )
+
+
+# dossier §13.5: the LDoms 1.2 element layout (values other than ldg1, 8 and 1G filled in).
+CONSTRAINTS_12 = """\
+<?xml version="1.0"?>
+<LDM_interface version="1.0">
+  <data version="2.0">
+    <ldom>
+      <ldom_info><ldom_name>ldg1</ldom_name></ldom_info>
+      <cpu><number>8</number></cpu>
+      <memory><size>1G</size></memory>
+      <network><vnet_name>vnet1</vnet_name><service_name>primary-vsw0</service_name><mac_address>00:14:4f:f9:c8:6b</mac_address></network>
+      <disk><vdisk_name>vdisk1</vdisk_name><service_name>primary-vds0</service_name><vol_name>vol1</vol_name></disk>
+      <var><name>auto-boot?</name><value>false</value></var>
+    </ldom>
+  </data>
+</LDM_interface>
+"""
+
+
+def test_constraints_xml_of_ldoms_1_2():
+    (c,) = parse_constraints_xml(CONSTRAINTS_12, "f")
+    assert (c.name, c.line, c.vcpus, c.memory, c.cpu_arch, c.whole_core) == (
+        "ldg1",
+        4,
+        8,
+        1 << 30,
+        CpuArch.NATIVE,
+        False,
+    )
+    assert c.vnets == (("vnet1", "primary-vsw0"),)
+    assert c.vdisks == (("vdisk1", "vol1@primary-vds0"),)
+
+
+def test_constraints_xml_of_ldoms_1_2_errors():
+    no_vol = CONSTRAINTS_12.replace("<vol_name>vol1</vol_name>", "")
+    assert _error(parse_constraints_xml, no_vol) == "f.txt:9: expected a <vol_name> in this <disk>"
+    no_name = CONSTRAINTS_12.replace("<ldom_name>ldg1</ldom_name>", "")
+    assert _error(parse_constraints_xml, no_name) == (
+        'f.txt:4: expected a domain name in <Content ovf:id="..."> or <ldom_name>'
     )
