@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ldmspec.models.preconditions import domain_side
 
 from ldmspec import cli
@@ -18,7 +19,8 @@ from ldmspec.solver import check_migration
 from ldmspec.solver.evacuate import OFFERED, Evacuation, evacuate
 from ldmspec.solver.moves import DomainFacts, host_facts, may_accept, schedule_waves
 from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.generated import SOURCE, generated_fleet
+from ldmspec.testing.strategies import fleets, host_pairs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
 WEB02_LINE = 'web02 = "/dev/dsk/c2t1d0s2"       # shared LUN: web02 can come over from t4-b\n'
@@ -119,24 +121,64 @@ def test_t4b_plan_when_t4a_exports_web01(tmp_path):
     assert_consistent(after)
 
 
-def test_the_plan_is_verified_step_by_step(tmp_path):
-    """Re-apply the plan independently: every step feasible on the fleet at its wave."""
-    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
-    result = evacuate(fleet, "t4-b")
+def replay(fleet: Fleet, result: Evacuation) -> None:
+    """Re-apply ``result``'s plan independently: every step z3-feasible at its wave."""
     state = fleet
-    for move in result.moves:
-        verdict = check_migration(state, move.domain, move.source, move.target)
-        assert verdict.feasible, (move, verdict.violated_ids)
-        arrived = result.after.host(move.target).domain(move.domain)
-        hosts = []
-        for h in state.hosts:
-            if h.name == move.source:
-                h = replace(h, domains=tuple(d for d in h.domains if d.name != move.domain))
-            elif h.name == move.target:
-                h = replace(h, domains=(*h.domains, arrived))
-            hosts.append(h)
-        state = replace(state, hosts=tuple(hosts))
+    for wave in result.waves:
+        targets = [m.target for m in wave]
+        assert len(targets) == len(set(targets)) and len(wave) <= result.max_parallel
+        for move in wave:
+            verdict = check_migration(state, move.domain, move.source, move.target)
+            assert verdict.feasible, (move, verdict.violated_ids)
+        for move in wave:
+            arrived = result.after.host(move.target).domain(move.domain)
+            hosts = []
+            for h in state.hosts:
+                if h.name == move.source:
+                    h = replace(h, domains=tuple(d for d in h.domains if d.name != move.domain))
+                elif h.name == move.target:
+                    h = replace(h, domains=(*h.domains, arrived))
+                hosts.append(h)
+            state = replace(state, hosts=tuple(hosts))
     assert state == result.after
+    assert_consistent(state)
+    left = state.host(result.host).domains
+    assert all(d.is_control or d.io for d in left)
+
+
+def test_the_plan_is_verified_step_by_step(tmp_path):
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    replay(fleet, evacuate(fleet, "t4-b"))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 8), st.integers(2, 7), st.integers(0, 2**16), st.sampled_from([1, 2, 3]))
+def test_planted_generated_fleets_get_a_verified_plan(domains, hosts, seed, parallel):
+    fleet = generated_fleet(domains, hosts, seed)
+    result = evacuate(fleet, SOURCE, max_parallel=parallel)
+    assert result.verdict == "plan" and result.verified, result.reason
+    assert len(result.moves) == domains
+    replay(fleet, result)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fleets(min_hosts=2, max_hosts=4), st.data())
+def test_generated_fleets_plan_or_sound_proof(fleet, data):
+    host = data.draw(st.sampled_from(fleet.host_names))
+    result = evacuate(fleet, host)
+    assert result.verdict in ("plan", "impossible")
+    if result.verdict == "plan":
+        replay(fleet, result)
+        return
+    assert result.blocking or result.conflict
+    others = [h for h in fleet.host_names if h != host]
+    for b in result.blocking:
+        assert [r.target for r in b.reasons] == sorted(others)
+        for r in b.reasons:  # every other host really refuses it
+            assert r.ids and not check_migration(fleet, b.domain, host, r.target).feasible
+    if result.conflict is not None:
+        for d in result.conflict.domains:  # each fits some host alone
+            assert any(check_migration(fleet, d, host, t).feasible for t in others)
 
 
 def test_plan_is_reproducible(tmp_path):
