@@ -29,6 +29,7 @@ writes HOST.tar holding the folder HOST/ with their raw output:
   psrinfo-pv.txt              psrinfo -pv             processor type and clock
   ldm-list-p.txt              ldm list -p             cross-checked against ldm list -l -p
   etc-release.txt             cat /etc/release        the control domain's Solaris release
+  ldm-list-o-domain.txt       ldm list -o domain primary   hardware-max-pagesize (3.6+)
   facts.toml                  a skeleton to fill in   what no command shows
 
 The script never asks for, reads or stores a password (no command it runs
@@ -89,6 +90,8 @@ def _run_lines() -> str:
     for name, command in OPTIONAL_FILES.items():
         if name == "etc-release.txt":
             command = 'cat "$release_file"'
+        if name == "ldm-list-o-domain.txt":
+            command = "ldm list -o domain primary"
         if name != "facts.toml":
             lines.append(f"capture optional {name} {command}")
     return "\n".join(lines)

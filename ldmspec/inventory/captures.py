@@ -15,6 +15,8 @@ A **bundle** is a folder named after the host, holding (``ldmspec collect`` writ
     prtconf-pv.txt              prtconf -pv               stick-frequency
     ldm-list-p.txt              ldm list -p               (optional) cross-checked
     etc-release.txt             cat /etc/release          (optional) control domain release
+    ldm-list-o-domain.txt       ldm list -o domain primary (optional, 3.6+) largest page
+                                                          (hardware-max-pagesize)
     facts.toml                  written by hand           (optional) what no command shows
 
 ``facts.toml`` may hold ``os`` (the control domain's release, when ``etc-release.txt`` is
@@ -64,12 +66,14 @@ from ldmspec.inventory.parsers import (
     parse_devices,
     parse_ldm_list,
     parse_ldm_version,
+    parse_max_pagesize,
     parse_prtconf,
     parse_psrinfo,
     parse_release,
     parse_services,
 )
 from ldmspec.inventory.positions import KeyPath, Positions, toml_positions
+from ldmspec.inventory.units import format_size, parse_size
 
 __all__ = [
     "FACTS_KEYS",
@@ -92,6 +96,7 @@ OPTIONAL_FILES: dict[str, str] = {
     "psrinfo-pv.txt": "psrinfo -pv",
     "ldm-list-p.txt": "ldm list -p",
     "etc-release.txt": "cat /etc/release",
+    "ldm-list-o-domain.txt": "ldm list -o domain primary",
     "facts.toml": "facts no command shows",
 }
 FACTS_KEYS = ("os", "largest-page", "cpu", "clock-mhz", "domains")
@@ -362,9 +367,7 @@ class _Bundle:
         devices = parse_devices(devices_text, devices_src)
         self.hardware(host, devices, devices_src)
         self.cross_check_devices(devices, devices_src, domains, long_src)
-        if "largest-page" in facts.values:
-            said = facts.values["largest-page"]
-            self.put(host, (), "largest-page", said.value, said.source, said.line)
+        self.largest_page(host, facts)
         self.services(host, domains, long_src)
         constraints = self.constraints(domains, long_src)
         table: dict[str, Any] = {}
@@ -425,6 +428,19 @@ class _Bundle:
                 source=str(self.folder / "etc-release.txt"),
             )
         self.put(host, (), "os", os_said.value, os_said.source, os_said.line)
+
+    def largest_page(self, host: dict[str, Any], facts: _Facts) -> None:
+        said = facts.values.get("largest-page")
+        found = self.file("ldm-list-o-domain.txt")
+        shown = parse_max_pagesize(*found) if found is not None else None
+        if shown is not None:
+            listed = _Said(_size_text(shown.value), shown.source, shown.line)
+            if said is not None:
+                given = _Said(_size_text(said.value), said.source, said.line)
+                _agree("the largest page", listed, given)
+            said = listed
+        if said is not None:
+            self.put(host, (), "largest-page", said.value, said.source, said.line)
 
     def hardware(self, host: dict[str, Any], devices: DeviceListing, src: str) -> None:
         strands = len(devices.strands)
@@ -712,6 +728,14 @@ def _not_migrating(d: ListedDomain, source: str) -> None:
             source=source,
             line=d.line,
         )
+
+
+def _size_text(value: object) -> object:
+    """A size in ldm's spelling when it reads as one (to compare facts.toml with a listing)."""
+    try:
+        return format_size(parse_size(value))
+    except InputError:
+        return value
 
 
 def _reserved(owner: str | None) -> bool:

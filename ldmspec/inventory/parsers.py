@@ -46,6 +46,7 @@ __all__ = [
     "parse_devices",
     "parse_ldm_list",
     "parse_ldm_version",
+    "parse_max_pagesize",
     "parse_prtconf",
     "parse_psrinfo",
     "parse_records",
@@ -516,6 +517,24 @@ def parse_prtconf(text: str, source: str) -> Located:
             line=1 if found is None else found.line,
         )
     return found
+
+
+# --------------------------------------------------------------------------- page size
+_PAGESIZE = re.compile(r"hardware-max-pagesize\s*[=:]?\s*(\d{1,20}\s*[KMGT]?)\b", re.IGNORECASE)
+
+
+def parse_max_pagesize(text: str, source: str) -> Located | None:
+    """``ldm list -o domain primary`` (3.6 and later): ``hardware-max-pagesize``, in bytes.
+
+    The exact layout of that listing was not captured (dossier §4.3), so the property is
+    looked for anywhere, as ``hardware-max-pagesize=2G`` or ``hardware-max-pagesize: 2G``;
+    None when the listing does not show it (older Managers).
+    """
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _PAGESIZE.search(line)
+        if match:
+            return Located(_size(match.group(1).replace(" ", ""), source, number), source, number)
+    return None
 
 
 # --------------------------------------------------------------------------- /etc/release

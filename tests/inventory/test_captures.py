@@ -366,3 +366,17 @@ def test_domain_in_a_migration_is_refused(bundles):
 def test_five_column_flags_are_accepted(bundles):
     _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---")
     assert load_bundles(bundles) == load_fleet(EXAMPLES / "fleet.toml")
+
+
+def test_largest_page_from_the_domain_listing(bundles):
+    listing = bundles / "t2-old/ldm-list-o-domain.txt"
+    listing.write_text("NAME\nprimary\n\n    hardware-max-pagesize=256M\n")
+    assert load_bundles(bundles) == load_fleet(EXAMPLES / "fleet.toml")
+    facts = bundles / "t2-old/facts.toml"
+    listing.write_text("    hardware-max-pagesize: 2G\n")
+    assert _error(bundles) == (
+        f'{facts}:2: expected the largest page as {listing}:1 says (2G), got "256M"'
+    )
+    facts.write_text("")  # the listing alone decides
+    host = load_bundles(bundles).host("t2-old")
+    assert host is not None and host.largest_page == 2 << 30

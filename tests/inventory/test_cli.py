@@ -132,6 +132,7 @@ case "$*" in
   "list-services -p") cat "$FIXTURES/ldm-list-services-p.txt" ;;
   "list-devices -a -p") cat "$FIXTURES/ldm-list-devices-a-p.txt" ;;
   "-V") cat "$FIXTURES/ldm-V.txt" ;;
+  "list -o domain primary") printf 'NAME\nprimary\n\n    hardware-max-pagesize=2G\n' ;;
   *) echo "Invalid command: $*" >&2; exit 1 ;;
 esac
 """
@@ -178,7 +179,7 @@ def test_collect_script_writes_a_bundle_ldmspec_loads(tmp_path):
     names = sorted(p.name for p in (captures / "t4-b").iterdir())
     assert names == [
         "etc-release.txt", "facts.toml", "ldm-V.txt", "ldm-list-constraints-x.xml",
-        "ldm-list-devices-a-p.txt", "ldm-list-l-p.txt", "ldm-list-p.txt",
+        "ldm-list-devices-a-p.txt", "ldm-list-l-p.txt", "ldm-list-o-domain.txt", "ldm-list-p.txt",
         "ldm-list-services-p.txt", "prtconf-pv.txt", "psrinfo-pv.txt",
     ]  # fmt: skip
     facts = (captures / "t4-b" / "facts.toml").read_text()

@@ -492,3 +492,14 @@ def test_constraints_xml_of_ldoms_1_2_errors():
     assert _error(parse_constraints_xml, no_name) == (
         'f.txt:4: expected a domain name in <Content ovf:id="..."> or <ldom_name>'
     )
+
+
+def test_max_pagesize():
+    from ldmspec.inventory.parsers import parse_max_pagesize
+
+    found = parse_max_pagesize("NAME\nprimary\n    hardware-max-pagesize=16G\n", "f")
+    assert found is not None and (found.value, found.line) == (16 << 30, 3)
+    assert parse_max_pagesize("NAME\nprimary\n", "f") is None
+    assert _error(parse_max_pagesize, "hardware-max-pagesize=0\n") == (
+        'f.txt:1: expected a positive size like 8G, got "0"'
+    )
