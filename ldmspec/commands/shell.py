@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from ldmspec.errors import InputError
 from ldmspec.inventory.loader import load_fleet
 from ldmspec.system import VARIANTS, Datacenter
+from ldmspec.system.messages import PASSWORD_PROMPT
 from ldmspec.system.transcript import DIRECTIVES, Shell, Step
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "run"]
@@ -119,8 +120,13 @@ def _interactive(dc: Datacenter, stdin: TextIO, stdout: TextIO) -> int:
         try:
             step = next(iter(shell.steps([line])))
         except InputError as exc:
-            print(InputError(exc.expected, got=exc.got, source="<stdin>", line=number).one_line())
+            error = InputError(exc.expected, got=exc.got, source="<stdin>", line=number)
+            print(error.one_line(), file=sys.stderr)
             continue
-        # The terminal already shows what was typed: print what follows the echo.
-        for out in step.output[1:]:
+        # The terminal already shows what was typed (and getpass showed the password
+        # prompt): print what follows the echo.
+        shown = step.output[1:]
+        if shown and shown[0] == PASSWORD_PROMPT:
+            shown = shown[1:]
+        for out in shown:
             print(out, file=stdout)

@@ -38,6 +38,15 @@ API:
 * the pre-check alone: ``precheck(source, target, domain, new_name) -> tuple[Problem, ...]``
 * variants: ``VARIANTS: dict[str, Variant]`` (name, description, violated invariant)
 * ``SystemConfig``: page-group size, bandwidth, round limit, latency, timeouts.
+* transcripts (the ``ldmspec shell`` language): ``ldmspec.system.transcript.replay(fleet,
+  text, variant=None, seed=0) -> str`` and ``Shell(dc).steps(lines)``.
+
+Modules: ``scheduler`` (seeded events and clock), ``network`` (FIFO links, faults),
+``hypervisor`` (strands, memory, page groups), ``domain`` (a manager's domain record and
+FLAGS), ``manager`` (``ldm`` commands), ``ldm_command`` (grammar), ``listing`` (output
+formats), ``messages`` (every printed text), ``protocol`` (the five phases),
+``precheck`` (the catalog), ``behaviour`` and ``variants`` (decision hooks and the broken
+variants), ``observation`` (frozen snapshots), ``datacenter`` (the whole system).
 """
 
 from ldmspec.system.behaviour import Behaviour

@@ -13,8 +13,10 @@ class SystemConfig:
 
     * ``group_pages``: pages per page group, the granularity of contents and dirty
       tracking (64 pages of 8 KB = 512 KB; a 16 GB domain has 32,768 groups).
-    * ``bandwidth_pages``: pages one pre-copy message carries; a message takes
-      ``latency`` ticks, so this is the link's bandwidth in pages per tick.
+    * ``bandwidth_pages``: pages one pre-copy message carries. The source sends the next
+      message when the previous one is acknowledged (stop-and-wait), so with the default
+      latency of one tick the link moves ``bandwidth_pages`` pages every two ticks
+      (:attr:`pages_per_tick`).
     * ``round_limit``: pre-copy rounds before the source suspends regardless.
     * ``reply_timeout``: how long a Manager waits for its peer's reply.
     * ``target_timeout``: how long a target waits for the source before it gives the
@@ -29,6 +31,11 @@ class SystemConfig:
     reply_timeout: int = 6
     target_timeout: int = 20
     max_migrations_per_host: int = 1
+
+    @property
+    def pages_per_tick(self) -> float:
+        """What the link moves per tick: one message out and its acknowledgement back."""
+        return self.bandwidth_pages / (2 * self.latency)
 
     def __post_init__(self) -> None:
         for name in ("group_pages", "bandwidth_pages", "round_limit", "latency"):

@@ -207,3 +207,18 @@ def test_cold_migration_of_a_bound_domain(dc: Datacenter) -> None:
     moved = obs.host("t4-a").domain("web02")
     assert moved is not None and (moved.state, moved.flags) == ("bound", "------")
     assert obs.host("t4-b").domain("web02") is None
+
+
+def test_cold_migration_of_an_inactive_domain_takes_nothing_on_the_target(
+    dc: Datacenter,
+) -> None:
+    before = dc.observe().host("t4-a").free
+    assert dc.run_ldm("t5-a", "migrate app02 root@t4-a").status == 0
+    dc.run_until_quiescent()
+    obs = dc.observe()
+    assert migration(dc).outcome == "completed"
+    moved = obs.host("t4-a").domain("app02")
+    assert moved is not None and (moved.state, moved.flags, moved.strands) == (
+        "inactive", "------", (),
+    )  # fmt: skip
+    assert obs.host("t4-a").free == before
