@@ -244,7 +244,8 @@ class Evacuation:
             "conflict": self.conflict.to_json() if self.conflict else None,
             "verified": self.verified,
             "reason": self.reason or None,
-            "stats": dict(self.stats),
+            # Counts only: timings would make the document differ from run to run.
+            "stats": {k: v for k, v in self.stats if not k.endswith("_s")},
         }
 
 
@@ -709,24 +710,32 @@ def _amounts(values: dict[str, int], keys: Sequence[str]) -> str:
 
 
 def _impossible(search: _Search, blocked: list[str], conflict: Conflict | None) -> Evacuation:
+    """The proof: blocking domains (z3 on every other host) and/or a capacity conflict.
+
+    A blocking domain whose every reason is decided is a proof by itself; a conflict
+    is one only when no cut or exclusion behind it rests on an undecided check.
+    """
     host = search.source.name
-    if search.unproven:
-        return _unknown(host, "no plan found, but not proven: " + "; ".join(search.unproven))
     blockers = []
     for name in blocked:
         blocker = _blocker(search, name)
         if blocker is None:  # z3 accepts a host the prefilter refused: never a proof
             return _unknown(host, f"the prefilter and z3 disagree on {name}")
         blockers.append(blocker)
-    if any(r.status == "unknown" for b in blockers for r in b.reasons):
+    proven = [b for b in blockers if all(r.status != "unknown" for r in b.reasons)]
+    if search.unproven:
+        conflict = None
+    if proven or conflict is not None:
         return Evacuation(
-            host=host,
-            verdict="unknown",
-            blocking=tuple(blockers),
-            conflict=conflict,
-            reason="z3 could not decide some of the pairs",
+            host=host, verdict="impossible", blocking=tuple(blockers), conflict=conflict
         )
-    return Evacuation(host=host, verdict="impossible", blocking=tuple(blockers), conflict=conflict)
+    why = "; ".join(search.unproven) or "z3 could not decide some of the pairs"
+    return Evacuation(
+        host=host,
+        verdict="unknown",
+        blocking=tuple(blockers),
+        reason="no plan found, but not proven: " + why,
+    )
 
 
 def _blocker(search: _Search, name: str) -> Blocker | None:

@@ -459,3 +459,27 @@ def test_evacuation_value_is_frozen():
     result = Evacuation(host="h", verdict="unknown")
     with pytest.raises(AttributeError):
         result.verdict = "plan"  # type: ignore[misc]
+
+
+def test_single_host_fleet_every_guest_blocks_there_is_no_other_host(tmp_path, capsys):
+    path = tmp_path / "one.toml"
+    path.write_text(HOST.format(name="src", cores=8, memory="64G", primary="8G")
+                    + GUEST.format(name="a", vcpus=4, memory="4G"))  # fmt: skip
+    result = evacuate(load_fleet(str(path)), "src")
+    assert result.verdict == "impossible"
+    assert [(b.domain, b.reasons) for b in result.blocking] == [("a", ())]
+    status, out, _ = ldmspec(capsys, str(path), "--host", "src")
+    assert status == 1
+    assert out.splitlines()[-2:] == [
+        "blocking: a: no other host can take it",
+        "  there is no other host",
+    ]
+
+
+def test_json_is_the_same_from_run_to_run(tmp_path, capsys):
+    path = example_with_web01_on_t4a(tmp_path)
+    outs = [ldmspec(capsys, str(path), "--host", "t4-b", "--json")[1] for _ in range(2)]
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["stats"] == {
+        "candidate_pairs": 2, "pairs": 10, "rounds": 1, "verified_steps": 2,
+    }  # fmt: skip
