@@ -11,8 +11,11 @@ Admissible changes (cost):
 * ``cpu-arch=generic`` on the source (3): stop, set, start when the domain is active;
 * add a missing vds (1), vds volume (1), vsw (1) or vcc (1) on the target;
 * extend the target's vcc by one port when none is free (1);
+* remove N vCPUs (``ldm remove-vcpu``) or N bytes of memory (``ldm remove-memory``,
+  the end of its last block, 256M steps) from a running guest of the target (4 each;
+  the amounts are then minimised): "free N vCPUs / N GB" done concretely;
 * stop and unbind a guest domain of the target, freeing its vCPUs, cores, memory and
-  console port (10 each): how "free N vCPUs / N GB / N cores" is done concretely;
+  console port (10 each);
 * upgrade a Logical Domains Manager to a published release (5 per host, +1 per
   release skipped);
 * remove the domain's direct I/O devices with ``ldm rm-io`` (8).
@@ -28,6 +31,8 @@ test can re-check the repaired fleet and see it feasible.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -39,11 +44,13 @@ from ldmspec.inventory.facts import (
     DomainState,
     Fleet,
     Host,
+    MemoryBlock,
     Vcc,
     Vds,
     Volume,
     Vsw,
 )
+from ldmspec.inventory.placement import GRANULE
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import LDM_RELEASES, LdmVersion
@@ -57,6 +64,7 @@ __all__ = ["apply_repair", "find_repair"]
 COST_ARCH = 3
 COST_SERVICE = 1
 COST_UNBIND = 10
+COST_SHRINK = 4
 COST_UPGRADE = 5
 COST_REMOVE_IO = 8
 NEW_VCC = ("primary-vcc0", 5000, 5100)
@@ -73,15 +81,50 @@ _NEVER = {
 
 
 class _Changes:
-    """The change variables of one repair problem and what each one means."""
+    """The change variables of one repair problem and what each one means.
+
+    Most changes are fixed (a Boolean: made or not). A *sized* change (remove N vCPUs or
+    N bytes from a domain) has an amount the optimiser chooses; its Change is made from
+    the model's amount.
+    """
 
     def __init__(self) -> None:
         self.vars: list[tuple[z3.BoolRef, Change]] = []
+        self.sized: list[tuple[z3.BoolRef, z3.ArithRef, Callable[[int], Change]]] = []
 
     def add(self, name: str, change: Change) -> z3.BoolRef:
         var = z3.Bool(f"change_{len(self.vars)}_{name}")
         self.vars.append((var, change))
         return var
+
+    def add_sized(
+        self, name: str, amount: z3.ArithRef, make: Callable[[int], Change], cost: int
+    ) -> z3.BoolRef:
+        var = z3.Bool(f"sized_{len(self.sized)}_{name}")
+        self.sized.append((var, amount, make))
+        self.costs.append((var, cost))
+        return var
+
+    @property
+    def costs(self) -> list[tuple[z3.BoolRef, int]]:
+        if not hasattr(self, "_costs"):
+            self._costs: list[tuple[z3.BoolRef, int]] = []
+        return self._costs
+
+    def soft(self) -> list[tuple[z3.BoolRef, int]]:
+        return [(var, change.cost) for var, change in self.vars] + self.costs
+
+    def chosen(self, m: z3.ModelRef) -> tuple[Change, ...]:
+        def made(var: z3.BoolRef) -> bool:
+            return z3.is_true(m.eval(var, model_completion=True))
+
+        fixed = [change for var, change in self.vars if made(var)]
+        sized = [
+            make(m.eval(amount, model_completion=True).as_long())
+            for var, amount, make in self.sized
+            if made(var)
+        ]
+        return (*fixed, *sized)
 
 
 def find_repair(
@@ -181,13 +224,15 @@ def _repair(verdict: Verdict, model: DomainModel, target: Host, timeout_ms: int)
     opt = z3.Optimize()
     opt.set("timeout", timeout_ms)
     opt.add(*facts, *model.tracked.values())
-    for var, change in changes.vars:
-        opt.add_soft(z3.Not(var), change.cost)
+    for var, cost in changes.soft():
+        opt.add_soft(z3.Not(var), cost)
+    # Then, among the cheapest sets, remove as little as possible from running domains.
+    if changes.sized:
+        opt.minimize(z3.Sum([amount for _, amount, _ in changes.sized]))
     result = opt.check(*(z3.Bool(rid) for rid in hard))
     if result != z3.sat:
         return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
-    m = opt.model()
-    chosen = tuple(c for var, c in changes.vars if z3.is_true(m.eval(var, model_completion=True)))
+    chosen = changes.chosen(opt.model())
     cost = sum(c.cost for c in chosen)
     if not unrepairable:
         return Repair("found", chosen, cost)
@@ -358,11 +403,22 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
     def freed(name: str) -> z3.BoolRef:
         return unbind.get(name, z3.BoolVal(False))
 
-    # vCPUs
-    facts.append(
-        v.t_free_vcpus
-        == t.free_vcpus + z3.Sum([z3.If(freed(x.name), len(x.strands), 0) for x in t.holders()])
-    )
+    # vCPUs: a domain unbound gives all its strands; one shrunk gives some (never its
+    # last; whole-core domains only give whole cores, so they are only unbound)
+    given_cpus = []
+    for x in t.holders():
+        if x.name not in unbind:
+            continue
+        cpus: z3.ArithRef = z3.IntVal(0)
+        if not x.whole_core and len(x.strands) > 1:
+            cpus = z3.Int(f"remove_vcpus_{x.name}")
+            shrink = changes.add_sized(
+                "cpus", cpus, functools.partial(_remove_vcpus, t.name, x.name), COST_SHRINK
+            )
+            facts += [cpus >= 0, cpus < len(x.strands), shrink == (cpus > 0)]
+            facts.append(z3.Implies(unbind[x.name], cpus == 0))
+        given_cpus.append(z3.If(unbind[x.name], len(x.strands), cpus))
+    facts.append(v.t_free_vcpus == t.free_vcpus + z3.Sum(given_cpus))
     # whole cores: a held core becomes free when every domain holding it is unbound
     tpc = t.threads_per_core
     owners: dict[int, set[str]] = {}
@@ -371,14 +427,28 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
             owners.setdefault(s // tpc, set()).add(x.name)
     extra = [z3.If(z3.And(*(freed(n) for n in sorted(names))), 1, 0) for names in owners.values()]
     facts.append(v.t_free_core_strands == tpc * (len(t.free_cores) + z3.Sum(extra)))
-    # memory
-    facts.append(
-        v.t_free_memory
-        == t.free_memory_size
-        + z3.Sum([z3.If(freed(x.name), sum(b.size for b in x.memory), 0) for x in t.holders()])
-    )
+    # memory: a domain unbound gives all of it; one shrunk gives the end of its last
+    # block, in 256M steps (ldm remove-memory), keeping at least 256M
+    given_mem = []
+    cut: dict[str, z3.ArithRef] = {}
+    for x in t.holders():
+        if x.name not in unbind or not x.memory:
+            continue
+        last = max(x.memory)
+        steps = z3.Int(f"remove_memory_{x.name}")
+        shrink = changes.add_sized(
+            "memory",
+            steps,
+            functools.partial(_remove_memory, t.name, x.name),
+            COST_SHRINK,
+        )
+        facts += [steps >= 0, steps * GRANULE <= last.size - GRANULE, shrink == (steps > 0)]
+        facts.append(z3.Implies(unbind[x.name], steps == 0))
+        cut[x.name] = steps * GRANULE
+        given_mem.append(z3.If(unbind[x.name], sum(b.size for b in x.memory), steps * GRANULE))
+    facts.append(v.t_free_memory == t.free_memory_size + z3.Sum(given_mem))
     if "MEM-2" in model.tracked:
-        facts += _placement(d.blocks, t, freed)
+        facts += _placement(d.blocks, t, freed, cut)
     # console ports
     if t.vcc:
         vcc = t.vcc[0]
@@ -417,21 +487,55 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
     return facts
 
 
-def _placement(blocks: tuple[tuple[int, int], ...], t: Host, freed: Any) -> list[z3.BoolRef]:
-    """MEM-2 with unbinding: blocks inside T's memory, off every block still held."""
+def _placement(
+    blocks: tuple[tuple[int, int], ...], t: Host, freed: Any, cut: dict[str, z3.ArithRef]
+) -> list[z3.BoolRef]:
+    """MEM-2 with unbinding and shrinking: blocks inside T's memory, off what is held."""
     page = t.largest_page
     out: list[z3.BoolRef] = []
     for i, (ra, size) in enumerate(blocks):
         pa, k = z3.Int(pa_name(i)), z3.Int(k_name(i))
         inside = [z3.And(r.pa <= pa, pa + size <= r.end) for r in t.memory]
         off = [
-            z3.Or(pa + size <= b.pa, b.pa + b.size <= pa, freed(x.name))
+            z3.Or(pa + size <= b.pa, b.pa + b.size - _cut(x, b, cut) <= pa, freed(x.name))
             for x in t.holders()
             for b in x.memory
         ]
         body = z3.And(pa == ra % page + page * k, z3.Or(*inside), *off)
         out.append(z3.Implies(z3.Bool("MEM-2"), body))
     return out
+
+
+def _cut(x: Domain, block: MemoryBlock, cut: dict[str, z3.ArithRef]) -> z3.ArithRef | int:
+    """How much of ``block``'s end a shrink of ``x`` frees (only its last block)."""
+    if x.name in cut and block == max(x.memory):
+        return cut[x.name]
+    return 0
+
+
+def _remove_vcpus(host: str, domain: str, count: int) -> Change:
+    return Change(
+        "remove-vcpu",
+        host,
+        f"remove {count} vCPUs from {domain}",
+        (f"ldm remove-vcpu {count} {domain}",),
+        COST_SHRINK,
+        ("CPU-1",),
+        (("domain", domain), ("count", count)),
+    )
+
+
+def _remove_memory(host: str, domain: str, steps: int) -> Change:
+    size = format_size(steps * GRANULE)
+    return Change(
+        "remove-memory",
+        host,
+        f"remove {size} of memory from {domain}",
+        (f"ldm remove-memory {size} {domain}",),
+        COST_SHRINK,
+        ("MEM-1", "MEM-2"),
+        (("domain", domain), ("bytes", steps * GRANULE)),
+    )
 
 
 def _gb(size: int) -> str:
@@ -463,6 +567,20 @@ def _apply(kind: str, info: dict[str, Any], host: Host) -> Host:
         return _edit_domain(
             host, dom.name, state=DomainState.INACTIVE, strands=(), memory=(), memory_size=size
         )
+    if kind == "remove-vcpu":
+        dom = host.domain(info["domain"])
+        assert dom is not None
+        count = info["count"]
+        keep = dom.strands[: len(dom.strands) - count]
+        return _edit_domain(host, dom.name, vcpus=dom.vcpus - count, strands=keep)
+    if kind == "remove-memory":
+        dom = host.domain(info["domain"])
+        assert dom is not None
+        last = max(dom.memory)
+        shorter = replace(last, size=last.size - info["bytes"])
+        memory = tuple(sorted(shorter if b == last else b for b in dom.memory))
+        size = dom.memory_size - info["bytes"]
+        return _edit_domain(host, dom.name, memory=memory, memory_size=size)
     if kind == "add-vds":
         return replace(host, vds=(*host.vds, Vds(info["vds"])))
     if kind == "add-vdsdev":

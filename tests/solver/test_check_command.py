@@ -100,9 +100,13 @@ def test_json_has_the_contract_keys(capsys):
     rows = {r["id"]: r["status"] for r in doc["requirements"]}
     assert len(rows) == 22 and rows["CPU-1"] == "holds" and rows["CPU-4"] == "n/a"
     assert doc["repair"]["status"] == "found"
+    # Widen the vcc (1) and take the least memory from db01 that leaves a congruent 32G
+    # range: 18G ends db01 at 30.25G, and 30.25G + 32G fits below 64G; 17.75G would not.
     assert [c["commands"] for c in doc["repair"]["changes"]] == [
-        ["ldm stop-domain db01", "ldm unbind-domain db01"]
+        ["ldm set-vcc port-range=5000-5001 primary-vcc0"],
+        ["ldm remove-memory 18G db01"],
     ]
+    assert doc["repair"]["cost"] == 5
 
 
 def test_unknown_exits_3_and_claims_nothing(capsys, monkeypatch):

@@ -241,15 +241,29 @@ def test_the_repair_is_the_cheapest():
     assert repair.cost == 1
 
 
-def test_memory_repair_unbinds_the_cheapest_domain_and_places_the_blocks():
+def test_memory_repair_takes_the_least_memory_that_leaves_a_congruent_range():
     fleet, options, _ = CASES["MEM-1"]
     verdict = run(fleet, options, repair=True)
     assert verdict.repair is not None
+    # big ends at 60.25G; 6G less ends it at 54.25G, and 54.25G + 8G fits below 64G.
     assert [(c.kind, c.commands) for c in verdict.repair.changes] == [
-        ("unbind", ("ldm stop-domain big", "ldm unbind-domain big"))
+        ("remove-memory", ("ldm remove-memory 6G big",))
     ]
     after = run(apply_repair(fleet, verdict), options)
     assert after.status == "feasible" and after.witness is not None
+
+
+def test_vcpus_are_removed_but_whole_cores_need_the_domain_unbound():
+    fleet, options, _ = CASES["CPU-1"]
+    repair = run(fleet, options, repair=True).repair
+    assert repair is not None
+    assert [c.commands for c in repair.changes] == [("ldm remove-vcpu 4 big",)]
+    fleet, options, _ = CASES["CPU-8"]
+    repair = run(fleet, options, repair=True).repair
+    assert repair is not None
+    assert [c.commands for c in repair.changes] == [
+        ("ldm stop-domain spread", "ldm unbind-domain spread")
+    ]
 
 
 def test_upgrades_are_chosen_for_manager_versions():
