@@ -91,6 +91,7 @@ class _Changes:
     def __init__(self) -> None:
         self.vars: list[tuple[z3.BoolRef, Change]] = []
         self.sized: list[tuple[z3.BoolRef, z3.ArithRef, Callable[[int], Change]]] = []
+        self.sized_costs: list[tuple[z3.BoolRef, int]] = []
 
     def add(self, name: str, change: Change) -> z3.BoolRef:
         var = z3.Bool(f"change_{len(self.vars)}_{name}")
@@ -102,17 +103,12 @@ class _Changes:
     ) -> z3.BoolRef:
         var = z3.Bool(f"sized_{len(self.sized)}_{name}")
         self.sized.append((var, amount, make))
-        self.costs.append((var, cost))
+        self.sized_costs.append((var, cost))
         return var
 
-    @property
-    def costs(self) -> list[tuple[z3.BoolRef, int]]:
-        if not hasattr(self, "_costs"):
-            self._costs: list[tuple[z3.BoolRef, int]] = []
-        return self._costs
-
     def soft(self) -> list[tuple[z3.BoolRef, int]]:
-        return [(var, change.cost) for var, change in self.vars] + self.costs
+        """Each change variable with the cost of making it."""
+        return [(var, change.cost) for var, change in self.vars] + self.sized_costs
 
     def chosen(self, m: z3.ModelRef) -> tuple[Change, ...]:
         def made(var: z3.BoolRef) -> bool:
