@@ -126,7 +126,9 @@ def render(verdict: Verdict) -> str:
         lines.append(f"{row.id:<6} {row.status:<{width}}  {row.observed}")
         if row.fix:
             lines.append(f"{'':<6} {'':<{width}}  fix: {row.fix}")
-    if v.witness is not None:
+    if v.witness is not None and not (v.witness.blocks or v.witness.strands):
+        lines += ["", "Witness: none needed (an inactive domain holds nothing until it is bound)"]
+    elif v.witness is not None:
         lines += ["", "Witness (where the domain would land):"]
         lines += [f"  memory {b}" for b in v.witness.blocks]
         if v.witness.cores:

@@ -219,7 +219,8 @@ class DomainModel:
         t = target_side(d, target, new_name)
         ids = " ".join(self.literals)
         lines = [
-            f"; ldmspec check: {d.domain} {d.source} -> {t.name}:{t.target_name}",
+            "; ldmspec check: "
+            + f"{d.domain} {d.source} -> {t.name}:{t.target_name}".replace("\n", " "),
             "; sat on the first check-sat-assuming = feasible; each single-id check that is",
             "; unsat names a violated requirement.",
             "(set-option :produce-unsat-cores true)",
@@ -236,7 +237,8 @@ class DomainModel:
         lines += ['(echo "all applicable requirements together (sat = feasible):")']
         lines += [f"(check-sat-assuming ({ids}))"]
         for rid in self.literals:
-            lines += [f'(echo "{rid}: {requirement(rid).text}")', f"(check-sat-assuming ({rid}))"]
+            words = requirement(rid).text.replace('"', '""')
+            lines += [f'(echo "{rid}: {words}")', f"(check-sat-assuming ({rid}))"]
         return "\n".join(lines) + "\n"
 
 
