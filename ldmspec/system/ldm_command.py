@@ -24,6 +24,9 @@ SYNOPSIS: dict[str, str] = {
         "ldm migrate-domain [-f] [-n] [-p <password_file>] <source_ldom> "
         "[<user>@]<target_host>[:<target_ldom>]"
     ),
+    "list-services": "ldm list-services -p",
+    "list-devices": "ldm list-devices -a -p",
+    "list-constraints": "ldm list-constraints -x",
     "cancel-operation": "ldm cancel-operation (migration | reconf) <ldom>",
     "bind-domain": "ldm bind-domain <ldom>",
     "unbind-domain": "ldm unbind-domain <ldom>",
@@ -46,6 +49,9 @@ ALIASES: dict[str, str] = {
     "ls": "list-domain",
     "ls-dom": "list-domain",
     "migrate": "migrate-domain",
+    "ls-services": "list-services",
+    "ls-devices": "list-devices",
+    "ls-constraints": "list-constraints",
     "bind": "bind-domain",
     "unbind": "unbind-domain",
     "start": "start-domain",
@@ -160,6 +166,18 @@ def _parse_migrate(name: str, args: list[str]) -> LdmCommand:
     )  # fmt: skip
 
 
+def _parse_listing(flags: str, required: str) -> _Parser:
+    """``list-services -p``, ``list-devices -a -p``, ``list-constraints -x``: whole-host."""
+
+    def parse(name: str, args: list[str]) -> LdmCommand:
+        options, _, rest = _split_options(name, args, flags)
+        if rest or not set(required) <= options:
+            raise usage(name)
+        return LdmCommand(name, options=frozenset(options))
+
+    return parse
+
+
 def _parse_cancel(name: str, args: list[str]) -> LdmCommand:
     if len(args) != 2 or args[0] not in ("migration", "reconf"):
         raise usage(name)
@@ -237,6 +255,9 @@ _PARSERS: dict[str, _Parser] = {
     "list-domain": _parse_list,
     "migrate-domain": _parse_migrate,
     "cancel-operation": _parse_cancel,
+    "list-services": _parse_listing("ep", "p"),
+    "list-devices": _parse_listing("ap", "ap"),
+    "list-constraints": _parse_listing("x", "x"),
     "bind-domain": _parse_one_domain(""),
     "unbind-domain": _parse_one_domain(""),
     "start-domain": _parse_one_domain(""),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PARSEABLE_VERSION", "render_list", "render_long", "render_parseable", "render_status"]
 
-PARSEABLE_VERSION = "VERSION 1.6"
+PARSEABLE_VERSION = "VERSION 1.11"  # what 3.x prints; 1.0 before 3.0 (dossier §13.4)
 HEADER = ("NAME", "STATE", "FLAGS", "CONS", "VCPU", "MEMORY", "UTIL", "NORM", "UPTIME")
 # Spelled-out FLAGS for `-l -p`; only normal, control and vio-service are confirmed [V].
 _SPELLED = {1: {"n": "normal"}, 3: {"c": "control"}, 4: {"v": "vio-service"},
@@ -78,15 +78,32 @@ def _spelled_flags(flags: str) -> str:
     return ",".join(w for w in words if w)
 
 
-def render_parseable(records: Sequence[DomainRecord], now: int, *, long: bool = False) -> str:
-    """``ldm list -p`` (and ``-l -p``): ``VERSION`` then ``DOMAIN|key=value|...`` lines."""
-    lines = [PARSEABLE_VERSION]
+def parseable_version(manager_version: tuple[int, int]) -> str:
+    """The ``VERSION`` line of parseable output, as :mod:`ldmspec.inventory.render` writes it."""
+    return PARSEABLE_VERSION if manager_version >= (3, 0) else "VERSION 1.0"
+
+
+def render_parseable(
+    records: Sequence[DomainRecord],
+    now: int,
+    *,
+    long: bool = False,
+    version: str = PARSEABLE_VERSION,
+) -> str:
+    """``ldm list -p`` (and ``-l -p``): ``VERSION`` then ``DOMAIN|key=value|...`` lines.
+
+    Bound and inactive domains print empty ``util``, ``uptime`` and ``norm_util``, as the
+    capture renderer and parsers of :mod:`ldmspec.inventory` do.
+    """
+    lines = [version]
     for r in records:
         flags = _spelled_flags(r.flags) if long else r.flags
         fields = [f"name={r.name}", f"state={r.state}", f"flags={flags}", f"cons={_cons(r)}",
                   f"ncpu={r.vcpus}", f"mem={r.memory_size}"]  # fmt: skip
         if _shows_usage(r):
             fields += ["util=0.0", f"uptime={now - r.started_at}", "norm_util=0.0"]
+        else:
+            fields += ["util=", "uptime=", "norm_util="]
         lines.append("DOMAIN|" + "|".join(fields))
         if long:
             lines.append("VCPU")
@@ -143,11 +160,17 @@ def _services(manager: Manager) -> list[str]:
     return out
 
 
-def render_status(records: Sequence[DomainRecord], status_of: StatusOf, *, parseable: bool) -> str:
+def render_status(
+    records: Sequence[DomainRecord],
+    status_of: StatusOf,
+    *,
+    parseable: bool,
+    version: str = PARSEABLE_VERSION,
+) -> str:
     """``ldm list -o status``: NAME, then STATUS only while a migration runs ([R] shape)."""
     out: list[str] = []
     if parseable:
-        out.append(PARSEABLE_VERSION)
+        out.append(version)
     for r in records:
         status = status_of(r.name)
         if parseable:

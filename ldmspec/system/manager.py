@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ldmspec.errors import InputError
+from ldmspec.inventory import render
 from ldmspec.inventory.facts import Console, Host, MemoryBlock, Vcc, Vds, Volume, Vsw
 from ldmspec.inventory.placement import RA_BASE
 from ldmspec.inventory.processors import CpuArch
@@ -46,8 +47,12 @@ class CommandResult:
     status: int = 0
 
 
+# Commands a running migration never blocks (they change no domain, or resolve one).
+_NEVER_BLOCKED = ("migrate-domain", "cancel-operation")
+
+
 def _ok(*lines: str) -> CommandResult:
-    return CommandResult("\n".join(lines), 0)
+    return CommandResult("\n".join(lines).rstrip("\n"), 0)
 
 
 def _error(*lines: str) -> CommandResult:
@@ -270,9 +275,9 @@ class Manager:
         except UsageError as exc:
             return _error(str(exc))
         if command.name == "version":
-            return _ok(f"Logical Domains Manager (v {self.facts.ldm_version})")
+            return _ok(render.ldm_version(self.to_inventory()).rstrip("\n"))
         handler = self._handlers()[command.name]
-        if command.name not in ("list-domain", "migrate-domain", "cancel-operation"):
+        if not command.name.startswith("list") and command.name not in _NEVER_BLOCKED:
             refusal = self._refuse_change(command)
             if refusal is not None:
                 return refusal
@@ -281,6 +286,12 @@ class Manager:
     def _handlers(self) -> dict[str, Callable[[LdmCommand, str | None], CommandResult]]:
         return {
             "list-domain": lambda c, _: self._list(c),
+            # Whole-host listings in the capture formats of ldmspec.inventory.render.
+            "list-services": lambda c, _: _ok(render.ldm_list_services_p(self.to_inventory())),
+            "list-devices": lambda c, _: _ok(render.ldm_list_devices_a_p(self.to_inventory())),
+            "list-constraints": lambda c, _: _ok(
+                render.ldm_list_constraints_x(self.to_inventory())
+            ),
             "migrate-domain": self._migrate,
             "cancel-operation": lambda c, _: self._cancel(c),
             "bind-domain": lambda c, _: self._bind(c.domains[0]),
@@ -321,12 +332,17 @@ class Manager:
             records = [self.domains[n] for n in command.domains]
         fmt = command.value("format")
         now = self.scheduler.now
+        version = listing.parseable_version(self.facts.ldm_version.release)
         if fmt and "status" in fmt.split(","):
+            parseable = "p" in command.options
             return _ok(
-                listing.render_status(records, self._status_of, parseable="p" in command.options)
+                listing.render_status(
+                    records, self._status_of, parseable=parseable, version=version
+                )
             )
         if "p" in command.options:
-            return _ok(listing.render_parseable(records, now, long="l" in command.options))
+            long = "l" in command.options
+            return _ok(listing.render_parseable(records, now, long=long, version=version))
         if "l" in command.options:
             return _ok(listing.render_long(records, now, self))
         return _ok(listing.render_list(records, now))

@@ -38,8 +38,19 @@ def test_bad_commands_print_usage_and_exit_1(dc: Datacenter, line: str, output: 
 
 
 def test_version(dc: Datacenter) -> None:
-    assert run(dc, "-V") == (0, "Logical Domains Manager (v 3.6)")
-    assert run(dc, "-V", "t2-old") == (0, "Logical Domains Manager (v 2.1)")
+    assert run(dc, "-V")[1].splitlines()[0] == "Logical Domains Manager (v 3.6)"
+    assert run(dc, "-V", "t2-old")[1].splitlines()[0] == "Logical Domains Manager (v 2.1)"
+
+
+def test_whole_host_listings_use_the_capture_formats(dc: Datacenter) -> None:
+    assert run(dc, "list-services -p", "t4-c")[1].splitlines()[:2] == [
+        "VERSION 1.11",
+        "VCC|name=primary-vcc0|ldom=primary|port-range=5000-5000",
+    ]
+    devices = run(dc, "list-devices -a -p", "t4-c")[1].splitlines()
+    assert devices[:3] == ["VERSION 1.11", "CORE", "|cid=0|free=0|cpuset=(0,1,2,3,4,5,6,7)"]
+    assert run(dc, "list-constraints -x", "t4-c")[1].startswith('<?xml version="1.0"?>')
+    assert run(dc, "list-services") == (1, "Usage:\n    ldm list-services -p")
 
 
 def test_list_shows_every_domain_with_six_flag_columns(dc: Datacenter) -> None:
@@ -53,12 +64,13 @@ def test_list_shows_every_domain_with_six_flag_columns(dc: Datacenter) -> None:
 
 def test_parseable_list(dc: Datacenter) -> None:
     assert run(dc, "list -p", "t5-a")[1].splitlines() == [
-        "VERSION 1.6",
+        "VERSION 1.11",
         "DOMAIN|name=primary|state=active|flags=-n-cv-|cons=UART|ncpu=32|mem=68719476736"
         "|util=0.0|uptime=0|norm_util=0.0",
         "DOMAIN|name=app01|state=active|flags=-n----|cons=5000|ncpu=32|mem=68719476736"
         "|util=0.0|uptime=0|norm_util=0.0",
-        "DOMAIN|name=app02|state=inactive|flags=------|cons=|ncpu=16|mem=34359738368",
+        "DOMAIN|name=app02|state=inactive|flags=------|cons=|ncpu=16|mem=34359738368"
+        "|util=|uptime=|norm_util=",
     ]
     assert (
         run(dc, "list -l -p primary", "t5-a")[1]
@@ -163,3 +175,13 @@ def test_to_inventory_reflects_the_running_system(dc: Datacenter) -> None:
     assert fleet.host("t4-a").domain("ldom01") is None  # type: ignore[union-attr]
     moved = fleet.host("t4-b").domain("ldom01")  # type: ignore[union-attr]
     assert moved is not None and moved.state.value == "active" and len(moved.strands) == 8
+
+
+def test_parseable_listings_read_back_with_the_capture_parsers(dc: Datacenter) -> None:
+    from ldmspec.inventory.parsers import parse_ldm_list
+
+    for option in ("-p", "-l -p"):
+        listed = parse_ldm_list(dc.run_ldm("t4-b", f"list {option}").output + "\n", "sim")
+        assert [(d.name, d.state, d.ncpu) for d in listed] == [
+            ("primary", "active", 16), ("web01", "active", 8), ("web02", "bound", 4),
+        ]  # fmt: skip

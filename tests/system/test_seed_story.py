@@ -45,8 +45,9 @@ def test_source_is_suspended_with_s_while_the_target_is_bound_with_t(dc: Datacen
         "ldom01", "suspended", "-n---s",
     ]  # fmt: skip
     assert dc.run_ldm("t4-b", "list -p ldom01").output.splitlines() == [
-        "VERSION 1.6",
-        "DOMAIN|name=ldom01|state=bound|flags=-----t|cons=5002|ncpu=8|mem=17179869184",
+        "VERSION 1.11",
+        "DOMAIN|name=ldom01|state=bound|flags=-----t|cons=5002|ncpu=8|mem=17179869184"
+        "|util=|uptime=|norm_util=",
     ]
 
 
