@@ -187,17 +187,24 @@ _KINDS = (
     _Kind("destroy_source_copy", True, "Recovery: D runs on the target; destroy S's copy."),
     _Kind("recover_cancel", True, "Recovery: the target has no D; cancel-operation resumes S."),
     _Kind("bind_other", False, "Fault: another domain is bound on a host, taking a slot."),
+    _Kind("send_handoff", True, "Phase 5 starts: S sends the CPU state; no cancel from now."),
+    _Kind("target_gives_up", True, "T never got the hand-off: its timer destroys its copy."),
 )
 _KIND = {kind.name: number for number, kind in enumerate(_KINDS)}
 START, CHECKS_PASS, CHECKS_FAIL, CREATE, FULL, BEGIN, ROUND, BURST = range(8)
 SUSPEND, FINAL, RESUME, COMPLETE, ACK_TIMEOUT, TIMEOUT, CANCEL_S, CANCEL_T = range(8, 16)
 DROP, PARTITION, HEAL, LOSE_ACK, HANDOFF_FAIL, DESTROY_SOURCE, RECOVER_CANCEL = range(16, 23)
 BIND_OTHER = 23
+SEND_HANDOFF, TARGET_GIVES_UP = 24, 25
 HOST_LEVEL = 15
 
 ACTION_KINDS: tuple[str, ...] = tuple(
-    [k.name for k in _KINDS if k.name not in ("cancel_on_source",)]
-    + [f"cancel_on_source@{PHASE_NAMES[p]}" for p in (CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF)]
+    [k.name for k in _KINDS if k.name not in ("cancel_on_source", "cancel_on_target")]
+    + [
+        f"{side}@{PHASE_NAMES[p]}"
+        for side in ("cancel_on_source", "cancel_on_target")
+        for p in (CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF)
+    ]
 )
 """Every action kind coverage reports; cancels are split by the phase they hit."""
 
@@ -424,8 +431,8 @@ class Protocol(Model[State, int]):
 
     def action_kind(self, action: int) -> str:
         kind = action >> 8
-        if kind == CANCEL_S:
-            return f"cancel_on_source@{PHASE_NAMES[action & 15]}"
+        if kind in (CANCEL_S, CANCEL_T):
+            return f"{_KINDS[kind].name}@{PHASE_NAMES[action & 15]}"
         return _KINDS[kind].name
 
     def action_kinds(self) -> Sequence[str]:
@@ -436,6 +443,7 @@ class Protocol(Model[State, int]):
             HEAL: "partition",
             TIMEOUT: "partition",
             ACK_TIMEOUT: "partition",
+            TARGET_GIVES_UP: "partition",
             LOSE_ACK: "lost-ack",
             HANDOFF_FAIL: "handoff-failure",
             BIND_OTHER: "foreign-bind",
@@ -535,7 +543,7 @@ class Protocol(Model[State, int]):
             for d in doms(state):
                 if d.source_flag != _expected_source_flag(d):
                     return False
-                wanted_t = int(d.target_copy == BOUND and PREPARE <= d.phase <= SUSPENDED)
+                wanted_t = int(d.target_copy == BOUND and d.phase != IDLE)
                 if d.target_flag != wanted_t:
                     return False
             return True
@@ -725,6 +733,8 @@ class Protocol(Model[State, int]):
         if phase == ERROR:
             if d.target_copy == TARGET_RUNNING:
                 add(DESTROY_SOURCE, *self.destroy_source_copy(d))
+            elif d.target_copy == BOUND:
+                add(TARGET_GIVES_UP, *self.target_gives_up(d))
             else:
                 add(RECOVER_CANCEL, self.recover_cancel(d))
             return tuple(moves)
@@ -754,9 +764,11 @@ class Protocol(Model[State, int]):
             if d.dirty:
                 add(FINAL, d._replace(dirty=0))
             if self.ready_to_resume(d):
-                add(RESUME, *self.resume_on_target(d))
+                add(SEND_HANDOFF, d._replace(phase=HANDOFF))
         elif phase == HANDOFF:
-            if link_up:
+            if link_up and d.target_copy == BOUND:
+                add(RESUME, *self.resume_on_target(d))
+            elif link_up:
                 add(COMPLETE, *self.complete_handoff(d))
             else:
                 waited = self.ack_timeout(d)
@@ -768,17 +780,18 @@ class Protocol(Model[State, int]):
         # the operators and the environment
         cancel = self.cancel_on_source(d)
         add(CANCEL_S, *cancel, argument=phase)
-        add(CANCEL_T, *self.cancel_on_target(d))
+        add(CANCEL_T, *self.cancel_on_target(d), argument=phase)
         if "drop" in faults and link_up and phase != HANDOFF:
             add(DROP, *self.fail(d, FAILED), spent=-1)
         if "partition" in faults and link_up:
             add(PARTITION, d._replace(partitioned=1), spent=-1)
         if d.partitioned:
             add(HEAL, d._replace(partitioned=0))
-        if "lost-ack" in faults and phase == HANDOFF and link_up:
-            add(LOSE_ACK, self.ack_lost(d), spent=-1)
-        if "handoff-failure" in faults and phase == SUSPENDED and link_up and not d.dirty:
-            add(HANDOFF_FAIL, *self.handoff_failure(d), spent=-1)
+        if phase == HANDOFF and link_up:
+            if "lost-ack" in faults and d.target_copy == TARGET_RUNNING:
+                add(LOSE_ACK, self.ack_lost(d), spent=-1)
+            if "handoff-failure" in faults and d.target_copy == BOUND:
+                add(HANDOFF_FAIL, *self.handoff_failure(d), spent=-1)
         return tuple(moves)
 
     # Each step below returns the domain after it and, where slots change hands, the
@@ -822,12 +835,13 @@ class Protocol(Model[State, int]):
         return (d._replace(phase=SUSPENDED, source_copy=SUSPENDED_COPY),)
 
     def ready_to_resume(self, d: Domain) -> bool:
-        """The target may resume once every dirty page has been sent."""
+        """The hand-off (and so the target's resume) may start once every dirty page
+        has been sent."""
         return d.dirty == 0
 
     def resume_on_target(self, d: Domain) -> tuple[Domain]:
-        """The target resumes the guest (its migration is over: no t); the source
-        awaits the acknowledgement."""
+        """The target resumes the guest (its migration is over: no t) and
+        acknowledges."""
         return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING, target_flag=0),)
 
     def complete_handoff(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
@@ -840,7 +854,11 @@ class Protocol(Model[State, int]):
 
     def ack_lost(self, d: Domain) -> Domain:
         """The source cannot tell whether the hand-off happened: error state e."""
-        return d._replace(phase=ERROR, source_flag=FLAG_ERROR, target_flag=0)
+        return d._replace(phase=ERROR, source_flag=FLAG_ERROR)
+
+    def target_gives_up(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+        """The target, never handed the domain, destroys its bound copy and frees it."""
+        return d._replace(target_copy=NONE, target_flag=0), ((d.target, -1, 0),)
 
     def handoff_failure(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
         """The target cleans up after failing to resume; the source is left in e."""

@@ -111,6 +111,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FLEET",
         help="drive the reference implementation along the model's paths (conformance)",
     )
+    output.add_argument(
+        "--system-variant",
+        metavar="NAME",
+        help="with --replay: drive a wrong-on-purpose implementation (ldmspec shell --variant)",
+    )
 
 
 def _config(args: argparse.Namespace) -> ProtocolConfig:
@@ -162,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
     if args.replay:
         from ldmspec.conformance import replay_document
 
-        document["replay"] = replay_document(args.replay, model, exploration, verdicts)
+        document["replay"] = replay_document(
+            args.replay, model, exploration, verdicts, system_variant=args.system_variant
+        )
         replay_ok = document["replay"]["conforms"]
     if args.json:
         print(json.dumps(document, indent=2))
@@ -374,12 +381,25 @@ def _summary(state: dict[str, Any]) -> str:
 
 def _render_replay(replay: dict[str, Any]) -> list[str]:
     verdict = "conforms" if replay["conforms"] else "DOES NOT CONFORM"
-    lines = [f"replay on {replay['fleet']}: the implementation {verdict}"]
+    binding = ", ".join(
+        f"{k}={v}"
+        for k, v in {**replay["binding"]["hosts"], **replay["binding"]["domains"]}.items()
+    )
+    lines = [
+        f"replay on {replay['fleet']} ({binding}): the {replay['system_variant']} "
+        f"implementation {verdict}"
+    ]
     for path in replay["paths"]:
-        status = "ok" if path["conforms"] else "MISMATCH"
+        status = (
+            "skipped" if "skipped" in path
+            else "diverged" if "diverged" in path
+            else "ok" if path["conforms"]
+            else "MISMATCH"
+        )  # fmt: skip
         lines.append(f"  {status:<8}  {path['goal']}  ({path['steps']} steps)")
-        if not path["conforms"]:
-            lines.append(f"            {path['mismatch']}")
+        for key in ("skipped", "diverged", "mismatch"):
+            if key in path:
+                lines.append(f"            {path[key]}")
     return lines
 
 

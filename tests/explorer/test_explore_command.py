@@ -22,7 +22,7 @@ def test_the_correct_model_holds_and_exits_zero(capsys):
     status, out, err = run(capsys)
     assert status == 0
     assert err == ""
-    assert "  states       724  (symmetry reduced)" in out
+    assert "  states       844  (symmetry reduced)" in out
     assert "  holds     INV-SINGLE-ACTIVE" in out
     assert "violated" not in out
     assert "coverage: " in out
@@ -33,7 +33,7 @@ def test_json_has_the_documented_keys(capsys):
     data = json.loads(out)
     assert status == 0
     assert {"states", "edges", "depth", "seconds", "properties"} <= set(data)
-    assert (data["states"], data["edges"], data["depth"]) == (724, 2876, 17)
+    assert (data["states"], data["edges"], data["depth"]) == (844, 3188, 18)
     ids = [p["id"] for p in data["properties"]]
     assert ids[:9] == [
         "INV-SINGLE-ACTIVE",
@@ -98,8 +98,8 @@ def test_reduction_compares_with_the_unreduced_search(capsys):
     status, out, _ = run(capsys, "--reduction", "--json")
     assert status == 0
     assert json.loads(out)["reduction"] == {
-        "states_reduced": 724,
-        "states_full": 1204,
+        "states_reduced": 844,
+        "states_full": 1404,
         "ratio": 1.66,
         "complete": True,
     }
