@@ -77,3 +77,27 @@ def test_an_empty_folder_gets_an_empty_index(tmp_path, capsys) -> None:
         f"no reports in {tmp_path}; wrote an empty index {tmp_path / 'index.html'}\n"
     )
     assert "No reports yet." in (tmp_path / "index.html").read_text()
+
+
+def test_check_replays_every_report_and_names_the_first_difference(tmp_path, capsys) -> None:
+    from pathlib import Path
+
+    from ldmspec.report import counterexample_from_transcript
+
+    fleet = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
+    lines = [".password t4-b pw-1234", "t4-a# ldm migrate ldom01 root@t4-b", "pw-1234", ".run"]
+    cx = counterexample_from_transcript(
+        fleet, lines, property_id="INV-CLEANUP", violation="none", seed=5
+    )
+    folder = write_report(cx, tmp_path, clock=fixed_clock)
+    assert main(["report", str(tmp_path), "--check"]) == 0
+    assert "    replay: reproduces every step\n" in capsys.readouterr().out
+    document = json.loads((folder / "counterexample.json").read_text())
+    document["steps"][1]["output"] = "Target Password: (edited)"
+    (folder / "counterexample.json").write_text(json.dumps(document))
+    assert main(["report", str(tmp_path), "--check", "--json"]) == 1
+    (summary,) = json.loads(capsys.readouterr().out)["reports"]
+    assert summary["replays"] is False
+    assert summary["replay_difference"] == (
+        "step 2 (t4-a# ldm migrate ldom01 root@t4-b) prints something else"
+    )
