@@ -46,6 +46,7 @@ describes stable domains and has no place for that flag.
 
 from __future__ import annotations
 
+import re
 import tarfile
 import tempfile
 import tomllib
@@ -714,20 +715,29 @@ class _Bundle:
 
 
 _MIGRATION_FLAGS = {"s": "source", "t": "target", "e": "error"}
+_FLAGS_ABBREVIATED = re.compile(r"^[-a-z]{5,6}$")
 
 
 def _not_migrating(d: ListedDomain, source: str) -> None:
     """Refuse a domain caught in a migration (FLAGS column 6): ldmspec models stable domains,
     and the inventory has no place to keep the flag, so it must not be silently dropped."""
     flags = d.flags
-    if "," not in flags and len(flags) == 6 and flags[5] in _MIGRATION_FLAGS:
-        raise InputError(
-            f"{d.name} not in a migration (FLAGS column 6 {flags[5]!r} ="
-            f" migration {_MIGRATION_FLAGS[flags[5]]}); capture again once it has ended",
-            got=flags,
-            source=source,
-            line=d.line,
-        )
+    if _FLAGS_ABBREVIATED.match(flags) and len(flags) == 6 and flags[5] in _MIGRATION_FLAGS:
+        role = _MIGRATION_FLAGS[flags[5]]
+        column = f"FLAGS column 6 {flags[5]!r} = migration {role}"
+    else:
+        # `-l -p` spells flags out; the migration names were never captured (dossier
+        # §10.5), so the words a listing would plausibly use are refused too.
+        spelled = [w for w in flags.split(",") if w in _MIGRATION_FLAGS.values()]
+        if not spelled:
+            return
+        column = f"flag {spelled[0]!r}"
+    raise InputError(
+        f"{d.name} not in a migration ({column}); capture again once it has ended",
+        got=flags,
+        source=source,
+        line=d.line,
+    )
 
 
 def _size_text(value: object) -> object:

@@ -380,3 +380,17 @@ def test_largest_page_from_the_domain_listing(bundles):
     facts.write_text("")  # the listing alone decides
     host = load_bundles(bundles).host("t2-old")
     assert host is not None and host.largest_page == 2 << 30
+
+
+def test_domain_in_a_migration_is_refused_in_the_long_listing(bundles):
+    long = _edit(
+        bundles,
+        "t4-b/ldm-list-l-p.txt",
+        "name=web01|state=active|flags=normal",
+        "name=web01|state=active|flags=normal,source",
+    )
+    (bundles / "t4-b/ldm-list-p.txt").unlink()
+    assert _error(bundles) == (
+        f"{long}:{_line(long, 'name=web01')}: expected web01 not in a migration"
+        " (flag 'source'); capture again once it has ended, got \"normal,source\""
+    )
