@@ -77,6 +77,16 @@ class Fault:
         return " ".join((self.kind, *self.hosts, *([self.domain] if self.domain else [])))
 
 
+# Fault kind -> (fewest, most) hosts it names.
+_FAULT_HOSTS = {
+    "drop": (2, 2),
+    "heal": (2, 2),
+    "kill": (1, 1),
+    "lose-ack": (0, 1),
+    "cancel": (1, 1),
+}
+
+
 class Datacenter:
     """Hosts, their Logical Domains Managers, the network and the scheduler."""
 
@@ -260,6 +270,14 @@ class Datacenter:
 
     def schedule_fault(self, fault: Fault, delay: int = 0) -> None:
         """Apply ``fault`` as a scheduler event ``delay`` ticks from now."""
+        arity = _FAULT_HOSTS.get(fault.kind)
+        if arity is None or not arity[0] <= len(fault.hosts) <= arity[1]:
+            raise CommandError(
+                f"fault {fault}: expected drop S T, heal S T, kill HOST, lose-ack [HOST] "
+                "or cancel HOST (with a domain)"
+            )
+        for host in fault.hosts:
+            self.manager(host)
         self.scheduler.after(delay, f"fault {fault}", lambda: self.apply_fault(fault))
 
     def apply_fault(self, fault: Fault) -> None:

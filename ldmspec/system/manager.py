@@ -128,7 +128,7 @@ class Manager:
         """Authenticate and pre-check a domain a source wants to send here."""
         if self.password is not None and request.password != self.password:
             return CheckReply(request.mid, refusal=text.AUTH_FAILED.format(target=self.name))
-        if not request.dry_run and self.busy():
+        if not request.dry_run and self.busy(excluding=request.mid):
             return CheckReply(request.mid, refusal=text.BUSY_HOST.format(host=self.name))
         problems = self.behaviour.precheck(
             request.source_host, self.to_inventory(), request.domain.name, request.new_name
@@ -185,8 +185,11 @@ class Manager:
         out += [m for m in self.incoming.values() if m.outcome is None and m.phase >= 2]
         return out
 
-    def busy(self) -> bool:
-        return len(self.running_migrations()) >= self.config.max_migrations_per_host
+    def busy(self, *, excluding: int | None = None) -> bool:
+        """Whether this host takes part in as many migrations as it may (not counting
+        migration ``excluding``: a host migrating a domain to itself)."""
+        running = [m for m in self.running_migrations() if m.mid != excluding]
+        return len(running) >= self.config.max_migrations_per_host
 
     def kill(self) -> bool:
         """KILL to the ``ldm migrate-domain`` running here; False when none runs."""

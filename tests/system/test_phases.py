@@ -175,3 +175,47 @@ def test_a_delayed_link_times_out_like_a_lost_one(dc: Datacenter) -> None:
     dc.run_until_quiescent()
     assert migration(dc).outcome == "failed"
     assert dc.observe().host("t4-a").domain("ldom01").running  # type: ignore[union-attr]
+
+
+def test_faults_scheduled_as_events(dc: Datacenter) -> None:
+    from ldmspec.system import Fault
+
+    dc.schedule_fault(Fault("drop", ("t4-a", "t4-b")), delay=10)
+    dc.schedule_fault(Fault("heal", ("t4-a", "t4-b")), delay=40)
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "failed"
+    assert "t=10 fault drop t4-a t4-b" in dc.scheduler.trace
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.schedule_fault(Fault("cancel", ("t4-a",), "ldom01"), delay=5)
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "cancelled"
+
+
+def test_a_malformed_fault_is_refused_when_scheduled(dc: Datacenter) -> None:
+    from ldmspec.errors import CommandError
+    from ldmspec.system import Fault
+
+    with pytest.raises(CommandError) as caught:
+        dc.schedule_fault(Fault("drop", ("t4-a",)))
+    assert str(caught.value) == (
+        "fault drop t4-a: expected drop S T, heal S T, kill HOST, lose-ack [HOST] "
+        "or cancel HOST (with a domain)"
+    )
+    assert dc.pending() == 0
+
+
+def test_migrating_to_the_source_itself_fails_st3(dc: Datacenter) -> None:
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-a").status == 0
+    dc.run_until_quiescent()
+    assert dc.drain_messages()[0].lines == (
+        "ST-3: Target t4-a is the source machine",
+        FAILED,
+    )
+
+
+def test_an_unknown_target_host_is_unreachable(dc: Datacenter) -> None:
+    result = dc.run_ldm("t4-a", "migrate ldom01 root@nowhere")
+    assert (result.status, result.output.splitlines()[1:]) == (
+        1, ["Failed to establish connection with ldmd(1m) on target: nowhere", FAILED],
+    )  # fmt: skip
