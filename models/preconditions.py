@@ -179,7 +179,7 @@ class TargetSide:
     os: SolarisRelease
     free_vcpus: int
     threads_per_core: int
-    free_cores: tuple[int, ...]
+    free_cores: int  # how many cores have no strand held
     free_memory: int
     free_ranges: tuple[MemoryRange, ...]
     largest_page: int
@@ -190,7 +190,7 @@ class TargetSide:
 
     @property
     def free_core_strands(self) -> int:
-        return len(self.free_cores) * self.threads_per_core
+        return self.free_cores * self.threads_per_core
 
 
 def target_side(d: DomainSide, target: Host, new_name: str | None = None) -> TargetSide:
@@ -213,15 +213,31 @@ def target_side(d: DomainSide, target: Host, new_name: str | None = None) -> Tar
         os=target.os,
         free_vcpus=target.free_vcpus,
         threads_per_core=target.threads_per_core,
-        free_cores=target.free_cores,
+        free_cores=_free_core_count(target),
         free_memory=target.free_memory_size,
         free_ranges=target.free_memory,
         largest_page=target.largest_page,
         volumes=tuple(volumes),
         switches=switches,
         vcc=target.vcc[0].name if target.vcc else None,
-        free_ports=len(target.free_console_ports()),
+        free_ports=_free_port_count(target),
     )
+
+
+def _free_core_count(target: Host) -> int:
+    # Same as len(target.free_cores), without walking every strand of every core.
+    tpc = target.threads_per_core
+    busy = {s // tpc for s in target.used_strands if 0 <= s < target.strands}
+    return target.cores - len(busy)
+
+
+def _free_port_count(target: Host) -> int:
+    # Same as len(target.free_console_ports()), without listing the ports.
+    free = 0
+    for vcc in target.vcc:
+        used = target.used_ports(vcc.name)
+        free += vcc.port_hi - vcc.port_lo + 1 - sum(vcc.port_lo <= p <= vcc.port_hi for p in used)
+    return free
 
 
 def cross_cpu(d: DomainSide, t: TargetSide) -> bool:

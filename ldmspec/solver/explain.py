@@ -78,7 +78,7 @@ def _cpu8(d: DomainSide, t: TargetSide) -> str:
     needed = -(-d.vcpus // t.threads_per_core)
     why = "whole-core" if d.whole_core else f"guest Solaris {d.guest} is older than 10 1/13"
     return (
-        f"{why}: {t.name} has {len(t.free_cores)} completely free cores of "
+        f"{why}: {t.name} has {t.free_cores} completely free cores of "
         f"{t.threads_per_core} strands, {d.domain} needs {needed}"
     )
 
