@@ -465,6 +465,7 @@ def _search(search: _Search, io_domains: list[Domain], max_parallel: int) -> Eva
             return _impossible(search, blocked, None)
         plan = _plan(search, placed.assignment, max_parallel)
         if plan is not None:
+            search.stats["fullest_target_permille"] = placed.fullest_permille or 0
             return plan
 
 

@@ -407,6 +407,7 @@ def move_domain(
         strands = place_strands(dst, shaped, set(dst.used_strands))
         if strands is None:
             raise ValueError(f"{target} has no strands left for {domain}")
+        _check_blocks(dst, moving, blocks)
         arrived = replace(arrived, strands=strands, memory=blocks)
     arrived = replace(arrived, console=_console_on(dst, moving, keep_ports))
     new_src = replace(src, domains=tuple(d for d in src.domains if d.name != domain))
@@ -415,6 +416,21 @@ def move_domain(
         new_src if h.name == source else new_dst if h.name == target else h for h in fleet.hosts
     )
     return replace(fleet, hosts=hosts)
+
+
+def _check_blocks(target: Host, domain: Domain, blocks: tuple[MemoryBlock, ...]) -> None:
+    """MEM-2 for the addresses chosen: the domain's real addresses and sizes, each PA
+    congruent to its RA modulo the target's largest page, inside free memory, disjoint.
+    A failure is a bug of the planner, never a verdict."""
+    page = target.largest_page
+    wanted = sorted((b.ra, b.size) for b in domain.memory)
+    if sorted((b.ra, b.size) for b in blocks) != wanted:
+        raise ValueError(f"{domain.name}: blocks do not keep its real addresses and sizes")
+    free = target.free_memory
+    for b in blocks:
+        if (b.pa - b.ra) % page or not any(r.pa <= b.pa and b.end_pa <= r.end for r in free):
+            raise ValueError(f"{domain.name}: {b} is not a valid place on {target.name}")
+        free = subtract_ranges(free, (b.physical,))
 
 
 def _console_on(target: Host, domain: Domain, keep_ports: int) -> Console | None:

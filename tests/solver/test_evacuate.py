@@ -17,7 +17,13 @@ from ldmspec.inventory import load_fleet
 from ldmspec.inventory.facts import Fleet, MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
 from ldmspec.solver.evacuate import OFFERED, Evacuation, evacuate
-from ldmspec.solver.moves import DomainFacts, host_facts, may_accept, schedule_waves
+from ldmspec.solver.moves import (
+    DomainFacts,
+    host_facts,
+    may_accept,
+    move_domain,
+    schedule_waves,
+)
 from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
 from ldmspec.testing.generated import SOURCE, generated_fleet
 from ldmspec.testing.strategies import fleets, host_pairs
@@ -482,4 +488,18 @@ def test_json_is_the_same_from_run_to_run(tmp_path, capsys):
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["stats"] == {
         "candidate_pairs": 2, "pairs": 10, "rounds": 1, "verified_steps": 2,
+        "fullest_target_permille": 532,  # t4-a: 68 of 128 strands
     }  # fmt: skip
+
+
+def test_move_domain_refuses_addresses_that_break_mem2():
+    fleet = load_fleet(str(EXAMPLE))
+    ldom01 = fleet.host("t4-a").domain("ldom01")
+    (block,) = ldom01.memory
+    free = fleet.host("t4-b").free_memory[-1]
+    good = MemoryBlock(block.ra, free.pa + (block.ra - free.pa) % (2 << 30), block.size)
+    moved = move_domain(fleet, "ldom01", "t4-a", "t4-b", blocks=(good,), whole_cores=False)
+    assert moved.host("t4-b").domain("ldom01").memory == (good,)
+    for bad in (replace(good, pa=good.pa + (256 << 20)), replace(good, pa=0)):
+        with pytest.raises(ValueError, match=r"ldom01: RA 0x10000000 PA .* is not a valid place"):
+            move_domain(fleet, "ldom01", "t4-a", "t4-b", blocks=(bad,), whole_cores=False)
