@@ -110,6 +110,7 @@ _SCRIPT = r"""#!/bin/sh
 #
 # It runs read-only commands only, never asks for or stores a password (standard input is
 # closed for every command), and writes nothing but its temporary folder and the tar file.
+# Written for the Bourne shell as well (backquotes, no read -r): Solaris 10 /bin/sh runs it.
 # LDMSPEC_RELEASE_FILE overrides /etc/release (for testing the script elsewhere).
 set -u
 umask 077
@@ -118,7 +119,7 @@ export PATH
 
 out="${1:-/var/tmp}"
 release_file="${LDMSPEC_RELEASE_FILE:-/etc/release}"
-host=$(uname -n 2>/dev/null)
+host=`uname -n 2>/dev/null`
 case "$host" in
     ''|.*|*/*|*' '*) echo "ldmspec-collect: cannot use host name '$host'" >&2; exit 2 ;;
 esac
@@ -142,7 +143,7 @@ capture() {
         return 0
     fi
     rm -f "$bundle/$file"
-    reason=$(head -n 1 "$work/stderr" 2>/dev/null)
+    reason=`sed -n 1p "$work/stderr" 2>/dev/null`
     if [ "$need" = required ]; then
         echo "ldmspec-collect: '$*' failed: $reason" >&2
         failed=1
@@ -164,7 +165,7 @@ fi
     echo "# largest-page = \"2G\"   # hardware largest page (ldm list -o domain)"
     echo "# os = \"11.4\"           # only when etc-release.txt is missing"
     sed -n 's/^DOMAIN|name=\([^|]*\)|.*/\1/p' "$bundle/ldm-list-l-p.txt" |
-    while read -r domain; do
+    while read domain; do
         [ "$domain" = primary ] && continue
         echo ""
         echo "# [domains.$domain]"

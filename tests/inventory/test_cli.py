@@ -120,7 +120,8 @@ def test_collect_script_is_posix_sh_and_never_mentions_a_password_prompt(capsys)
     assert status == 0 and out == collect_script()
     assert out.startswith("#!/bin/sh\n")
     assert subprocess.run(["sh", "-n"], input=out, text=True, check=False).returncode == 0
-    assert "migrate" not in out and "read " not in out.replace("read -r domain", "")
+    assert "migrate" not in out and "read " not in out.replace("while read domain", "")
+    assert "$(" not in out  # Solaris 10's Bourne /bin/sh has no $(...)
 
 
 FAKE_LDM = """\
