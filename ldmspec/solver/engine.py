@@ -10,7 +10,8 @@ rebuilt).
 assumptions; an unsat core is taken, each of its ids is checked alone under the facts
 (one unsat core of ground facts names only one of several failures: anchors §0.1), the
 violated ones are dropped and the rest re-checked until the remainder is satisfiable.
-The requirements share no variables, so "violated alone" is exactly "violated".
+Every variable but MEM-2's block addresses is fixed by a fact, and those belong to MEM-2
+alone, so requirements cannot interact: "violated alone" is exactly "violated".
 
 A check that hits its time (or resource) budget is ``unknown`` and says so; it is never
 reported as feasible or infeasible.
@@ -148,8 +149,8 @@ class DomainModel:
                 failing = core
             else:
                 failing = [rid for rid in core if self._check(deadline, rid) == z3.unsat]
-                # Requirements share no variables, so some id of a core fails alone; if
-                # none did the core is a genuine interaction: report all of it.
+                # Requirements cannot interact (module docstring), so some id of a core
+                # fails alone; if none did, report the whole core rather than guess.
                 failing = failing or core
             violated += failing
             remaining = [rid for rid in remaining if rid not in failing]
