@@ -70,3 +70,21 @@ def test_bad_input_is_one_line_and_status_2(tmp_path: Path, capsys):
     assert (
         capsys.readouterr().err == "--timeout: expected a positive number of milliseconds, got 0\n"
     )
+
+
+def test_model_part_reports_every_property(monkeypatch, capsys):
+    # The standard configuration takes tens of seconds; the part's logic is the same on
+    # a small one.
+    monkeypatch.setattr(
+        "ldmspec.verify.STANDARD_MODEL", {"hosts": 2, "domains": 1, "concurrent": 1}
+    )
+    assert main(["verify", EXAMPLE, "--part", "model", "--json"]) == 0
+    (part,) = json.loads(capsys.readouterr().out)["parts"]
+    exploration = part["detail"]["exploration"]
+    ids = [p["id"] for p in exploration["properties"]]
+    assert {"INV-SINGLE-ACTIVE", "INV-CLEANUP", "LIVE-TERMINATES", "deadlock-free"} <= set(ids)
+    assert part["ok"] is True
+    assert part["summary"] == (
+        f"{len(ids)} properties hold over {exploration['states']:,} states, "
+        f"{exploration['edges']:,} edges, depth {exploration['depth']}"
+    )
