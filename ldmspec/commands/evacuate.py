@@ -26,6 +26,13 @@ afterwards is as empty as possible); the plan is then applied wave by wave to th
 fleet and every migration is re-proved by the z3 precondition model on the fleet as it
 stands at its wave. A plan is printed only when every step is feasible.
 
+Memory: CP-SAT counts sizes (MEM-1); then the domains chosen for each target get
+physical addresses (the lowest congruent ones, else z3 solves MEM-2 for all of their
+blocks together). Blocks that cannot share the target's free ranges exclude that set
+of domains from that target (a proven cut) and CP-SAT solves again: exact, never a
+guess. A bound domain with a console takes a free console port on its target only
+when live domains planned there do not need it.
+
 When no plan exists, the answer is a proof naming the domains that block it: for
 each, every other host and the ids of the requirements that keep it out; or a set of
 domains that each fit somewhere alone but not together (a capacity conflict).
@@ -43,15 +50,15 @@ Exit status: 0 a verified plan, 1 impossible (proven), 3 unknown (the solvers ra
 of time: never reported as a plan or as impossible), 2 bad input.
 
 examples:
-  ldmspec evacuate examples/fleet.toml --host t4-a
-  ldmspec evacuate examples/fleet.toml --host t4-a --json
+  ldmspec evacuate examples/fleet.toml --host t4-a          # impossible: iodom, an I/O domain
+  ldmspec evacuate examples/fleet.toml --host t4-b --json   # impossible: web01's volume
   ldmspec evacuate big-fleet.toml --host h0 --max-parallel 4 --jobs 2 --timeout 30
 """
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fleet", metavar="FLEET", help="fleet file (TOML/JSON) or capture folder")
-    parser.add_argument("--host", required=True, metavar="S", help="the host to empty")
+    parser.add_argument("--host", required=True, metavar="HOST", help="the host to empty")
     parser.add_argument("--json", action="store_true", help="print the plan or proof as JSON")
     parser.add_argument(
         "--max-parallel",
