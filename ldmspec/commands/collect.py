@@ -110,7 +110,7 @@ _SCRIPT = r"""#!/bin/sh
 #
 # It runs read-only commands only, never asks for or stores a password (standard input is
 # closed for every command), and writes nothing but its temporary folder and the tar file.
-# Written for the Bourne shell as well (backquotes, no read -r): Solaris 10 /bin/sh runs it.
+# Written for the Bourne shell as well (backquotes, plain `read`): Solaris 10 /bin/sh runs it.
 # LDMSPEC_RELEASE_FILE overrides /etc/release (for testing the script elsewhere).
 set -u
 umask 077
