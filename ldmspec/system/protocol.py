@@ -390,7 +390,9 @@ class OutgoingMigration:
         self.cancelling = how
         self._disarm()
         if self.phase == 1:
-            self._finish_cancel()  # nothing exists on the target yet
+            # Nothing exists on the target yet: tell it to forget the check, do not wait.
+            self._send(Abort(self.mid))
+            self._finish_cancel()
             return
         self._send(Abort(self.mid))
         self._arm("Aborted")
