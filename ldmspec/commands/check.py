@@ -26,6 +26,10 @@ Exit status: 0 feasible, 1 infeasible, 3 unknown (the solver ran out of time: ne
 reported as feasible or infeasible), 2 bad input (unknown host or domain, a source that
 does not hold the domain, a malformed fleet).
 
+--smt2 FILE writes the query as SMT-LIB 2 so another solver can re-check the proof:
+`z3 FILE` prints sat (feasible) or unsat for all requirements together, then each
+requirement's id and words followed by unsat when that requirement is violated.
+
 examples:
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t4-b
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t5-a:ldom01-t5
