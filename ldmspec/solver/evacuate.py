@@ -676,7 +676,7 @@ def _describe_conflict(
     if cuts:
         ids.append("MEM-2")
     who = ", ".join(names)
-    where = ", ".join(targets)
+    where = ", ".join(targets) if len(targets) <= 8 else f"{len(targets)} hosts"
     if ids and ids != ["MEM-2"]:
         shown = [
             k for k in ("vcpus", "memory", "cores", "ports") if need[k] or k in ("vcpus", "memory")
