@@ -12,7 +12,9 @@ class SystemConfig:
     """How fast and how patient the simulated machines are (all times in ticks).
 
     * ``group_pages``: pages per page group, the granularity of contents and dirty
-      tracking (64 pages of 8 KB = 512 KB; a 16 GB domain has 32,768 groups).
+      tracking (64 pages of 8 KB = 512 KB; a 16 GB domain has 32,768 groups);
+      ``max_groups`` caps the groups of one domain (bigger domains get bigger groups:
+      a 1 TB domain has 65,536 groups of 2,048 pages).
     * ``bandwidth_pages``: pages one pre-copy message carries. The source sends the next
       message when the previous one is acknowledged (stop-and-wait), so with the default
       latency of one tick the link moves ``bandwidth_pages`` pages every two ticks
@@ -25,6 +27,7 @@ class SystemConfig:
     """
 
     group_pages: int = 64
+    max_groups: int = 65536
     bandwidth_pages: int = 65536
     round_limit: int = 8
     latency: int = 1
@@ -38,7 +41,7 @@ class SystemConfig:
         return self.bandwidth_pages / (2 * self.latency)
 
     def __post_init__(self) -> None:
-        for name in ("group_pages", "bandwidth_pages", "round_limit", "latency"):
+        for name in ("group_pages", "max_groups", "bandwidth_pages", "round_limit", "latency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"SystemConfig.{name} must be at least 1")
         if self.target_timeout <= self.reply_timeout:

@@ -37,9 +37,10 @@ class GuestMemory:
     large-page granularity, but exact about which contents the target holds.
     """
 
-    def __init__(self, size: int, group_pages: int) -> None:
+    def __init__(self, size: int, group_pages: int, max_groups: int = 1 << 16) -> None:
         self.pages = max(1, size // PAGE_SIZE)
-        self.group_pages = group_pages
+        # Huge domains get bigger groups so no domain has more than ``max_groups``.
+        self.group_pages = max(group_pages, -(-self.pages // max_groups))
         self.stamps = array("Q", bytes(8 * self.groups_for(self.pages)))
         self.writes = 0  # the guest's write counter; part of the CPU state on hand-off
         self.dirty_logs: list[set[int]] = []  # one per migration tracking this guest
@@ -128,6 +129,7 @@ class Hypervisor:
         memory: tuple[MemoryRange, ...],
         largest_page: int,
         group_pages: int,
+        max_groups: int = 1 << 16,
         scrub_on_release: bool = True,
     ) -> None:
         self.cores = cores
@@ -135,6 +137,7 @@ class Hypervisor:
         self.memory = tuple(sorted(memory))
         self.largest_page = largest_page
         self.group_pages = group_pages
+        self.max_groups = max_groups
         self.scrub_on_release = scrub_on_release
         self.free_strands: set[int] = set(range(cores * threads_per_core))
         self.free_memory: list[MemoryRange] = list(self.memory)
@@ -224,7 +227,7 @@ class Hypervisor:
 
     # --- guests ---------------------------------------------------------------------
     def create_guest(self, name: str, size: int) -> Guest:
-        guest = Guest(GuestMemory(size, self.group_pages))
+        guest = Guest(GuestMemory(size, self.group_pages, self.max_groups))
         self.guests[name] = guest
         return guest
 

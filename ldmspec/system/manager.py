@@ -79,6 +79,7 @@ class Manager:
             memory=host.memory,
             largest_page=host.largest_page,
             group_pages=self.config.group_pages,
+            max_groups=self.config.max_groups,
             scrub_on_release=self.behaviour.scrub_on_destroy(),
         )
         self.domains: dict[str, DomainRecord] = {}

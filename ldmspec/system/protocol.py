@@ -26,6 +26,7 @@ completes the migration if the target already resumed the domain.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -194,7 +195,8 @@ class OutgoingMigration:
         self.started_at = manager.scheduler.now
         self.ended_at: int | None = None
         self.lines: tuple[str, ...] = ()
-        self._to_send: list[int] = []
+        self._to_send: list[int] = []  # groups queued for sending, from _next on
+        self._next = 0
         self._log: set[int] | None = None
         self._timer: EventHandle | None = None
         self._writes_at_suspend = 0
@@ -290,7 +292,7 @@ class OutgoingMigration:
         self.phase = 3
         self.rounds = 1
         self._log = memory.start_dirty_log()
-        self._to_send = list(range(memory.groups))
+        self._queue(range(memory.groups))
         self._send_chunk()
 
     # --- phases 3 and 4 -------------------------------------------------------------
@@ -298,7 +300,8 @@ class OutgoingMigration:
         memory = self._guest_memory()
         assert memory is not None
         per_message = max(1, self.manager.config.bandwidth_pages // memory.group_pages)
-        chunk, self._to_send = self._to_send[:per_message], self._to_send[per_message:]
+        chunk = self._to_send[self._next : self._next + per_message]
+        self._next += len(chunk)
         stamps = tuple(memory.stamps[g] for g in chunk)
         pages = len(chunk) * memory.group_pages
         self.pages_sent += pages
@@ -310,8 +313,14 @@ class OutgoingMigration:
         )
         self._arm("PagesAck")
 
+    def _queue(self, groups: Iterable[int]) -> None:
+        self._to_send, self._next = list(groups), 0
+
+    def _queued(self) -> int:
+        return len(self._to_send) - self._next
+
     def _update_progress(self, groups: int) -> None:
-        behind = len(self._to_send) + (len(self._log) if self._log is not None else 0)
+        behind = self._queued() + (len(self._log) if self._log is not None else 0)
         computed = 99 * max(0, groups - behind) // groups
         self.progress = self.behaviour.next_progress(self.progress, computed)
 
@@ -319,7 +328,7 @@ class OutgoingMigration:
         if self.cancelling:
             return
         self._disarm()
-        if self._to_send:
+        if self._queued():
             self._send_chunk()
         elif self.phase == 3:
             self._end_round()
@@ -342,7 +351,7 @@ class OutgoingMigration:
             self._suspend_and_copy(dirty)
             return
         self.rounds += 1
-        self._to_send = sorted(dirty)
+        self._queue(sorted(dirty))
         self._send_chunk()
 
     def _suspend_and_copy(self, dirty: set[int]) -> None:
@@ -351,9 +360,9 @@ class OutgoingMigration:
         if self.behaviour.suspend_before_final_copy():
             self._suspend()
         self.phase = 4
-        self._to_send = sorted(self.behaviour.final_copy(dirty | self._log))
+        self._queue(sorted(self.behaviour.final_copy(dirty | self._log)))
         self._log.clear()
-        if self._to_send:
+        if self._queued():
             self._send_chunk()
         else:
             self._send_handoff()
