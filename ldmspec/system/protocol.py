@@ -248,8 +248,8 @@ class OutgoingMigration:
     def receive(self, message: object) -> None:
         """A message from the target for this migration."""
         if self.outcome is not None:
-            if isinstance(message, HandOffAck) and self.outcome == "error":
-                return  # too late: the operator resolves the error state
+            # Late replies change nothing: in particular an acknowledgement arriving after
+            # the error state was entered leaves the resolution to the operator.
             return
         if isinstance(message, CheckReply):
             self._on_check_reply(message)
@@ -398,13 +398,11 @@ class OutgoingMigration:
             return
         self.cancelling = how
         self._disarm()
-        if self.phase == 1:
-            # Nothing exists on the target yet: tell it to forget the check, do not wait.
-            self._send(Abort(self.mid))
-            self._finish_cancel()
-            return
         self._send(Abort(self.mid))
-        self._arm("Aborted")
+        if self.phase == 1:
+            self._finish_cancel()  # nothing exists on the target yet: do not wait
+        else:
+            self._arm("Aborted")
 
     def _finish_cancel(self) -> None:
         self._restore_source(resume=self.behaviour.resume_source_after_cancel())
@@ -427,7 +425,6 @@ class OutgoingMigration:
                 self._end("failed", text.FAILED.format(domain=self.domain))
                 return
             self.record.migration = "e"
-            self._stop_log()
             self._end(
                 "error",
                 text.HANDOFF_LOST.format(target=self.target, domain=self.domain),
