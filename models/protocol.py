@@ -516,37 +516,39 @@ class Protocol(Model[State, int]):
         def doms(state: State) -> tuple[Domain, ...]:
             return tuple(Domain.unpack(p) for p in state[1 + n :])
 
-        def single_active(state: State) -> bool:
-            for d in doms(state):
-                if (d.source_copy == RUNNING) + (d.target_copy == TARGET_RUNNING) > 1:
-                    return False
-                if d.phase == IDLE and (d.source_copy == NONE or d.target_copy != NONE):
-                    return False
+        def every_domain(check: Callable[[Domain], bool]) -> Callable[[State], bool]:
+            """A state predicate true when ``check`` holds for every domain (memoised
+            per packed domain: a model has a few thousand of them, and many states)."""
+            known: dict[int, bool] = {}
+
+            def holds(state: State) -> bool:
+                for packed in state[1 + n :]:
+                    ok = known.get(packed)
+                    if ok is None:
+                        ok = known[packed] = check(Domain.unpack(packed))
+                    if not ok:
+                        return False
+                return True
+
+            return holds
+
+        @every_domain
+        def single_active(d: Domain) -> bool:
+            if (d.source_copy == RUNNING) + (d.target_copy == TARGET_RUNNING) > 1:
+                return False
+            return not (d.phase == IDLE and (d.source_copy == NONE or d.target_copy != NONE))
+
+        @every_domain
+        def cleanup(d: Domain) -> bool:
+            ended_badly = d.outcome in (CANCELLED, FAILED, TARGET_FULL, RECOVERED_ON_SOURCE)
+            if ended_badly and d.phase == IDLE:
+                return d.source_copy == RUNNING and d.target_copy == NONE
             return True
 
-        def cleanup(state: State) -> bool:
-            for d in doms(state):
-                ended_badly = d.outcome in (CANCELLED, FAILED, TARGET_FULL, RECOVERED_ON_SOURCE)
-                if (
-                    ended_badly
-                    and d.phase == IDLE
-                    and (d.source_copy, d.target_copy)
-                    != (
-                        RUNNING,
-                        NONE,
-                    )
-                ):
-                    return False
-            return True
-
-        def flags(state: State) -> bool:
-            for d in doms(state):
-                if d.source_flag != _expected_source_flag(d):
-                    return False
-                wanted_t = int(d.target_copy == BOUND and d.phase != IDLE)
-                if d.target_flag != wanted_t:
-                    return False
-            return True
+        @every_domain
+        def flags(d: Domain) -> bool:
+            wanted_t = int(d.target_copy == BOUND and d.phase != IDLE)
+            return d.source_flag == _expected_source_flag(d) and d.target_flag == wanted_t
 
         def conservation(state: State) -> bool:
             _, _, hosts, domains = decode(state)
@@ -561,8 +563,9 @@ class Protocol(Model[State, int]):
                 for h, (used, foreign) in enumerate(hosts)
             )
 
-        def no_lost_writes(state: State) -> bool:
-            return all(d.target_copy != TARGET_RUNNING or d.dirty == 0 for d in doms(state))
+        @every_domain
+        def no_lost_writes(d: Domain) -> bool:
+            return d.target_copy != TARGET_RUNNING or d.dirty == 0
 
         phase_shift = _PHASE_SHIFT
         rounds_shift = _FIELDS[8][0]
@@ -586,7 +589,7 @@ class Protocol(Model[State, int]):
             return act >> 8 != CANCEL_T or before == after
 
         def phase_count(state: State, phases: frozenset[int]) -> int:
-            return sum(1 for p in state[1 + n :] if (p >> _PHASE_SHIFT) & 7 in phases)
+            return sum((p >> phase_shift) & 7 in phases for p in state[1 + n :])
 
         ending = frozenset((CHECKS, PREPARE, SUSPENDED, HANDOFF))
         precopy = frozenset((PRECOPY,))

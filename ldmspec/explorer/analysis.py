@@ -136,6 +136,23 @@ class _Graph(Generic[S, A]):
         self.complete = exploration.stats.complete
         self._reverse: tuple[array, array] | None = None
         self._terminal: list[bool] | None = None
+        self._cyclic: bytearray | bool | None = False
+
+    @property
+    def cyclic(self) -> bytearray | None:
+        """1 for the states on a cycle of two states or more (None: there is none).
+
+        Computed once: every analysis that looks for cycles in part of the graph
+        only needs to look among these.
+        """
+        if self._cyclic is False:
+            marks = bytearray(self.n)
+            for component in strongly_connected_components(self.n, self.successors, _anything):
+                if len(component) > 1:
+                    for i in component:
+                        marks[i] = 1
+            self._cyclic = marks if any(marks) else None
+        return self._cyclic  # type: ignore[return-value]
 
     @property
     def terminal(self) -> list[bool]:
@@ -379,10 +396,14 @@ def _lasso(
     enabled at all.
     """
     traps = bytearray(graph.n)
-    for component in strongly_connected_components(graph.n, graph.successors, inside):
-        if _fair_component(graph, component):
-            for i in component:
-                traps[i] = 1
+    cyclic = graph.cyclic  # the components of a subgraph refine those of the graph
+    if cyclic is not None:
+        for component in strongly_connected_components(
+            graph.n, graph.successors, lambda i: bool(cyclic[i]) and inside(i)
+        ):
+            if _fair_component(graph, component):
+                for i in component:
+                    traps[i] = 1
     if stutter:
         fair_exit = graph.x.fair_exit
         for i in range(graph.x.expanded):
