@@ -757,7 +757,12 @@ def _blocker(search: _Search, name: str) -> Blocker | None:
     for r in sorted(ranked, key=lambda r: r.verdict.target):
         v = r.verdict
         if v.feasible:
-            return None
+            earlier = search.forbidden.get((name, v.target))
+            if earlier is None or earlier.status != "unknown":
+                return None  # the prefilter refused a pair z3 accepts
+            # Decided now, undecided when it mattered: no proof either way.
+            reasons.append(Reason(v.target, (), (f"undecided: {earlier.reason}",), "unknown"))
+            continue
         if v.status == "unknown":
             reasons.append(Reason(v.target, (), (f"undecided: {v.reason}",), "unknown"))
         else:

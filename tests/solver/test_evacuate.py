@@ -503,3 +503,48 @@ def test_move_domain_refuses_addresses_that_break_mem2():
     for bad in (replace(good, pa=good.pa + (256 << 20)), replace(good, pa=0)):
         with pytest.raises(ValueError, match=r"ldom01: RA 0x10000000 PA .* is not a valid place"):
             move_domain(fleet, "ldom01", "t4-a", "t4-b", blocks=(bad,), whole_cores=False)
+
+
+def test_an_undecided_z3_step_makes_the_answer_unknown(tmp_path, monkeypatch):
+    import ldmspec.solver.evacuate as module
+
+    real = module.check_migration
+
+    def undecided(fleet, domain, source, target, *args, **kwargs):
+        verdict = real(fleet, domain, source, target, *args, **kwargs)
+        if domain == "web01":
+            return replace(verdict, status="unknown", violations=(), reason="timeout")
+        return verdict
+
+    monkeypatch.setattr(module, "check_migration", undecided)
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    result = evacuate(fleet, "t4-b")
+    assert (result.verdict, result.exit_status, result.waves) == ("unknown", 3, ())
+    assert result.reason == (
+        "no plan found, but not proven: z3 undecided for web01 -> t4-a (timeout)"
+    )
+    (web01,) = result.blocking
+    t4a = next(r for r in web01.reasons if r.target == "t4-a")
+    assert (t4a.status, t4a.ids, t4a.observed) == ("unknown", (), ("undecided: timeout",))
+
+
+def test_cp_sat_without_an_answer_is_unknown(tmp_path, monkeypatch):
+    import ldmspec.solver.evacuate as module
+    from ldmspec.solver.placement import PlacementResult
+
+    monkeypatch.setattr(module, "solve_placement", lambda *a, **k: PlacementResult("unknown"))
+    fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
+    result = evacuate(fleet, "t4-b")
+    assert (result.verdict, result.exit_status) == ("unknown", 3)
+    assert result.reason == "CP-SAT found no placement and no proof within the time limit"
+    assert (
+        result.stats
+        == (
+            ("candidate_pairs", 2),
+            ("pairs", 10),
+            ("prefilter_s", 0.0),
+            ("rounds", 3),
+            ("total_s", 0.0),
+        )
+        or dict(result.stats)["rounds"] == 3
+    )
