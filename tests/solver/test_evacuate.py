@@ -537,14 +537,4 @@ def test_cp_sat_without_an_answer_is_unknown(tmp_path, monkeypatch):
     result = evacuate(fleet, "t4-b")
     assert (result.verdict, result.exit_status) == ("unknown", 3)
     assert result.reason == "CP-SAT found no placement and no proof within the time limit"
-    assert (
-        result.stats
-        == (
-            ("candidate_pairs", 2),
-            ("pairs", 10),
-            ("prefilter_s", 0.0),
-            ("rounds", 3),
-            ("total_s", 0.0),
-        )
-        or dict(result.stats)["rounds"] == 3
-    )
+    assert dict(result.stats)["rounds"] == len(OFFERED)  # 16, 64, then all candidates
