@@ -19,7 +19,7 @@ __all__ = ["DESCRIPTION", "HELP", "configure", "run"]
 HELP = "run ldm commands against the simulated hosts of a fleet (interactive or a transcript)"
 
 _VARIANT_LINES = "\n".join(
-    f"  {v.name:<24} {v.description} ({v.violates})" for v in VARIANTS.values()
+    f"  {v.name:<24} {v.violates}\n      {v.description}" for v in VARIANTS.values()
 )
 _DIRECTIVE_LINES = "\n".join(f"  {form}" for form in DIRECTIVES.values())
 
@@ -31,7 +31,8 @@ pipe, a prompt when it is a terminal. Each line is one of
   HOST# ldm ARGS       run ldm on HOST: list [-l] [-p] [-o status], migrate[-domain]
                        [-n] [-p FILE] D [user@]T[:NEW], cancel-operation migration D,
                        bind, unbind, start, stop, rm-domain, add-/rm-vdsdev, add-/rm-vsw,
-                       add-/rm-vcc, set-domain cpu-arch=X, set-vcpu, set-memory, -V
+                       add-/rm-vcc, set-domain cpu-arch=X, set-vcpu, set-memory, -V,
+                       list-services -p, list-devices -a -p, list-constraints -x
   # comment
 {_DIRECTIVE_LINES}
 
