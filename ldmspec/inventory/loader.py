@@ -5,7 +5,8 @@ key path and the expected form::
 
     fleet.toml:12: hosts.t4-a.domains.ldom01.memory: expected a size like 8G, got "eight"
 
-Defaults for optional keys: ``threads-per-core = 8``, ``largest-page = "2G"``,
+Defaults for optional keys: ``threads-per-core = 8``, ``largest-page`` = 256M for
+UltraSPARC T1/T2/T2+ and SPARC T3, 2G for later processors,
 ``clock-mhz = 0`` (unknown), a domain's ``state = "active"``, ``vcpus = 1``,
 ``whole-core = false``, ``cpu-arch = "native"``, ``os`` = the control domain's release,
 ``io = []``, a console's ``group`` = the domain's name; a plan's ``expect`` = not stated
@@ -46,7 +47,7 @@ from ldmspec.inventory.facts import (
 from ldmspec.inventory.placement import place_host
 from ldmspec.inventory.positions import KeyPath, Positions, json_positions, toml_positions
 from ldmspec.inventory.processors import CpuArch, processor
-from ldmspec.inventory.units import GIB, format_size, parse_int, parse_size
+from ldmspec.inventory.units import format_size, parse_int, parse_size
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 from ldmspec.requirements import CATALOG
 
@@ -283,7 +284,9 @@ def _host(reader: _Reader, name: str, value: Any) -> Host:
         (*path, "threads-per-core"), t.get("threads-per-core", 8), maximum=MAX_THREADS_PER_CORE
     )
     clock = reader.integer((*path, "clock-mhz"), t.get("clock-mhz", 0), minimum=0)
-    largest = reader.at((*path, "largest-page"), parse_size, t.get("largest-page", 2 * GIB))
+    largest = reader.at(
+        (*path, "largest-page"), parse_size, t.get("largest-page", cpu.default_largest_page)
+    )
     if largest & (largest - 1):
         raise reader.fail(
             (*path, "largest-page"), "a page size that is a power of two like 256M or 2G",

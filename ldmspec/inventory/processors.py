@@ -41,6 +41,16 @@ class Processor:
     fujitsu: bool = False
 
     @property
+    def default_largest_page(self) -> int:
+        """The hardware largest page when a fleet does not say: 256M before the T4, else 2G.
+
+        Dossier §4.4: 256 MB on UltraSPARC T2/T2 Plus/SPARC T3, 2 GB from SPARC T4 (some
+        later platforms have larger pages; give ``largest-page`` for those).
+        """
+        small = not self.fujitsu and self.generation < PROCESSORS["SPARC-T4"].generation
+        return (256 if small else 2048) << 20
+
+    @property
     def t2_plus_or_later(self) -> bool:
         return self.generation >= PROCESSORS["UltraSPARC-T2+"].generation
 

@@ -49,7 +49,7 @@ def test_unknown_requirement_id_is_named_with_its_line():
     with pytest.raises(InputError) as caught:
         load_fleet_text(plan('["CPU-99"]'), "f.toml")
     assert str(caught.value).startswith(
-        'f.toml:22: plans[0].expect[0]: expected a requirement id: CPU-1, CPU-2'
+        "f.toml:22: plans[0].expect[0]: expected a requirement id: CPU-1, CPU-2"
     )
     assert str(caught.value).endswith(', got "CPU-99"')
 
