@@ -20,9 +20,9 @@ A **bundle** is a folder named after the host, holding (``ldmspec collect`` writ
     facts.toml                  written by hand           (optional) what no command shows
 
 ``facts.toml`` may hold ``os`` (the control domain's release, when ``etc-release.txt`` is
-missing), ``largest-page`` (default by processor: 256M before the T4, else 2G), ``cpu`` and ``clock-mhz`` (when ``psrinfo -pv``
-is missing) and one ``[domains.NAME]`` table per guest with its ``os`` (default: the
-control domain's release, as in a fleet file).
+missing), ``largest-page`` (default by processor: 256M before the T4, else 2G), ``cpu``
+and ``clock-mhz`` (when ``psrinfo -pv`` is missing) and one ``[domains.NAME]`` table per
+guest with its ``os`` (default: the control domain's release, as in a fleet file).
 
 A **folder of bundles** has one sub-folder per host and an optional ``plans.toml`` with
 ``hosts = [...]`` (the host order; default: by name) and ``[[plans]]`` tables as in a
