@@ -359,6 +359,10 @@ class Protocol(Model[State, int]):
                 moves = self._domain_moves(Domain.unpack(packed), context & 1, context & 2, free)
                 moves_of[key] = moves
             for kind, argument, new, deltas, spent in moves:
+                if new == packed and not deltas and not spent:
+                    # a refused command: the very same state (the explorer skips it fast)
+                    out.append((kind << 8 | d << 4 | argument, state))
+                    continue
                 if deltas:
                     changed = list(hosts)
                     for host, used, foreign in deltas:

@@ -75,7 +75,9 @@ class Exploration(Generic[S, A]):
     """The reachable state graph of a model, as a search left it.
 
     ``states[i]`` is state number ``i`` (numbered in breadth-first order),
-    ``index[state]`` its number, ``depth[i]`` its distance from an initial state.
+    ``index[state]`` its number (members of a symmetry class met during the search
+    map to their representative's number too), ``depth[i]`` its distance from an
+    initial state.
     The out-edges of state ``i`` are ``targets[offsets[i]:offsets[i + 1]]``; each is
     the first transition to that target, made by the ``slots[e]``-th successor of
     :meth:`Model.successors`. Only the first ``expanded`` states had their successors
@@ -302,18 +304,27 @@ def explore(
                 for name, holds in step_checks:
                     if not holds(state, action, after) and name not in step_violations:
                         step_violations[name] = StepViolation(u, slot, action, after)
-            key = canon(after) if canon is not None else after
-            v = index_get(key)
-            if v is None:
-                if len(states) == limit:
-                    truncated = True
-                    break
-                v = len(states)
-                index[key] = v
-                states.append(key)
-                parent.append(u)
-                parent_slot.append(slot)
-                depth.append(next_depth)
+            if after is state:  # a step that changes nothing: a stutter
+                v = u
+            else:
+                v = index_get(after)  # the state itself, or a member of its class seen before
+                if v is None:
+                    key = canon(after) if canon is not None else after
+                    v = index_get(key)
+                    if v is None:
+                        if len(states) == limit:
+                            truncated = True
+                            break
+                        v = len(states)
+                        index[key] = v
+                        states.append(key)
+                        parent.append(u)
+                        parent_slot.append(slot)
+                        depth.append(next_depth)
+                    if key is not after and key != after:
+                        # remember the class of this member: canonicalising costs more
+                        # than a lookup, and the same member comes back often
+                        index[after] = v
             if v not in seen:
                 seen.add(v)
                 add_target(v)
