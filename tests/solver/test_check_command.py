@@ -138,6 +138,8 @@ def test_unknown_exits_3_and_claims_nothing(capsys, monkeypatch):
          "source 't4-a' has no domain 'web01' (it is on t4-b)"),
         (("--domain", "ldom01", "--source", "t4-a", "--target", "t4-b:"),
          '--target: expected a target like HOST or HOST:NEW-NAME, got "t4-b:"'),
+        (("--domain", "ldom01", "--source", "t4-a", "--target", "t4-b", "--timeout", "0"),
+         "--timeout: expected a positive number of milliseconds, got 0"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
