@@ -17,8 +17,7 @@ A transcript is a sequence of lines::
     .password t4-b secret                what t4-b accepts as target password
 
 The output echoes every line after its prompt (the password line excepted, as a
-terminal would not echo it, and the secret of ``.password`` masked as ``********``),
-then what ``ldm`` printed. When a background migration
+terminal would not echo it), then what ``ldm`` printed. When a background migration
 ends, what its ``ldm migrate-domain`` printed follows, then a ``#`` line saying how it
 ended. A ``migrate`` without ``-p`` reads its password from the next line unless that
 line is itself a command, a directive or a comment (then the password is empty).
@@ -127,7 +126,7 @@ class Shell:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             return Step(line, (line,) if stripped else ())
-        output: list[str] = [_echo(stripped)]
+        output: list[str] = [stripped]
         status = 0
         if stripped.startswith("."):
             output += self._directive(stripped, number)
@@ -239,14 +238,6 @@ class Shell:
         if len(candidates) != 1:
             raise KeyError(spec)
         return candidates[0], domain
-
-
-def _echo(line: str) -> str:
-    """The line as echoed: a ``.password`` directive's secret is masked."""
-    words = line.split()
-    if len(words) == 3 and words[0] == ".password":
-        return f".password {words[1]} ********"
-    return line
 
 
 def _arity(args: list[str], least: int, most: int) -> None:
