@@ -193,7 +193,7 @@ class Shell:
             if name == ".write":
                 dc.guest_write(host, domain, _count(args[1]), pattern)
             else:
-                dc.set_dirty_rate(host, domain, int(args[1]), pattern)
+                dc.set_dirty_rate(host, domain, _count(args[1]), pattern)
         elif name in (".drop", ".heal"):
             _arity(args, 2, 2)
             a, b = (self._host(h) for h in args)
@@ -245,9 +245,12 @@ def _arity(args: list[str], least: int, most: int) -> None:
         raise ValueError(args)
 
 
+MAX_COUNT = 10_000_000  # events of one .tick, pages of one .write
+
+
 def _count(word: str) -> int:
     value = int(word)
-    if value < 0:
+    if not 0 <= value <= MAX_COUNT:
         raise ValueError(word)
     return value
 
