@@ -94,3 +94,32 @@ def test_memory_placement_agrees_with_z3(layout):
         for pa, block in zip(z3_pas, blocks, strict=True):
             assert pa % page == block.ra % page
             assert any(r.pa <= pa and pa + block.size <= r.end for r in free)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=list(SETTINGS.suppress_health_check)
+)
+@given(host_pairs())
+def test_a_feasible_verdict_carries_a_valid_witness(pair):
+    fleet, domain, source, target = pair
+    verdict = check_migration(fleet, domain.name, source.name, target.name)
+    if verdict.status != "feasible":
+        assert verdict.witness is None
+        return
+    witness = verdict.witness
+    assert witness is not None
+    if domain.holds_resources:
+        assert sorted((b.ra, b.size) for b in witness.blocks) == sorted(
+            (b.ra, b.size) for b in domain.memory
+        )
+        placed = sorted((b.pa, b.size) for b in witness.blocks)
+        assert all(a + s <= b for (a, s), (b, _) in itertools.pairwise(placed))
+        for block in witness.blocks:
+            assert block.pa % target.largest_page == block.ra % target.largest_page
+            assert any(
+                r.pa <= block.pa and block.pa + block.size <= r.end for r in target.free_memory
+            )
+        assert len(witness.strands) >= domain.vcpus
+        assert not set(witness.strands) & target.used_strands
+    else:
+        assert witness.blocks == () and witness.strands == ()
