@@ -15,6 +15,7 @@ A transcript is a sequence of lines::
     .lose-ack t4-a                       lose the next hand-off acknowledgement to t4-a
     .kill t4-a                           KILL to the migrate command running on t4-a
     .password t4-b secret                what t4-b accepts as target password
+    .trace on                            show every event as it runs (# t=TICK ...)
 
 The output echoes every line after its prompt (the password line excepted, as a
 terminal would not echo it), then what ``ldm`` printed. When a background migration
@@ -52,6 +53,7 @@ DIRECTIVES = {
     ".lose-ack": ".lose-ack [HOST]",
     ".kill": ".kill HOST",
     ".password": ".password HOST SECRET",
+    ".trace": ".trace on|off",
 }
 
 
@@ -88,6 +90,8 @@ class Shell:
         self.source = source
         self.ask_password = ask_password
         self.until_limit = until_limit
+        self.tracing = False
+        self._traced = len(dc.scheduler.trace)
 
     # --- the whole input --------------------------------------------------------------
     def steps(self, lines: Iterable[str]) -> Iterator[Step]:
@@ -146,8 +150,14 @@ class Shell:
             status = result.status
             if result.output:
                 output += result.output.split("\n")
+        output += self._events()
         output += self._notices()
         return Step(line, tuple(output), status)
+
+    def _events(self) -> list[str]:
+        trace = self.dc.scheduler.trace
+        new, self._traced = trace[self._traced :], len(trace)
+        return [f"# {event}" for event in new] if self.tracing else []
 
     def _notices(self) -> list[str]:
         out: list[str] = []
@@ -208,6 +218,9 @@ class Shell:
         elif name == ".password":
             _arity(args, 2, 2)
             dc.set_password(self._host(args[0]), args[1])
+        elif name == ".trace":
+            _arity(args, 1, 1)
+            self.tracing = {"on": True, "off": False}[args[0]]
         return []
 
     def _until_phase(self, phase: int) -> None:

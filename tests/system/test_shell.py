@@ -95,7 +95,7 @@ def test_a_forgotten_password_line_does_not_swallow_the_next_command(
         (".write ldom01", '<stdin>:2: expected .write DOMAIN[@HOST] N [sequential|random|hot], '
                           'got ".write ldom01"'),
         (".fly", '<stdin>:2: expected a directive: .tick, .run, .until, .write, .rate, .drop, '
-                 '.heal, .lose-ack, .kill, .password, got ".fly"'),
+                 '.heal, .lose-ack, .kill, .password, .trace, got ".fly"'),
         (".drop t4-a mars", '<stdin>:2: expected .drop S T, got ".drop t4-a mars"'),
     ],
 )  # fmt: skip
@@ -137,3 +137,18 @@ def test_a_variant_changes_the_transcript(fleet: Fleet) -> None:
     broken = replay(fleet, story, variant="target-accepts-cancel").splitlines()[-1]
     assert correct.startswith("Migration of ldom01 cannot be controlled from t4-b")
     assert broken == "t4-b# ldm cancel-operation migration ldom01"
+
+
+def test_trace_shows_every_event_as_it_runs(fleet: Fleet) -> None:
+    story = ".trace on\nt4-b# ldm migrate web02 t4-a\n\n.tick 2\n.trace off\n.run\n"
+    assert replay(fleet, story).splitlines() == [
+        ".trace on",
+        "t4-b# ldm migrate web02 t4-a",
+        "Target Password:",
+        ".tick 2",
+        "# t=1 deliver t4-b->t4-a CheckRequest #1 web02",
+        "# t=2 deliver t4-a->t4-b CheckReply #1 0 problems",
+        ".trace off",
+        ".run",
+        "# t4-b: ldm migrate-domain web02 t4-a ended: completed (exit status 0)",
+    ]
