@@ -5,7 +5,8 @@ The domain keeps its real addresses and block sizes. On the target, block ``i``
 
 * ``pa_i ≡ ra_i (mod P)`` with ``P`` the target's hardware largest page, written
   linearly as ``pa_i = (ra_i mod P) + P * k_i`` with an integer ``k_i``;
-* ``[pa_i, pa_i + size_i)`` lies inside one free range of the target;
+* ``[pa_i, pa_i + size_i)`` lies inside one free range of the target: bounds on ``k_i``
+  per range (:func:`page_bounds`);
 * no two blocks overlap.
 
 The pairwise non-overlap is about the domain alone, so it is built once per domain
@@ -23,7 +24,14 @@ import z3
 
 from ldmspec.inventory.facts import MemoryRange
 
-__all__ = ["disjoint_blocks", "find_placement", "pa_name", "placement_smt2", "usable_ranges"]
+__all__ = [
+    "disjoint_blocks",
+    "find_placement",
+    "pa_name",
+    "page_bounds",
+    "placement_smt2",
+    "usable_ranges",
+]
 
 
 def pa_name(index: int) -> str:
@@ -52,18 +60,22 @@ def disjoint_blocks(sizes: Sequence[int]) -> z3.BoolRef:
     return z3.And(*pairs) if pairs else z3.BoolVal(True)
 
 
-def usable_ranges(ra: int, size: int, free: Sequence[MemoryRange], page: int) -> list[MemoryRange]:
-    """The free ranges that could hold a block ``(ra, size)`` at a congruent PA.
+def page_bounds(ra: int, size: int, rng: MemoryRange, page: int) -> tuple[int, int] | None:
+    """The ``k`` range with ``PA = (ra mod page) + page * k`` inside ``rng``, or None.
 
-    A pure optimisation: a range too small for the block even at its first congruent
-    address would only give z3 a disjunct it has to refute.
+    ``rng.pa <= PA`` and ``PA + size <= rng.end`` are bounds on the integer ``k``; giving
+    z3 those bounds (exact integer division) instead of the byte addresses keeps the
+    numbers small, so it never has to branch on a 2^31 coefficient.
     """
-    out = []
-    for rng in free:
-        first = rng.pa + ((ra - rng.pa) % page)
-        if first + size <= rng.end:
-            out.append(rng)
-    return out
+    base = ra % page
+    low = -((base - rng.pa) // page)  # ceil((rng.pa - base) / page)
+    high = (rng.end - size - base) // page
+    return (low, high) if low <= high else None
+
+
+def usable_ranges(ra: int, size: int, free: Sequence[MemoryRange], page: int) -> list[MemoryRange]:
+    """The free ranges that could hold a block ``(ra, size)`` at a congruent PA."""
+    return [rng for rng in free if page_bounds(ra, size, rng, page) is not None]
 
 
 def placement_smt2(
@@ -72,11 +84,12 @@ def placement_smt2(
     """``(assert (=> MEM-2 ...))``: every block congruent and inside one free range."""
     parts = []
     for i, (ra, size) in enumerate(blocks):
-        pa = pa_name(i)
-        congruent = f"(= {pa} (+ {ra % page} (* {page} {k_name(i)})))"
+        k = k_name(i)
+        congruent = f"(= {pa_name(i)} (+ {ra % page} (* {page} {k})))"
         inside = [
-            f"(and (<= {rng.pa} {pa}) (<= {pa} {rng.end - size}))"
-            for rng in usable_ranges(ra, size, free, page)
+            f"(and (<= {_int(b[0])} {k}) (<= {k} {_int(b[1])}))"
+            for b in (page_bounds(ra, size, rng, page) for rng in free)
+            if b is not None
         ]
         if not inside:
             parts.append("false")
@@ -85,6 +98,10 @@ def placement_smt2(
         parts.append(f"{congruent} {where}")
     body = f"(and {' '.join(parts)})" if parts else "true"
     return f"(assert (=> {literal} {body}))"
+
+
+def _int(value: int) -> str:
+    return str(value) if value >= 0 else f"(- {-value})"
 
 
 def find_placement(
