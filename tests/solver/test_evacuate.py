@@ -20,6 +20,7 @@ from ldmspec.solver.evacuate import OFFERED, Evacuation, evacuate
 from ldmspec.solver.moves import (
     DomainFacts,
     host_facts,
+    layout_memory,
     may_accept,
     move_domain,
     schedule_waves,
@@ -538,3 +539,67 @@ def test_cp_sat_without_an_answer_is_unknown(tmp_path, monkeypatch):
     assert (result.verdict, result.exit_status) == ("unknown", 3)
     assert result.reason == "CP-SAT found no placement and no proof within the time limit"
     assert dict(result.stats)["rounds"] == len(OFFERED)  # 16, 64, then all candidates
+
+
+def test_first_fit_fails_but_z3_lays_the_blocks_out_jointly(tmp_path):
+    # dst's free memory: 5G at 8G, then 6G at 14G. q (3G + 3G) goes first (larger) and
+    # first-fit splits it over both ranges, leaving no room for p (5G); z3 puts both
+    # blocks of q in the 6G range and p in the 5G one.
+    target = """
+[hosts.dst]
+cpu = "SPARC-T4"
+clock-mhz = 2848
+stick-frequency = 0x05f5e100
+ldm-version = "3.6"
+os = "11.4"
+cores = 8
+threads-per-core = 8
+memory = [ { pa = 0x0, size = "24G" } ]
+largest-page = "256M"
+[hosts.dst.vds.primary-vds0]
+vol-p = "/dev/dsk/p"
+vol-q = "/dev/dsk/q"
+[hosts.dst.vsw.primary-vsw0]
+net-dev = "net0"
+[hosts.dst.domains.primary]
+vcpus = 8
+memory = [ { ra = 0x10000000, pa = 0x0, size = "8G" } ]
+[hosts.dst.domains.fill1]
+vcpus = 8
+memory = [ { ra = 0x10000000, pa = 0x340000000, size = "1G" } ]
+[hosts.dst.domains.fill2]
+vcpus = 8
+memory = [ { ra = 0x10000000, pa = 0x500000000, size = "4G" } ]
+"""
+    text = HOST.format(name="src", cores=8, memory="64G", primary="8G")
+    text = text.replace('vol-a = "/dev/dsk/a"', 'vol-p = "/dev/dsk/p"\nvol-q = "/dev/dsk/q"')
+    text += GUEST.format(name="p", vcpus=4, memory="5G")
+    text += (
+        """
+[hosts.src.domains.q]
+vcpus = 4
+memory = [ { ra = 0x10000000, pa = 0x800000000, size = "3G" },
+           { ra = 0xd0000000, pa = 0x8c0000000, size = "3G" } ]
+vdisks = { vdisk0 = "vol-q@primary-vds0" }
+vnets = { vnet0 = "primary-vsw0" }
+"""
+        + target
+    )
+    path = tmp_path / "fleet.toml"
+    path.write_text(text)
+    fleet = load_fleet(str(path))
+    assert fleet.host("dst").free_memory == (
+        MemoryRange(8 << 30, 5 << 30),
+        MemoryRange(14 << 30, 6 << 30),
+    )
+    src = fleet.host("src")
+    blocks = [(n, tuple((b.ra, b.size) for b in src.domain(n).memory)) for n in ("q", "p")]
+    assert layout_memory(fleet.host("dst"), blocks, timeout_ms=5000).by == "z3"
+    result = evacuate(fleet, "src")
+    assert result.verdict == "plan" and result.verified
+    assert [m.domain for m in result.moves] == ["q", "p"]
+    dst = result.after.host("dst")
+    r1, r2 = fleet.host("dst").free_memory
+    assert all(r2.pa <= b.pa and b.end_pa <= r2.end for b in dst.domain("q").memory)
+    assert all(r1.pa <= b.pa and b.end_pa <= r1.end for b in dst.domain("p").memory)
+    replay(fleet, result)
