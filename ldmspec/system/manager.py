@@ -141,6 +141,11 @@ class Manager:
     def create_target_domain(self, request: CheckRequest, name: str) -> DomainRecord | str:
         """Phase 2: the domain created bound (FLAGS ``t``) to receive ``request``'s domain."""
         fact = request.domain
+        # The checks ran a while ago: another migration may have taken the name or the host.
+        if name in self.domains:
+            return f"a domain named {name} already exists"
+        if self.busy(excluding=request.mid):
+            return "another migration is in progress on this machine"
         record = DomainRecord.from_inventory(fact)
         record.name = name
         record.state = BOUND if fact.holds_resources else INACTIVE
@@ -379,7 +384,9 @@ class Manager:
         if record is None:
             return _error(*lines, f"ST-1: {text.NOT_FOUND.format(domain=domain)} on {self.name}",
                           verdict.format(domain=domain))  # fmt: skip
-        if record.migration != "-":
+        if record.migration != "-" or any(
+            m.domain == domain and m.outcome is None for m in self.outgoing.values()
+        ):
             return _error(*lines, f"ST-1: Domain {domain} is already being migrated or is in "
                           "migration error state", verdict.format(domain=domain))  # fmt: skip
         if not dry_run and self.busy():

@@ -219,3 +219,20 @@ def test_an_unknown_target_host_is_unreachable(dc: Datacenter) -> None:
     assert (result.status, result.output.splitlines()[1:]) == (
         1, ["Failed to establish connection with ldmd(1m) on target: nowhere", FAILED],
     )  # fmt: skip
+
+
+def test_two_migrations_racing_for_one_target_name(fleet) -> None:  # type: ignore[no-untyped-def]
+    from ldmspec.system import SystemConfig
+
+    dc = Datacenter.from_fleet(fleet, config=SystemConfig(max_migrations_per_host=3))
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b:twin").status == 0
+    assert dc.run_ldm("t4-a", "migrate ldom03 root@t4-b:twin").status == 0
+    again = dc.run_ldm("t4-a", "migrate -n ldom01 root@t5-a")
+    assert again.output.splitlines()[1].startswith("ST-1: Domain ldom01 is already being migrated")
+    dc.run_until_quiescent()
+    outcomes = sorted((m.outcome, m.lines[:1]) for m in dc.observe().migrations)
+    assert outcomes == [
+        ("completed", ()),
+        ("failed", ("Target t4-b could not create domain twin: "
+                    "a domain named twin already exists",)),
+    ]  # fmt: skip
