@@ -16,6 +16,9 @@ One pair::
                           #        commands, cost, fixes), ...), cost, unrepairable) or None
     verdict.to_json()     # the `ldmspec check --json` document
 
+    from ldmspec.solver.repair import apply_repair
+    repaired_fleet = apply_repair(fleet, verdict)   # the repair's changes as new values
+
 Many targets for one domain (the formulas are built once, each target adds its facts)::
 
     from ldmspec.solver import check_targets
