@@ -5,7 +5,9 @@ The domain's requirement formulas are built once per process
 ``jobs > 1`` the candidates are split into chunks for a pool of worker *processes*
 (z3 objects are not thread-safe, and threads were slower than processes on 2 cores:
 ``reference/precheck-anchors.md`` §1.8). On Linux the pool forks, so workers inherit
-the fleet instead of unpickling it; elsewhere the fleet (frozen values) is pickled.
+the fleet instead of unpickling it (z3 joins its timer threads in a ``pthread_atfork``
+prepare handler, so forking after the parent used z3 timeouts is safe); elsewhere the
+fleet (frozen values) is pickled.
 
 Ranking: feasible targets first, by headroom (the smaller of the vCPU and memory
 fractions left free on the target after the migration, largest first); then the others
