@@ -88,3 +88,38 @@ def test_every_writer_accepts_any_text(cx: Counterexample) -> None:
         steps = [line for line in replay if not line.startswith("#")]
         assert steps == [s.transcript_line for s in cx.steps]
         assert re.fullmatch(r"\d{8}T\d{6}Z-[A-Za-z0-9._-]+-[0-9a-f]{8}", folder.name)
+
+
+secrets = st.text(alphabet="xyzQ§7", min_size=6, max_size=10)
+
+
+@settings(max_examples=30, deadline=None)
+@given(secret=secrets, typed=secrets, leak=st.sampled_from(["output", "note", "listing"]))
+def test_no_password_reaches_any_file(secret: str, typed: str, leak: str) -> None:
+    leaked = f"oops {secret} and {typed}"
+    step = Step(
+        host="t4-a",
+        command="ldm migrate ldom01 root@t4-b",
+        password=typed,
+        output=leaked if leak == "output" else "",
+        note=leaked if leak == "note" else "",
+        listing={"t4-a": f"{HEADER}\n{leaked}\n"} if leak == "listing" else {},
+        observation={"t4-a": {"said": leaked}},
+    )
+    cx = Counterexample(
+        property_id="INV-CLEANUP",
+        words="w",
+        kind="safety",
+        steps=(Step(host="", command=f".password t4-b {secret}"), step),
+        violation=leaked,
+        password_files={"password-1": f"{typed}\n"},
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        folder = write_report(cx, directory, clock=fixed_clock)
+        for path in [*folder.iterdir(), Path(directory) / "index.html"]:
+            text = path.read_text()
+            assert secret not in text and typed not in text, path.name
+        replay = (folder / "replay.ldm").read_text().splitlines()
+        expected = "REDACTED-1" if typed == secret else "REDACTED-2"
+        assert replay[replay.index("t4-a# ldm migrate ldom01 root@t4-b") + 1] == expected
+        assert (folder / "password-1").read_text() == expected + "\n"
