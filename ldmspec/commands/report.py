@@ -27,7 +27,7 @@ Reports are written by the property suites (pytest --ldmspec-reports DIR) and by
 ldmspec verify. Each report folder says at its top how to replay it:
 
   cd reports/20261127T065300Z-INV-CLEANUP-1a2b3c4d
-  ldmspec shell fleet.toml --variant leak-target --seed 7 < replay.ldm
+  ldmspec shell fleet.toml --variant keep-target-on-cancel --seed 7 < replay.ldm
 
 With --check, every report is also replayed (its replay.ldm, fleet copy, variant and
 seed, from its folder) and compared step by step with what the report shows: after

@@ -17,7 +17,7 @@ both do) and write it::
         ),
         violation="ldom01 is still bound on t4-b after the cancel",
         fleet_path="examples/fleet.toml", fleet_text=open("examples/fleet.toml").read(),
-        variant="leak-target", seed=7, versions=current_versions(),
+        variant="keep-target-on-cancel", seed=7, versions=current_versions(),
     )
     folder = write_report(cx, "reports")   # reports/<UTC time>-INV-CLEANUP-<hash>/
 

@@ -7,7 +7,7 @@ fleet (``fleet.toml``, when the counterexample carries its text) and the passwor
 beside it, so the replay runs from inside the folder::
 
     cd reports/20261127T065300Z-INV-CLEANUP-1a2b3c4d
-    ldmspec shell fleet.toml --variant leak-target --seed 7 < replay.ldm
+    ldmspec shell fleet.toml --variant keep-target-on-cancel --seed 7 < replay.ldm
 
 Passwords are placeholders (``REDACTED-1``...) consistently, see :mod:`.redact`.
 """
