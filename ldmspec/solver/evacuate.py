@@ -317,7 +317,9 @@ class _Search:
         return out if limit is None else out[:limit]
 
     # --- the placement problem ----------------------------------------------------------
-    def problem(self, names: Sequence[str], limit: int | None = None) -> PlacementProblem:
+    def problem(
+        self, names: Sequence[str], limit: int | None = None, max_parallel: int = 1
+    ) -> PlacementProblem:
         """The placement of ``names``; with ``limit``, each may go only to its ``limit``
         roomiest candidates (a plan found so is a plan; "infeasible" is not a proof)."""
         items = tuple(self.item(self.source.domain(n)) for n in names)  # type: ignore[arg-type]
@@ -330,6 +332,8 @@ class _Search:
             bins=bins,
             candidates=tuple(tuple(offered[n]) for n in names),
             cuts=tuple((t, m) for t, m in self.cuts if m <= members),
+            # Waves: with N at once, no target should need more than ceil(n / N) of them.
+            per_bin_goal=-(-len(names) // max_parallel) if max_parallel > 1 else None,
         )
 
     def item(self, d: Domain) -> Item:
@@ -441,7 +445,7 @@ def _search(search: _Search, io_domains: list[Domain], max_parallel: int) -> Eva
         if search.clock.left() <= 0:
             return _unknown(host, "the time budget ran out before an answer")
         limit = OFFERED[level]
-        problem = search.problem(rest, limit)
+        problem = search.problem(rest, limit, max_parallel)
         placed = solve_placement(problem, time_limit_s=max(search.clock.left(), 0.01))
         search.stats["cpsat_s"] = round(search.stats.get("cpsat_s", 0) + placed.seconds, 3)
         offered = f"{limit} roomiest" if limit else "all"

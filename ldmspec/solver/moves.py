@@ -359,18 +359,23 @@ def schedule_waves(
     """``(domain, target)`` moves, in ``order``, into waves.
 
     A wave holds at most ``max_parallel`` migrations (all from the one source) and a
-    target at most once; a target's migrations keep their relative order.
+    target at most once; a target's migrations keep their relative order. Each wave
+    serves the targets with the most migrations left (ties: the earliest in ``order``),
+    which needs the fewest waves: ``max(ceil(moves / max_parallel), most per target)``.
+    With ``max_parallel == 1`` the waves follow ``order`` exactly.
     """
+    if max_parallel == 1:
+        return [[move] for move in order]
+    queues: dict[str, list[tuple[int, str]]] = {}
+    for k, (domain, target) in enumerate(order):
+        queues.setdefault(target, []).append((k, domain))
     waves: list[list[tuple[str, str]]] = []
-    last: dict[str, int] = {}
-    for domain, target in order:
-        w = last.get(target, -1) + 1
-        while w < len(waves) and len(waves[w]) >= max_parallel:
-            w += 1
-        while w >= len(waves):
-            waves.append([])
-        waves[w].append((domain, target))
-        last[target] = w
+    while any(queues.values()):
+        busy = sorted(
+            (t for t in queues if queues[t]), key=lambda t: (-len(queues[t]), queues[t][0][0])
+        )
+        chosen = sorted(busy[:max_parallel], key=lambda t: queues[t][0][0])
+        waves.append([(queues[t].pop(0)[1], t) for t in chosen])
     return waves
 
 

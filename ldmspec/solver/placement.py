@@ -20,9 +20,12 @@ z3 ``Optimize`` returned unknown on such problems where CP-SAT solved 128 domain
 
 Objective: *balance headroom*. Among the targets that receive a domain, the fullest one
 (the larger of its strand and memory utilisation afterwards, in permille) is made as
-empty as possible. The solve runs in two phases on one worker, so that a run is
-reproducible: the first solution (within the wall-clock budget), then an improvement
-bounded by CP-SAT's *deterministic* time, starting from that solution.
+empty as possible. With ``per_bin_goal`` (the evacuation's ``ceil(domains /
+max-parallel)``), first no target should receive more domains than that: a target
+takes one migration per wave, so more would add waves. The solve runs in two phases on
+one worker, so that a run is reproducible: the first solution (within the wall-clock
+budget), then an improvement bounded by CP-SAT's *deterministic* time, starting from
+that solution.
 
 Only this module imports OR-Tools.
 """
@@ -105,6 +108,7 @@ class PlacementProblem:
     bins: tuple[Bin, ...]
     candidates: tuple[tuple[str, ...], ...]
     cuts: tuple[tuple[str, frozenset[str]], ...] = ()
+    per_bin_goal: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.candidates) != len(self.items):
@@ -120,6 +124,8 @@ class PlacementResult:
     status: Literal["placed", "infeasible", "unknown"]
     assignment: tuple[tuple[str, str], ...] = ()
     fullest_permille: int | None = None
+    # Domains beyond ``per_bin_goal`` on the busiest bin (0: the goal is met).
+    excess: int = 0
     optimal: bool = False
     seconds: float = 0.0
 
@@ -151,15 +157,20 @@ class _Model:
             else:
                 self.model.add_exactly_one(row)
         self.fullest = self.model.new_int_var(0, PERMILLE, "fullest")
+        self.excess = self.model.new_int_var(0, len(problem.items), "excess")
         for name, ks in by_bin.items():
             self._capacities(bins[name], ks, objective)
+            goal = problem.per_bin_goal
+            if objective and goal is not None and len(ks) > goal:
+                self.model.add(sum(self.x[k, name] for k in ks) - goal <= self.excess)
         index = {item.name: k for k, item in enumerate(problem.items)}
         for name, members in problem.cuts:
             lits = [self.x[index[m], name] for m in members if (index[m], name) in self.x]
             if len(lits) == len(members):
                 self.model.add(sum(lits) <= len(lits) - 1)
         if objective:
-            self.model.minimize(self.fullest)
+            # Waves first (an excess domain is worth more than any headroom), then balance.
+            self.model.minimize((PERMILLE + 1) * self.excess + self.fullest)
 
     def _capacities(self, b: Bin, ks: list[int], objective: bool) -> None:
         items = self.problem.items
@@ -244,7 +255,8 @@ def solve_placement(
     if status not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
         return PlacementResult("unknown", seconds=time.monotonic() - start)
     best = first.assignment(solver)
-    fullest, optimal = _fullest(problem, best), False
+    fullest, excess = _fullest(problem, best), _excess(problem, best)
+    optimal = False
     left = time_limit_s - (time.monotonic() - start)
     if improve and left > 0:
         # Phase 2: balance headroom from that placement, within a deterministic budget.
@@ -256,17 +268,25 @@ def solve_placement(
         second.parameters.max_deterministic_time = IMPROVE_DETERMINISTIC_TIME
         status = second.solve(built.model)
         if status in (cp_model.FEASIBLE, cp_model.OPTIMAL):
-            value = int(second.value(built.fullest))
-            if value <= fullest:
-                best, fullest = built.assignment(second), value
+            value = (int(second.value(built.excess)), int(second.value(built.fullest)))
+            if value <= (excess, fullest):
+                best, (excess, fullest) = built.assignment(second), value
             optimal = status == cp_model.OPTIMAL
     return PlacementResult(
         "placed",
         tuple(sorted(best)),
         fullest_permille=fullest,
+        excess=excess,
         optimal=optimal,
         seconds=time.monotonic() - start,
     )
+
+
+def _excess(problem: PlacementProblem, assignment: Sequence[tuple[str, str]]) -> int:
+    if problem.per_bin_goal is None or not assignment:
+        return 0
+    busiest = max(len(m) for m in bins_of(assignment).values())
+    return max(0, busiest - problem.per_bin_goal)
 
 
 def _fullest(problem: PlacementProblem, assignment: Sequence[tuple[str, str]]) -> int:

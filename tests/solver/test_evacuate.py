@@ -304,6 +304,25 @@ def test_waves_one_migration_per_host_and_at_most_max_parallel():
     assert schedule_waves(order, 4) == [[("a", "t1"), ("c", "t2"), ("d", "t3")], [("b", "t1")]]
 
 
+def test_waves_serve_the_busiest_target_first():
+    order = [("a", "t2"), ("b", "t3"), ("c", "t1"), ("d", "t1"), ("e", "t1")]
+    # t1 has three migrations: three waves suffice (in order, it would take four).
+    assert schedule_waves(order, 2) == [
+        [("a", "t2"), ("c", "t1")],
+        [("b", "t3"), ("d", "t1")],
+        [("e", "t1")],
+    ]
+
+
+def test_max_parallel_spreads_the_domains_so_the_waves_are_fewest():
+    fleet = generated_fleet(32, 100, seed=0)
+    for parallel, waves in ((1, 32), (4, 8), (16, 2)):
+        result = evacuate(fleet, SOURCE, max_parallel=parallel)
+        assert result.verdict == "plan" and len(result.waves) == waves
+        assert all(len(w) <= parallel for w in result.waves)
+    replay(fleet, result)
+
+
 def test_placement_whole_cores_take_every_strand_of_their_cores():
     b = Bin("t", strands=16, cores=1, threads_per_core=8, memory=8, ports=0,
             total_strands=16, total_memory=8)  # fmt: skip
