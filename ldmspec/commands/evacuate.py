@@ -44,7 +44,9 @@ bound and inactive ones cold.
 Waves: a host takes part in at most one migration per wave, as source or target,
 except that HOST may send up to --max-parallel migrations at once, each to a different
 target. The default, 1, is the conservative concurrency limit (one migration at a
-time from a source, as older Managers do): each wave is then one migration.
+time from a source, as older Managers do): each wave is then one migration. With N > 1
+the placement first keeps every target within ceil(domains / N) migrations, so the
+plan needs the fewest waves, and balances headroom after that.
 
 Exit status: 0 a verified plan, 1 impossible (proven), 3 unknown (the solvers ran out
 of time: never reported as a plan or as impossible), 2 bad input.

@@ -41,7 +41,9 @@ How a plan is found (a decomposition; each part is exact, so "impossible" is a p
 Waves: a host is in at most one migration per wave, as source or target, except that
 the source may send up to ``max_parallel`` at once (default 1, the conservative
 concurrency default of the dossier, U2/§7.7); so each wave has at most
-``max_parallel`` migrations, to distinct targets.
+``max_parallel`` migrations, to distinct targets. With ``max_parallel > 1`` CP-SAT
+first keeps each target within ``ceil(domains / max_parallel)`` domains and the waves
+serve the busiest targets first, so the plan has the fewest waves.
 
 "unknown" (exit 3) when CP-SAT or z3 runs out of budget before an answer, or when an
 "impossible" would rest on an undecided z3 check: never a plan or a proof.
