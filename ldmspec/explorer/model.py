@@ -48,6 +48,7 @@ class Property(Generic[S, A]):
     description: str
     holds: Callable[..., bool] = field(compare=False, repr=False)
     trigger: Callable[[S], bool] | None = field(default=None, compare=False, repr=False)
+    concerns: Callable[[A], bool] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def always(cls, id: str, holds: Callable[[Any], bool], description: str = "") -> Property:
@@ -56,14 +57,21 @@ class Property(Generic[S, A]):
 
     @classmethod
     def step(
-        cls, id: str, holds: Callable[[Any, Any, Any], bool], description: str = ""
+        cls,
+        id: str,
+        holds: Callable[[Any, Any, Any], bool],
+        description: str = "",
+        *,
+        concerns: Callable[[Any], bool] | None = None,
     ) -> Property:
         """Safety on transitions: ``holds(before, action, after)`` for every edge.
 
         ``after`` is the successor exactly as :meth:`Model.next_state` built it, before
         any symmetry reduction, so the predicate may compare a domain with itself.
+        ``concerns(action)``, when given, says which actions the property is about;
+        the others are never checked (asked once per distinct action: a speed-up).
         """
-        return cls(id, "step", description or id, holds)
+        return cls(id, "step", description or id, holds, concerns=concerns)
 
     @classmethod
     def sometimes(cls, id: str, holds: Callable[[Any], bool], description: str = "") -> Property:

@@ -273,15 +273,17 @@ def explore(
     expanded = 0
     max_out = 0
 
-    # The hot loop: local names only, one dict lookup per transition.
+    # The hot loop: local names only. Everything that depends on the action alone
+    # (its count, its fairness, the step properties that concern it) sits in one
+    # record per distinct action, found with one dict lookup per transition.
     index_get = index.get
-    fired_get = fired.get
     is_fair = model.is_fair
-    fair_of: dict[A, bool] = {}
+    records: dict[A, list] = {}
+    records_get = records.get
     fair_exit = bytearray()
     add_target = targets.append
     add_slot = slots.append
-    step_checks = [(p.id, p.holds) for p in step_properties]
+    step_checks = [(p.id, p.holds, p.concerns) for p in step_properties]
     while expanded < len(states):
         u = expanded
         if max_depth is not None and depth[u] >= max_depth:
@@ -294,16 +296,17 @@ def explore(
         slot = -1
         fair_here = 0
         for slot, (action, after) in enumerate(successors(state)):
-            count = fired_get(action)
-            if count is None:
-                fired[action] = 1
-                fair_of[action] = is_fair(action)
-            else:
-                fired[action] = count + 1
-            if step_checks:
-                for name, holds in step_checks:
-                    if not holds(state, action, after) and name not in step_violations:
-                        step_violations[name] = StepViolation(u, slot, action, after)
+            record = records_get(action)
+            if record is None:
+                checks = tuple(
+                    (name, holds) for name, holds, concerns in step_checks
+                    if concerns is None or concerns(action)
+                )  # fmt: skip
+                record = records[action] = [0, is_fair(action), checks]
+            record[0] += 1
+            for name, holds in record[2]:
+                if not holds(state, action, after) and name not in step_violations:
+                    step_violations[name] = StepViolation(u, slot, action, after)
             if after is state:  # a step that changes nothing: a stutter
                 v = u
             else:
@@ -329,7 +332,7 @@ def explore(
                 seen.add(v)
                 add_target(v)
                 add_slot(slot)
-            if v != u and not fair_here and fair_of[action]:
+            if v != u and not fair_here and record[1]:
                 fair_here = 1
         if truncated:
             # u lost successors to the bound: leave it unexpanded, as if never reached
@@ -344,6 +347,7 @@ def explore(
         if progress is not None and expanded % _PROGRESS_EVERY == 0:
             progress(expanded, len(states), len(targets), depth[u])
     offsets.append(len(targets))
+    fired = {action: record[0] for action, record in records.items()}
 
     seconds = time.perf_counter() - started
     if progress is not None:
