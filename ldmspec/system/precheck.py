@@ -245,45 +245,45 @@ def find_congruent_placement(
 ) -> tuple[MemoryBlock, ...] | None:
     """New blocks (same RA and size, PA ≡ RA mod ``largest_page``) in ``free``, or None.
 
-    A depth-first search over the blocks, largest first; each block tries, in every free
-    fragment left by the blocks placed before it, the lowest and the highest congruent
-    address (together these keep the most room for the rest). The result is in the
-    order of ``blocks``.
+    A depth-first search that places, at each step, any remaining block at the lowest
+    congruent address of any free fragment left so far. That is complete: in any
+    placement, shifting every block left by whole pages, from the lowest address up,
+    until it meets its range's start or the block before it gives a placement of
+    exactly that shape. States already explored are not explored again. The result is
+    in the order of ``blocks``.
     """
-    order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, blocks[i].ra))
     placed: dict[int, MemoryBlock] = {}
+    seen: set[tuple[frozenset[int], tuple[MemoryRange, ...]]] = set()
     budget = [_SEARCH_LIMIT]
+    # Largest blocks first: they have the fewest places, so failures show early.
+    order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, blocks[i].ra))
 
-    def search(k: int, fragments: tuple[MemoryRange, ...]) -> bool:
-        if k == len(order):
+    def search(remaining: frozenset[int], fragments: tuple[MemoryRange, ...]) -> bool:
+        if not remaining:
             return True
-        budget[0] -= 1
-        if budget[0] < 0:
+        if (remaining, fragments) in seen or budget[0] <= 0:
             return False
-        block = blocks[order[k]]
-        for pa in _candidates(block, fragments, largest_page):
-            placed[order[k]] = MemoryBlock(block.ra, pa, block.size)
-            if search(k + 1, _cut(fragments, MemoryRange(pa, block.size))):
-                return True
-        placed.pop(order[k], None)
+        seen.add((remaining, fragments))
+        budget[0] -= 1
+        if sum(blocks[i].size for i in remaining) > sum(f.size for f in fragments):
+            return False
+        for i in order:
+            if i not in remaining:
+                continue
+            block = blocks[i]
+            for frag in fragments:
+                pa = congruent_pa(frag.pa, block.ra, largest_page)
+                if pa + block.size > frag.end:
+                    continue
+                placed[i] = MemoryBlock(block.ra, pa, block.size)
+                if search(remaining - {i}, _cut(fragments, MemoryRange(pa, block.size))):
+                    return True
+                del placed[i]
         return False
 
-    if not search(0, tuple(sorted(free))):
+    if not search(frozenset(range(len(blocks))), tuple(sorted(free))):
         return None
     return tuple(placed[i] for i in range(len(blocks)))
-
-
-def _candidates(block: MemoryBlock, fragments: tuple[MemoryRange, ...], modulus: int) -> list[int]:
-    seen: list[int] = []
-    for frag in fragments:
-        low = congruent_pa(frag.pa, block.ra, modulus)
-        if low + block.size > frag.end:
-            continue
-        high = low + (frag.end - block.size - low) // modulus * modulus
-        for pa in (low, high):
-            if pa not in seen:
-                seen.append(pa)
-    return seen
 
 
 def _cut(fragments: tuple[MemoryRange, ...], taken: MemoryRange) -> tuple[MemoryRange, ...]:
