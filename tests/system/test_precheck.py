@@ -202,3 +202,15 @@ def test_placement_never_overlaps_blocks() -> None:
     assert find_congruent_placement(blocks, (MemoryRange(0, GIB),), GIB) is None
     two = find_congruent_placement(blocks, (MemoryRange(0, 2 * GIB),), GIB)
     assert two is not None and {b.pa for b in two} == {0, GIB}
+
+
+def test_placement_finds_layouts_where_blocks_are_not_at_their_lowest_spots() -> None:
+    # Found by comparing with an exhaustive search: the 12G range holds a 3G, the 6G and
+    # another 3G block, and the 3G block tried first must not take the range's start.
+    g = GIB
+    sizes = ((0, 3), (4, 3), (7, 3), (10, 6))
+    blocks = tuple(MemoryBlock(ra * g, 0, size * g) for ra, size in sizes)
+    free = (MemoryRange(1 * g, 2 * g), MemoryRange(5 * g, 12 * g), MemoryRange(19 * g, 5 * g))
+    placed = find_congruent_placement(blocks, free, 2 * g)
+    assert placed is not None
+    assert [(b.ra // g, b.pa // g) for b in placed] == [(0, 20), (4, 14), (7, 5), (10, 8)]
