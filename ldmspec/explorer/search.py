@@ -310,16 +310,16 @@ def explore(
             if after is state:  # a step that changes nothing: a stutter
                 v = u
             else:
-                v = index_get(after)  # the state itself, or a member of its class seen before
-                if v is None:
+                found = index_get(after)  # the state, or a member of its class seen before
+                if found is None:
                     key = canon(after) if canon is not None else after
-                    v = index_get(key)
-                    if v is None:
+                    found = index_get(key)
+                    if found is None:
                         if len(states) == limit:
                             truncated = True
                             break
-                        v = len(states)
-                        index[key] = v
+                        found = len(states)
+                        index[key] = found
                         states.append(key)
                         parent.append(u)
                         parent_slot.append(slot)
@@ -327,7 +327,8 @@ def explore(
                     if key is not after and key != after:
                         # remember the class of this member: canonicalising costs more
                         # than a lookup, and the same member comes back often
-                        index[after] = v
+                        index[after] = found
+                v = found
             if v not in seen:
                 seen.add(v)
                 add_target(v)
