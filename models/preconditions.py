@@ -256,6 +256,8 @@ def requirement_applies(rid: str, d: DomainSide, t: TargetSide | None = None) ->
     With ``t`` None only the domain-side conditions are decided (what the formulas are
     built for); with a target, "processor types differ" is decided too (for the table).
     """
+    if rid not in FORMULAS:
+        return False  # a catalog id added after this model was written: not modelled
     applies = _APPLIES[rid]
     if not applies.covers(live=d.live, bound=d.bound):
         return False
