@@ -141,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
     config = _config(args)
     model = protocol_model(config, args.variant)
     if args.max_states is not None and args.max_states < 1:
-        raise InputError("--max-states of at least 1", got=args.max_states, source="argument")
+        raise InputError(
+            "--max-states of at least 1", got=args.max_states, source="argument --max-states"
+        )
     outputs = [p for p in (args.dot, args.graphml, args.graph_json) if p]
     for path in outputs:
         parent = Path(path).resolve().parent
@@ -271,10 +273,16 @@ def _verdict_json(model: Protocol, verdict: Verdict) -> dict[str, Any]:
         "status": verdict.status,
         "description": verdict.description,
     }
-    if verdict.counterexample is not None:
-        data["counterexample"] = trace_json(model, verdict.counterexample)
-    if verdict.example is not None:
-        data["example"] = trace_json(model, verdict.example)
+    # a counterexample (or example) is the list of steps {"action", "state"} from an
+    # initial state (action null); a lasso adds the "cycle" repeated forever after it,
+    # or "stutters": true when the behaviour rests in the last state
+    for key, trace in (("counterexample", verdict.counterexample), ("example", verdict.example)):
+        if trace is not None:
+            shown = trace_json(model, trace)
+            data[key] = shown["steps"]
+            if "cycle" in shown:
+                data["cycle"] = shown["cycle"]
+                data["stutters"] = shown["stutters"]
     return data
 
 
@@ -332,27 +340,25 @@ def render(document: dict[str, Any], model: Protocol) -> str:
 
 
 def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
-    trace = prop["counterexample"]
-    if "cycle" in trace:
+    steps = prop["counterexample"]
+    if "cycle" in prop:
         repeat = (
-            "then stays forever"
-            if trace.get("stutters")
-            else f"then a cycle of {len(trace['cycle'])}"
+            "then stays forever" if prop["stutters"] else f"then a cycle of {len(prop['cycle'])}"
         )
-        heading = f"lasso, {trace['length']} steps {repeat}"
+        heading = f"lasso, {len(steps) - 1} steps {repeat}"
     else:
-        heading = f"shortest counterexample, {trace['length']} steps"
+        heading = f"shortest counterexample, {len(steps) - 1} steps"
     lines = [f"{prop['id']} violated: {heading}"]
-    for number, step in enumerate(trace["steps"]):
+    for number, step in enumerate(steps):
         action = step["action"] or "initial state"
         lines.append(f"  {number:>3}  {action}")
         lines.append(f"       {_summary(step['state'])}")
-    if "cycle" in trace:
-        if trace.get("stutters"):
+    if "cycle" in prop:
+        if prop["stutters"]:
             lines.append("       ... and stays here forever: no fair action is enabled")
         else:
             lines.append("       then repeats forever:")
-            for step in trace["cycle"]:
+            for step in prop["cycle"]:
                 lines.append(f"    ↻  {step['action']}")
                 lines.append(f"       {_summary(step['state'])}")
     return lines

@@ -58,7 +58,7 @@ def test_a_variant_exits_one_with_its_counterexample_as_actions_and_states(capsy
     data = json.loads(out)
     (violated,) = [p for p in data["properties"] if p["status"] == "violated"]
     assert violated["id"] == "INV-SOURCE-CONTROL"
-    steps = violated["counterexample"]["steps"]
+    steps = violated["counterexample"]
     assert [s["action"] for s in steps] == [
         None,
         "start_migration(d0 -> h1)",
@@ -73,6 +73,21 @@ def test_a_violation_is_printed_as_numbered_steps(capsys):
     assert "  violated  INV-SOURCE-CONTROL" in out
     assert "INV-SOURCE-CONTROL violated: shortest counterexample, 2 steps" in out
     assert "    2  cancel_on_target(d0)" in out
+
+
+def test_a_liveness_violation_in_json_has_its_cycle(capsys):
+    status, out, _ = run(capsys, "--variant", "no-round-limit", "--json")
+    (converges,) = [p for p in json.loads(out)["properties"] if p["id"] == "LIVE-CONVERGES"]
+    assert status == 1
+    assert [s["action"] for s in converges["cycle"]] == ["precopy_round(d0)", "dirty_burst(d0)"]
+    assert converges["stutters"] is False
+    assert len(converges["counterexample"]) == 8
+
+
+def test_a_zero_state_bound_is_a_bad_parameter(capsys):
+    status, out, err = run(capsys, "--max-states", "0")
+    assert (status, out) == (2, "")
+    assert err == "argument --max-states: expected --max-states of at least 1, got 0\n"
 
 
 def test_a_liveness_violation_is_printed_as_a_lasso(capsys):
