@@ -32,6 +32,10 @@ __all__ = ["DESCRIPTION", "HELP", "configure", "exploration_document", "run"]
 
 HELP = "explore every interleaving of the migration protocol model and check its properties"
 
+_VARIANT_LINES = "\n".join(
+    f"  {v.name:<24} {v.description} ({v.violates})" for v in VARIANTS.values()
+)
+
 DESCRIPTION = f"""\
 Explore the abstract migration protocol breadth first: every interleaving of up to K
 concurrent migrations among N hosts and M domains, with cancellations on either side,
@@ -44,11 +48,13 @@ liveness).
 
 Hosts and domains are interchangeable, so states are reduced by symmetry unless
 --no-symmetry is given; --reduction also runs the unreduced search and prints the
-ratio. --variant runs a model that is wrong on purpose ({", ".join(VARIANTS)}).
+ratio. --variant runs a model that is wrong on purpose:
+{_VARIANT_LINES}
 
 --replay FLEET drives the reference implementation (built from FLEET) along the
-model's shortest path to each kind of ending and each reachability target, and checks
-that every step lands where the model says (conformance).
+model's shortest path to each kind of ending, each reachability target and each kind
+of action, and checks that every event is a model step and that it arrives where the
+model says (conformance); --system-variant NAME replays a broken implementation.
 
 Exit status: 0 every property holds, 1 a property is violated (or the implementation
 does not conform), 2 bad parameters, 3 the search was bounded (--max-states) and some
