@@ -313,9 +313,15 @@ class Datacenter:
 
     def migration_ended(self, manager: Manager, migration: OutgoingMigration) -> None:
         self._notices.append(
-            Notice(self.scheduler.now, manager.name, migration.domain, migration.target,
-                   migration.outcome or "", migration.lines)
-        )  # fmt: skip
+            Notice(
+                self.scheduler.now,
+                manager.name,
+                migration.domain,
+                migration.target,
+                migration.outcome or "",
+                migration.lines,
+            )
+        )
 
     def domain_moved(self, incoming: IncomingMigration) -> None:
         """A domain resumed on its target: its guest's steady writes follow it."""
@@ -335,9 +341,13 @@ class Datacenter:
             for out in m.outgoing.values()
         )
         return Observation(
-            self.scheduler.now, self.scheduler.executed, self.scheduler.pending(),
-            hosts, tuple(sorted(migrations, key=lambda v: v.id)), self.network.down_links,
-        )  # fmt: skip
+            self.scheduler.now,
+            self.scheduler.executed,
+            self.scheduler.pending(),
+            hosts,
+            tuple(sorted(migrations, key=lambda v: v.id)),
+            self.network.down_links,
+        )
 
     def to_inventory(self, host: str) -> Host:
         """``host`` as an inventory fact now (suspended counts as active, a target as bound)."""
@@ -349,11 +359,17 @@ class Datacenter:
     def _domain_view(self, manager: Manager, record: DomainRecord) -> DomainView:
         guest = manager.hv.guests.get(record.name)
         return DomainView(
-            name=record.name, state=record.state, flags=record.flags, vcpus=record.vcpus,
-            memory=record.memory_size, console_port=record.port, strands=tuple(record.strands),
-            blocks=tuple(record.blocks), digest=guest.memory.digest() if guest else None,
+            name=record.name,
+            state=record.state,
+            flags=record.flags,
+            vcpus=record.vcpus,
+            memory=record.memory_size,
+            console_port=record.port,
+            strands=tuple(record.strands),
+            blocks=tuple(record.blocks),
+            digest=guest.memory.digest() if guest else None,
             running=bool(guest and guest.running),
-        )  # fmt: skip
+        )
 
     def _free(self, manager: Manager) -> Resources:
         return Resources(
@@ -365,29 +381,43 @@ class Datacenter:
         return HostView(
             name=manager.name,
             domains=tuple(self._domain_view(manager, r) for r in manager.domains.values()),
-            strands_total=hv.total_strands, strands_free=len(hv.free_strands),
-            memory_total=hv.total_memory, memory_free=hv.free_memory_size,
-            ports_total=manager.total_ports(), ports_free=manager.free_ports(),
+            strands_total=hv.total_strands,
+            strands_free=len(hv.free_strands),
+            memory_total=hv.total_memory,
+            memory_free=hv.free_memory_size,
+            ports_total=manager.total_ports(),
+            ports_free=manager.free_ports(),
             unscrubbed_bytes=hv.unscrubbed,
-        )  # fmt: skip
+        )
 
     def _migration_view(self, manager: Manager, out: OutgoingMigration) -> MigrationView:
         target = self.managers[out.target]
         inc = target.incoming.get(out.mid)
         before_domain, before_free = self._before[(manager.name, out.mid)]
         return MigrationView(
-            id=out.mid, domain=out.domain, target_name=out.target_name, source=manager.name,
-            target=out.target, live=out.live, phase=out.phase, outcome=out.outcome,
-            resolution=out.resolution, progress=out.progress,
+            id=out.mid,
+            domain=out.domain,
+            target_name=out.target_name,
+            source=manager.name,
+            target=out.target,
+            live=out.live,
+            phase=out.phase,
+            outcome=out.outcome,
+            resolution=out.resolution,
+            progress=out.progress,
             target_phase=inc.phase if inc else None,
             target_progress=inc.progress if inc else None,
             target_outcome=inc.outcome if inc else None,
-            rounds=out.rounds, pages_sent=out.pages_sent,
+            rounds=out.rounds,
+            pages_sent=out.pages_sent,
             dirty_pages_per_round=tuple(out.dirty_per_round),
             pages_dirtied_while_suspended=out.dirtied_while_suspended,
             suspended_digest=out.suspended_digest,
             resumed_digest=inc.resumed_digest if inc else None,
-            cancelled_by=out.cancelling, started_at=out.started_at, ended_at=out.ended_at,
-            source_domain_before=before_domain, target_free_before=before_free,
+            cancelled_by=out.cancelling,
+            started_at=out.started_at,
+            ended_at=out.ended_at,
+            source_domain_before=before_domain,
+            target_free_before=before_free,
             lines=out.lines,
-        )  # fmt: skip
+        )

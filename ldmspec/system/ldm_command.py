@@ -161,9 +161,14 @@ def _parse_migrate(name: str, args: list[str]) -> LdmCommand:
         raise usage(name)
     vals = (("password_file", values["p"]),) if "p" in values else ()
     return LdmCommand(
-        name, (domain,), frozenset(options), vals,
-        target_host=host, target_user=user, new_name=new_name or None,
-    )  # fmt: skip
+        name,
+        (domain,),
+        frozenset(options),
+        vals,
+        target_host=host,
+        target_user=user,
+        new_name=new_name or None,
+    )
 
 
 def _parse_listing(flags: str, required: str) -> _Parser:

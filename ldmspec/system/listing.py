@@ -23,8 +23,12 @@ __all__ = ["PARSEABLE_VERSION", "render_list", "render_long", "render_parseable"
 PARSEABLE_VERSION = "VERSION 1.11"  # what 3.x prints; 1.0 before 3.0 (dossier §13.4)
 HEADER = ("NAME", "STATE", "FLAGS", "CONS", "VCPU", "MEMORY", "UTIL", "NORM", "UPTIME")
 # Spelled-out FLAGS for `-l -p`; only normal, control and vio-service are confirmed [V].
-_SPELLED = {1: {"n": "normal"}, 3: {"c": "control"}, 4: {"v": "vio-service"},
-            5: {"s": "source", "t": "target", "e": "error"}}  # fmt: skip
+_SPELLED = {
+    1: {"n": "normal"},
+    3: {"c": "control"},
+    4: {"v": "vio-service"},
+    5: {"s": "source", "t": "target", "e": "error"},
+}
 
 StatusOf = Callable[[str], "tuple[str, int, str, str] | None"]
 
@@ -98,8 +102,14 @@ def render_parseable(
     lines = [version]
     for r in records:
         flags = _spelled_flags(r.flags) if long else r.flags
-        fields = [f"name={r.name}", f"state={r.state}", f"flags={flags}", f"cons={_cons(r)}",
-                  f"ncpu={r.vcpus}", f"mem={r.memory_size}"]  # fmt: skip
+        fields = [
+            f"name={r.name}",
+            f"state={r.state}",
+            f"flags={flags}",
+            f"cons={_cons(r)}",
+            f"ncpu={r.vcpus}",
+            f"mem={r.memory_size}",
+        ]
         if _shows_usage(r):
             fields += ["util=0.0", f"uptime={now - r.started_at}", "norm_util=0.0"]
         else:
@@ -184,6 +194,10 @@ def render_status(
         out += ["NAME", r.name]
         if status is not None:
             op, progress, role, peer = status
-            out += ["", "STATUS", f"    {'OPERATION':<12} {'PROGRESS':<11} {role}",
-                    f"    {op:<12} {f'{progress}%':<11} {peer}"]  # fmt: skip
+            out += [
+                "",
+                "STATUS",
+                f"    {'OPERATION':<12} {'PROGRESS':<11} {role}",
+                f"    {op:<12} {f'{progress}%':<11} {peer}",
+            ]
     return "\n".join(out)

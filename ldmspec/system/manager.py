@@ -382,13 +382,19 @@ class Manager:
                 return _error(text.PASSWORD_FILE.format(path=path), verdict.format(domain=domain))
         record = self._record(domain)
         if record is None:
-            return _error(*lines, f"ST-1: {text.NOT_FOUND.format(domain=domain)} on {self.name}",
-                          verdict.format(domain=domain))  # fmt: skip
+            return _error(
+                *lines,
+                f"ST-1: {text.NOT_FOUND.format(domain=domain)} on {self.name}",
+                verdict.format(domain=domain),
+            )
         if record.migration != "-" or any(
             m.domain == domain and m.outcome is None for m in self.outgoing.values()
         ):
-            return _error(*lines, f"ST-1: Domain {domain} is already being migrated or is in "
-                          "migration error state", verdict.format(domain=domain))  # fmt: skip
+            return _error(
+                *lines,
+                f"ST-1: Domain {domain} is already being migrated or is in migration error state",
+                verdict.format(domain=domain),
+            )
         if not dry_run and self.busy():
             return _error(
                 *lines, text.BUSY_HOST.format(host=self.name), verdict.format(domain=domain)
@@ -414,9 +420,14 @@ class Manager:
         # creates nothing, so it needs no background work.
         target = self.datacenter.manager(command.target_host)
         request = CheckRequest(
-            0, self.name, record.to_inventory(), self.to_inventory(), command.new_name,
-            dry_run=True, password=password,
-        )  # fmt: skip
+            0,
+            self.name,
+            record.to_inventory(),
+            self.to_inventory(),
+            command.new_name,
+            dry_run=True,
+            password=password,
+        )
         reply = target.check_incoming(request)
         if self.behaviour.dry_run_creates_target() and not reply.problems and not reply.refusal:
             created = target.create_target_domain(request, command.new_name or record.name)

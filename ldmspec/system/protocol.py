@@ -281,9 +281,11 @@ class OutgoingMigration:
             return  # the Abort is on its way; wait for Aborted
         self._disarm()
         if reply.failure:
-            self._fail(text.TARGET_FAILED.format(
-                target=self.target, domain=self.target_name, reason=reply.failure
-            ))  # fmt: skip
+            self._fail(
+                text.TARGET_FAILED.format(
+                    target=self.target, domain=self.target_name, reason=reply.failure
+                )
+            )
             return
         memory = self._guest_memory()
         if not self.live or memory is None:
@@ -435,8 +437,11 @@ class OutgoingMigration:
         if waiting_for == "Aborted":
             self._finish_cancel()  # the target cleans up on its own timer
             return
-        self._fail(text.UNREACHABLE.format(target=self.target) if self.phase == 1
-                   else text.LOST_CONNECTION.format(target=self.target))  # fmt: skip
+        self._fail(
+            text.UNREACHABLE.format(target=self.target)
+            if self.phase == 1
+            else text.LOST_CONNECTION.format(target=self.target)
+        )
 
     def _restore_source(self, *, resume: bool) -> None:
         self._stop_log()
