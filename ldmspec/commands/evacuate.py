@@ -48,6 +48,13 @@ time from a source, as older Managers do): each wave is then one migration. With
 the placement first keeps every target within ceil(domains / N) migrations, so the
 plan needs the fewest waves, and balances headroom after that.
 
+--json prints {"host", "verdict": "plan" | "impossible" | "unknown", "max_parallel",
+"waves": [[{"domain", "source", "target", "state", "vcpus", "memory", "command"}]],
+"staying": [{"domain", "why"}], "blocking": [{"domain", "why", "reasons": [{"target",
+"ids", "observed", "status"}]}], "conflict": {"domains", "targets", "ids", "need",
+"free", "cuts", "text"} | null, "verified", "reason", "stats"}; observed[k] is what
+was seen for ids[k].
+
 Exit status: 0 a verified plan, 1 impossible (proven), 3 unknown (the solvers ran out
 of time: never reported as a plan or as impossible), 2 bad input.
 

@@ -313,6 +313,19 @@ class _Search:
         self.stats["prefilter_s"] = round(time.monotonic() - start, 3)
         self.say(f"prefilter: {pairs} candidate pairs of {len(self.movers) * len(others)}")
 
+    def domain(self, name: str) -> Domain:
+        """A domain of the evacuated host (the search only asks for those)."""
+        found = self.source.domain(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def host(self, name: str) -> Host:
+        found = self.fleet.host(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
     def open_candidates(self, name: str, limit: int | None = None) -> list[str]:
         """The candidates of ``name`` z3 has not rejected (the ``limit`` roomiest)."""
         out = [t for t in self.candidates[name] if (name, t) not in self.forbidden]
@@ -324,10 +337,10 @@ class _Search:
     ) -> PlacementProblem:
         """The placement of ``names``; with ``limit``, each may go only to its ``limit``
         roomiest candidates (a plan found so is a plan; "infeasible" is not a proof)."""
-        items = tuple(self.item(self.source.domain(n)) for n in names)  # type: ignore[arg-type]
+        items = tuple(self.item(self.domain(n)) for n in names)
         offered = {n: self.open_candidates(n, limit) for n in names}
         wanted = sorted({t for n in names for t in offered[n]})
-        bins = tuple(_bin(self.fleet.host(t)) for t in wanted)  # type: ignore[arg-type]
+        bins = tuple(_bin(self.host(t)) for t in wanted)
         members = set(names)
         return PlacementProblem(
             items=items,
@@ -484,7 +497,7 @@ def _order(search: _Search, assignment: Sequence[tuple[str, str]]) -> list[tuple
     """Moves in migration order: whole-core domains first, then larger ones, then name."""
 
     def key(move: tuple[str, str]) -> tuple[bool, int, int, str]:
-        item = search.item(search.source.domain(move[0]))  # type: ignore[arg-type]
+        item = search.item(search.domain(move[0]))
         return (not item.whole_cores, -item.memory, -item.vcpus, move[0])
 
     return sorted(assignment, key=key)
@@ -497,10 +510,9 @@ def _plan(
     order = _order(search, assignment)
     layouts = {}
     for target, names in bins_of(order).items():
-        t = search.fleet.host(target)
-        assert t is not None
+        t = search.host(target)
         blocks = [(n, search.facts[n].side.blocks) for n in names]
-        blocks = [(n, b) for n, b in blocks if search.source.domain(n).holds_resources]  # type: ignore[union-attr]
+        blocks = [(n, b) for n, b in blocks if search.domain(n).holds_resources]
         layout = layout_memory(t, blocks, timeout_ms=search.clock.ms())
         if layout.status != "placed":
             members = layout.core if layout.status == "conflict" else tuple(names)
@@ -519,7 +531,7 @@ def _plan(
         return None
     host = search.source.name
     moves = tuple(
-        tuple(_move(search.source.domain(d), k, host, t) for d, t in wave)  # type: ignore[arg-type]
+        tuple(_move(search.domain(d), k, host, t) for d, t in wave)
         for k, wave in enumerate(waves, 1)
     )
     return Evacuation(host=host, verdict="plan", waves=moves, verified=True, after=after)
@@ -550,7 +562,7 @@ def _apply(
                 search.source.name,
                 t,
                 blocks=layouts.get(d, ()),
-                whole_cores=search.item(search.source.domain(d)).whole_cores,  # type: ignore[arg-type]
+                whole_cores=search.item(search.domain(d)).whole_cores,
                 keep_ports=live_left[t],
             )
     return states, fleet
@@ -746,8 +758,7 @@ def _impossible(search: _Search, blocked: list[str], conflict: Conflict | None) 
 
 
 def _blocker(search: _Search, name: str) -> Blocker | None:
-    d = search.source.domain(name)
-    assert d is not None
+    d = search.domain(name)
     if d.io:
         why = f"I/O domain (direct I/O {', '.join(d.io)}): cannot migrate"
     else:
