@@ -337,7 +337,7 @@ class Manager:
         if command.domains:
             missing = [n for n in command.domains if n not in self.domains]
             if missing:
-                return _error(*(f"LDom {n} not found" for n in missing))
+                return _error(*(text.LIST_NOT_FOUND.format(domain=n) for n in missing))
             records = [self.domains[n] for n in command.domains]
         fmt = command.value("format")
         now = self.scheduler.now
@@ -384,7 +384,7 @@ class Manager:
         if record is None:
             return _error(
                 *lines,
-                f"ST-1: {text.NOT_FOUND.format(domain=domain)} on {self.name}",
+                text.NOT_ON_SOURCE.format(domain=domain, host=self.name),
                 verdict.format(domain=domain),
             )
         if record.migration != "-" or any(
@@ -392,7 +392,7 @@ class Manager:
         ):
             return _error(
                 *lines,
-                f"ST-1: Domain {domain} is already being migrated or is in migration error state",
+                text.ALREADY_MIGRATING.format(domain=domain),
                 verdict.format(domain=domain),
             )
         if not dry_run and self.busy():
@@ -442,7 +442,7 @@ class Manager:
     def _cancel(self, command: LdmCommand) -> CommandResult:
         domain = command.domains[0]
         if command.operand == "reconf":
-            return _error(f"No delayed reconfiguration is pending for domain {domain}")
+            return _error(text.NO_RECONF.format(domain=domain))
         for out in self.outgoing.values():
             if out.domain == domain and out.outcome is None:
                 out.cancel("cancel")
@@ -469,14 +469,14 @@ class Manager:
         if record is None:
             return _error(text.NOT_FOUND.format(domain=name))
         if record.state != INACTIVE:
-            return _error(f"Domain {name} is already bound")
+            return _error(text.ALREADY_BOUND.format(domain=name))
         strands = self.hv.allocate_strands(record.vcpus, whole_core=record.whole_core)
         if strands is None:
-            return _error(f"Unable to bind domain {name}: not enough free vCPUs")
+            return _error(text.BIND_NO_VCPUS.format(domain=name))
         blocks = self.hv.allocate_memory(record.memory_size)
         if blocks is None:
             self.hv.release_strands(strands)
-            return _error(f"Unable to bind domain {name}: not enough free memory")
+            return _error(text.BIND_NO_MEMORY.format(domain=name))
         record.strands, record.blocks, record.state = strands, blocks, BOUND
         if record.console is not None:
             self._take_console_port(record, prefer_vcc=record.console.vcc)
@@ -487,7 +487,7 @@ class Manager:
         if record is None:
             return _error(text.NOT_FOUND.format(domain=name))
         if record.state != BOUND:
-            return _error(f"Domain {name} must be stopped and bound before it can be unbound")
+            return _error(text.UNBIND_STATE.format(domain=name))
         self._release(record)
         record.state = INACTIVE
         return _ok()
@@ -497,23 +497,23 @@ class Manager:
         if record is None:
             return _error(text.NOT_FOUND.format(domain=name))
         if record.state != BOUND:
-            return _error(f"Domain {name} must be bound before it can be started")
+            return _error(text.START_STATE.format(domain=name))
         record.state = ACTIVE
         record.started_at = self.scheduler.now
         self.hv.create_guest(name, record.memory_size).running = True
-        return _ok(f"LDom {name} started")
+        return _ok(text.STARTED.format(domain=name))
 
     def _stop(self, name: str) -> CommandResult:
         record = self._record(name)
         if record is None:
             return _error(text.NOT_FOUND.format(domain=name))
         if record.is_control:
-            return _error("The control domain cannot be stopped with ldm stop-domain")
+            return _error(text.STOP_CONTROL)
         if record.state != ACTIVE:
-            return _error(f"Domain {name} is not active")
+            return _error(text.NOT_ACTIVE.format(domain=name))
         self.hv.destroy_guest(name)
         record.state = BOUND
-        return _ok(f"LDom {name} stopped")
+        return _ok(text.STOPPED.format(domain=name))
 
     def _remove(self, name: str) -> CommandResult:
         record = self._record(name)
@@ -529,7 +529,7 @@ class Manager:
         if record.migration != "-":
             return _error(text.BUSY_DOMAIN.format(domain=name))
         if record.is_control or record.state != INACTIVE:
-            return _error(f"Domain {name} must be unbound before it can be removed")
+            return _error(text.REMOVE_STATE.format(domain=name))
         del self.domains[name]
         return _ok()
 
@@ -537,51 +537,53 @@ class Manager:
     def _add_vdsdev(self, command: LdmCommand) -> CommandResult:
         volume, _, service = command.operand.partition("@")
         if service not in self.vds:
-            return _error(f"Virtual disk service {service} not found")
+            return _error(text.NO_VDS.format(service=service))
         if volume in self.vds[service]:
-            return _error(f"Volume {volume} already exists in service {service}")
+            return _error(text.VOLUME_EXISTS.format(volume=volume, service=service))
         self.vds[service][volume] = command.value("device") or ""
         return _ok()
 
     def _rm_vdsdev(self, command: LdmCommand) -> CommandResult:
         volume, _, service = command.operand.partition("@")
         if volume not in self.vds.get(service, {}):
-            return _error(f"Volume {volume} not found in service {service}")
+            return _error(text.NO_VOLUME.format(volume=volume, service=service))
         for record in self.domains.values():
             if record.holds_resources and any(
                 d.volume == volume and d.service == service for d in record.vdisks
             ):
-                return _error(f"Volume {volume}@{service} is in use by domain {record.name}")
+                return _error(
+                    text.VOLUME_IN_USE.format(volume=volume, service=service, domain=record.name)
+                )
         del self.vds[service][volume]
         return _ok()
 
     def _add_vsw(self, command: LdmCommand) -> CommandResult:
         if command.domains[0] != "primary":
-            return _error("ldmspec models services of the control domain primary only")
+            return _error(text.CONTROL_SERVICES_ONLY)
         if command.operand in self.vsw:
-            return _error(f"Virtual switch {command.operand} already exists")
+            return _error(text.VSW_EXISTS.format(vsw=command.operand))
         self.vsw[command.operand] = command.value("net-dev") or ""
         self._mark_service_domain()
         return _ok()
 
     def _rm_vsw(self, command: LdmCommand) -> CommandResult:
         if command.operand not in self.vsw:
-            return _error(f"Virtual switch {command.operand} not found")
+            return _error(text.NO_VSW.format(vsw=command.operand))
         for record in self.domains.values():
             if record.holds_resources and any(n.service == command.operand for n in record.vnets):
-                return _error(f"Virtual switch {command.operand} is in use by domain {record.name}")
+                return _error(text.VSW_IN_USE.format(vsw=command.operand, domain=record.name))
         del self.vsw[command.operand]
         self._mark_service_domain()
         return _ok()
 
     def _add_vcc(self, command: LdmCommand) -> CommandResult:
         if command.domains[0] != "primary":
-            return _error("ldmspec models services of the control domain primary only")
+            return _error(text.CONTROL_SERVICES_ONLY)
         lo, _, hi = (command.value("port-range") or "").partition("-")
         if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
-            return _error("Invalid port-range: expected <x>-<y> with x <= y")
+            return _error(text.BAD_PORT_RANGE)
         if command.operand in self.vcc:
-            return _error(f"Virtual console concentrator {command.operand} already exists")
+            return _error(text.VCC_EXISTS.format(vcc=command.operand))
         self.vcc[command.operand] = (int(lo), int(hi))
         self.used_ports[command.operand] = set()
         self._mark_service_domain()
@@ -589,9 +591,9 @@ class Manager:
 
     def _rm_vcc(self, command: LdmCommand) -> CommandResult:
         if command.operand not in self.vcc:
-            return _error(f"Virtual console concentrator {command.operand} not found")
+            return _error(text.NO_VCC.format(vcc=command.operand))
         if self.used_ports.get(command.operand):
-            return _error(f"Virtual console concentrator {command.operand} has ports in use")
+            return _error(text.VCC_IN_USE.format(vcc=command.operand))
         del self.vcc[command.operand]
         self.used_ports.pop(command.operand, None)
         self._mark_service_domain()
@@ -605,11 +607,9 @@ class Manager:
         try:
             arch = CpuArch.parse(command.value("cpu-arch"))
         except InputError:
-            return _error(
-                "Invalid cpu-arch: expected native, generic, migration-class1 or sparc64-class1"
-            )
+            return _error(text.BAD_CPU_ARCH)
         if record.state == ACTIVE:
-            return _error(f"Domain {record.name} must be stopped to change cpu-arch")
+            return _error(text.CPU_ARCH_ACTIVE.format(domain=record.name))
         record.cpu_arch = arch
         return _ok()
 
@@ -622,7 +622,7 @@ class Manager:
             if want > len(record.strands):
                 extra = self.hv.allocate_strands(want - len(record.strands), whole_core=False)
                 if extra is None:
-                    return _error(f"Not enough free vCPUs to give {record.name} {want}")
+                    return _error(text.NO_VCPUS_FOR.format(domain=record.name, count=want))
                 record.strands = tuple(sorted(record.strands + extra))
             else:
                 self.hv.release_strands(record.strands[want:])
@@ -641,7 +641,7 @@ class Manager:
                 top = max((b.ra + b.size for b in record.blocks), default=RA_BASE)
                 extra = self.hv.allocate_memory(want - held, ra_base=top)
                 if extra is None:
-                    return _error(f"Not enough free memory to give {record.name} {want} bytes")
+                    return _error(text.NO_MEMORY_FOR.format(domain=record.name, size=want))
                 record.blocks = tuple(sorted(record.blocks + extra, key=lambda b: b.ra))
             elif want < held:
                 record.blocks = self._shrink(record.blocks, held - want)

@@ -8,18 +8,51 @@ exists. Keeping them here means a capture from a real system corrects them in on
 from __future__ import annotations
 
 __all__ = [
+    "ALREADY_BOUND",
+    "ALREADY_MIGRATING",
     "AUTH_FAILED",
+    "BAD_CPU_ARCH",
+    "BAD_PORT_RANGE",
+    "BIND_NO_MEMORY",
+    "BIND_NO_VCPUS",
+    "BUSY_DOMAIN",
     "BUSY_HOST",
     "CANCELLED",
     "CANCEL_ON_TARGET",
+    "CONTROL_SERVICES_ONLY",
+    "CPU_ARCH_ACTIVE",
     "FAILED",
     "HANDOFF_LOST",
     "KILLED",
+    "LIST_NOT_FOUND",
+    "LOST_CONNECTION",
+    "NOT_ACTIVE",
     "NOT_FOUND",
+    "NOT_ON_SOURCE",
+    "NO_MEMORY_FOR",
     "NO_MIGRATION",
+    "NO_RECONF",
+    "NO_VCC",
+    "NO_VCPUS_FOR",
+    "NO_VDS",
+    "NO_VOLUME",
+    "NO_VSW",
     "PASSWORD_FILE",
     "PASSWORD_PROMPT",
+    "REMOVE_STATE",
+    "STARTED",
+    "START_STATE",
+    "STOPPED",
+    "STOP_CONTROL",
+    "TARGET_FAILED",
+    "UNBIND_STATE",
     "UNREACHABLE",
+    "VCC_EXISTS",
+    "VCC_IN_USE",
+    "VOLUME_EXISTS",
+    "VOLUME_IN_USE",
+    "VSW_EXISTS",
+    "VSW_IN_USE",
     "WOULD_FAIL",
 ]
 
@@ -48,3 +81,35 @@ NOT_FOUND = "Domain {domain} not found"
 BUSY_HOST = "A migration is in progress on {host}: operations that change domains are blocked"
 BUSY_DOMAIN = "Domain {domain} is being migrated: its configuration cannot change"
 PASSWORD_FILE = "Unable to read password file {path}"
+
+# The configuration commands ([R]: ldm's own texts for these were not captured).
+LIST_NOT_FOUND = "LDom {domain} not found"
+NOT_ON_SOURCE = "ST-1: Domain {domain} not found on {host}"
+ALREADY_MIGRATING = "ST-1: Domain {domain} is already being migrated or is in migration error state"
+NO_RECONF = "No delayed reconfiguration is pending for domain {domain}"
+ALREADY_BOUND = "Domain {domain} is already bound"
+BIND_NO_VCPUS = "Unable to bind domain {domain}: not enough free vCPUs"
+BIND_NO_MEMORY = "Unable to bind domain {domain}: not enough free memory"
+UNBIND_STATE = "Domain {domain} must be stopped and bound before it can be unbound"
+START_STATE = "Domain {domain} must be bound before it can be started"
+STARTED = "LDom {domain} started"
+STOP_CONTROL = "The control domain cannot be stopped with ldm stop-domain"
+NOT_ACTIVE = "Domain {domain} is not active"
+STOPPED = "LDom {domain} stopped"
+REMOVE_STATE = "Domain {domain} must be unbound before it can be removed"
+NO_VDS = "Virtual disk service {service} not found"
+VOLUME_EXISTS = "Volume {volume} already exists in service {service}"
+NO_VOLUME = "Volume {volume} not found in service {service}"
+VOLUME_IN_USE = "Volume {volume}@{service} is in use by domain {domain}"
+CONTROL_SERVICES_ONLY = "ldmspec models services of the control domain primary only"
+VSW_EXISTS = "Virtual switch {vsw} already exists"
+NO_VSW = "Virtual switch {vsw} not found"
+VSW_IN_USE = "Virtual switch {vsw} is in use by domain {domain}"
+BAD_PORT_RANGE = "Invalid port-range: expected <x>-<y> with x <= y"
+VCC_EXISTS = "Virtual console concentrator {vcc} already exists"
+NO_VCC = "Virtual console concentrator {vcc} not found"
+VCC_IN_USE = "Virtual console concentrator {vcc} has ports in use"
+CPU_ARCH_ACTIVE = "Domain {domain} must be stopped to change cpu-arch"
+NO_VCPUS_FOR = "Not enough free vCPUs to give {domain} {count}"
+NO_MEMORY_FOR = "Not enough free memory to give {domain} {size} bytes"
+BAD_CPU_ARCH = "Invalid cpu-arch: expected native, generic, migration-class1 or sparc64-class1"
