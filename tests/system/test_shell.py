@@ -40,7 +40,7 @@ def shell(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], t
 
 def test_the_seed_story_replays_with_the_seeds_states_and_flags(fleet: Fleet) -> None:
     out = replay(fleet, STORY).splitlines()
-    assert "    migration    24%         t4-a" in out
+    assert "    migration    34%         t4-a" in out
     assert out[out.index("t4-a# ldm list ldom01", 10) + 2].split()[:3] == [
         "ldom01", "suspended", "-n---s",
     ]  # fmt: skip
