@@ -273,6 +273,8 @@ def explore(
     expanded = 0
     max_out = 0
 
+    # linked[v] is the last state an edge to v was recorded from (edges are distinct)
+    linked = array("l", [-1]) * len(states)
     # The hot loop: local names only. Everything that depends on the action alone
     # (its count, its fairness, the step properties that concern it) sits in one
     # record per distinct action, found with one dict lookup per transition.
@@ -292,7 +294,7 @@ def explore(
         state = states[u]
         next_depth = depth[u] + 1
         offsets.append(len(targets))
-        seen: set[int] = set()
+        first_edge = len(targets)
         slot = -1
         fair_here = 0
         for slot, (action, after) in enumerate(successors(state)):
@@ -324,13 +326,14 @@ def explore(
                         parent.append(u)
                         parent_slot.append(slot)
                         depth.append(next_depth)
+                        linked.append(-1)
                     if key is not after and key != after:
                         # remember the class of this member: canonicalising costs more
                         # than a lookup, and the same member comes back often
                         index[after] = found
                 v = found
-            if v not in seen:
-                seen.add(v)
+            if linked[v] != u:  # the first transition from u to v: an edge
+                linked[v] = u
                 add_target(v)
                 add_slot(slot)
             if v != u and not fair_here and record[1]:
@@ -342,8 +345,8 @@ def explore(
             break
         fair_exit.append(fair_here)
         transitions += slot + 1
-        if len(seen) > max_out:
-            max_out = len(seen)
+        if len(targets) - first_edge > max_out:
+            max_out = len(targets) - first_edge
         expanded += 1
         if progress is not None and expanded % _PROGRESS_EVERY == 0:
             progress(expanded, len(states), len(targets), depth[u])
