@@ -152,3 +152,12 @@ def test_trace_shows_every_event_as_it_runs(fleet: Fleet) -> None:
         ".run",
         "# t4-b: ldm migrate-domain web02 t4-a ended: completed (exit status 0)",
     ]
+
+
+def test_the_faults_story_replays_cancel_loss_and_lost_acknowledgement(fleet: Fleet) -> None:
+    story = (ROOT / "examples" / "faults-story.txt").read_text()
+    ended = [line for line in replay(fleet, story).splitlines() if " ended: " in line]
+    assert ended == [
+        f"# t4-a: ldm migrate-domain ldom01 t4-b ended: {outcome} (exit status 1)"
+        for outcome in ("cancelled", "failed", "error")
+    ]
