@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange, subtract_ranges
 from ldmspec.inventory.placement import place_domain_memory
@@ -114,8 +114,6 @@ class Guest:
 
     memory: GuestMemory
     running: bool = False
-    resumed_at: int = 0
-    suspended_digest: str | None = field(default=None)
 
 
 class Hypervisor:

@@ -558,7 +558,6 @@ class IncomingMigration:
         if message.state == ACTIVE and guest is not None:
             self.resumed_digest = guest.memory.digest()
             guest.running = True
-            guest.resumed_at = self.manager.scheduler.now
             self.record.started_at = self.manager.scheduler.now
         self.record.state = message.state if message.state != SUSPENDED else ACTIVE
         self.record.migration = "-"
