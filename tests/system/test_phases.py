@@ -236,3 +236,12 @@ def test_two_migrations_racing_for_one_target_name(fleet) -> None:  # type: igno
         ("failed", ("Target t4-b could not create domain twin: "
                     "a domain named twin already exists",)),
     ]  # fmt: skip
+
+
+def test_kill_on_the_target_host_kills_nothing(dc: Datacenter) -> None:
+    reach_phase(dc, 3)
+    before = dc.observe()
+    assert dc.kill("t4-b") is False
+    assert dc.observe() == before
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "completed"
