@@ -66,7 +66,12 @@ def one_migration(seed: int) -> tuple[float, int, dict[str, Any]]:
     seconds = time.perf_counter() - start
     view = dc.observe().migrations[0]
     assert view.outcome == "completed", view
-    detail = {"rounds": view.rounds, "pages_sent": view.pages_sent, "ticks": dc.scheduler.now}
+    detail = {
+        "rounds": view.rounds,
+        "pages_sent": view.pages_sent,
+        "ticks": dc.scheduler.now,
+        "downtime": view.downtime,
+    }
     return seconds, dc.scheduler.executed, detail
 
 
@@ -90,7 +95,7 @@ def run(repeat: int = 7) -> dict[str, Any]:
             "migrations/s",
             f"ldom01 16 GB t4-a -> t4-b, {DIRTY_RATE} pages/tick dirtied; "
             f"{detail['rounds']} rounds, {detail['pages_sent']} pages sent, "
-            f"{detail['ticks']} ticks; median of {repeat}",
+            f"{detail['ticks']} ticks, suspended {detail['downtime']} ticks; median of {repeat}",
         ),
     }
 

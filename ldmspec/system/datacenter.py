@@ -420,4 +420,6 @@ class Datacenter:
             source_domain_before=before_domain,
             target_free_before=before_free,
             lines=out.lines,
+            suspended_at=out.suspended_at,
+            resumed_at=inc.resumed_at if inc else None,
         )

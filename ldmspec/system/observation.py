@@ -128,10 +128,19 @@ class MigrationView:
     source_domain_before: DomainView
     target_free_before: Resources
     lines: tuple[str, ...]
+    suspended_at: int | None = None
+    resumed_at: int | None = None
 
     @property
     def ended(self) -> bool:
         return self.outcome is not None
+
+    @property
+    def downtime(self) -> int | None:
+        """Ticks from the source's suspension to the target's resume (live, completed)."""
+        if self.suspended_at is None or self.resumed_at is None:
+            return None
+        return self.resumed_at - self.suspended_at
 
     @property
     def status(self) -> str:

@@ -190,6 +190,7 @@ class OutgoingMigration:
         self.dirty_per_round: list[int] = []
         self.dirtied_while_suspended = 0
         self.suspended_digest: str | None = None
+        self.suspended_at: int | None = None
         self.cancelling: str | None = None  # "cancel" | "kill"
         self.handoff_sent = False
         self.started_at = manager.scheduler.now
@@ -374,6 +375,7 @@ class OutgoingMigration:
         guest.running = False
         self.record.state = SUSPENDED
         self.suspended_digest = guest.memory.digest()
+        self.suspended_at = self.manager.scheduler.now
         self._writes_at_suspend = guest.memory.writes
 
     # --- phase 5 --------------------------------------------------------------------
@@ -493,6 +495,7 @@ class IncomingMigration:
         self.record: DomainRecord | None = None
         self.outcome: str | None = None  # completed | aborted | timed-out
         self.resumed_digest: str | None = None
+        self.resumed_at: int | None = None
         self._timer: EventHandle | None = None
         self._arm()
 
@@ -557,6 +560,7 @@ class IncomingMigration:
             guest.memory.writes = message.writes
         if message.state == ACTIVE and guest is not None:
             self.resumed_digest = guest.memory.digest()
+            self.resumed_at = self.manager.scheduler.now
             guest.running = True
             self.record.started_at = self.manager.scheduler.now
         self.record.state = message.state if message.state != SUSPENDED else ACTIVE
