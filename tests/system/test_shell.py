@@ -161,3 +161,22 @@ def test_the_faults_story_replays_cancel_loss_and_lost_acknowledgement(fleet: Fl
         f"# t4-a: ldm migrate-domain ldom01 t4-b ended: {outcome} (exit status 1)"
         for outcome in ("cancelled", "failed", "error")
     ]
+
+
+def test_the_same_seed_replays_byte_for_byte_across_processes() -> None:
+    import os
+    import subprocess
+    import sys
+
+    story = (ROOT / "examples" / "faults-story.txt").read_text()
+
+    def run(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        return subprocess.run(
+            [sys.executable, "-m", "ldmspec.cli", "shell", FLEET, "--seed", "4"],
+            input=story, capture_output=True, text=True, env=env, check=True,
+        ).stdout  # fmt: skip
+
+    first = run("1")
+    assert first == run("2")
+    assert "ended: error (exit status 1)" in first
