@@ -40,13 +40,17 @@ What is abstracted away, and why
   between the same hosts see independent faults, which only adds behaviours). Losing
   the hand-off acknowledgement is its own fault because its outcome differs.
 * Budgets keep the graph finite: ``migrations`` starts in total and ``faults`` faults.
-  Terminal states have no migration under way or in error and no start left.
+  Terminal states have no migration under way or in error and no start possible.
 * Progress percentages are abstracted by (phase, rounds), ordered lexicographically.
 
-Every action has a one-line docstring; :data:`ACTION_KINDS` lists them. The state is
-a flat tuple of small ints (budgets, one int per host, one packed int per domain) so
-that the explorer can hash a few hundred thousand of them per second; use
+Every action has a one-line docstring; :data:`ACTION_KINDS` lists them. A state is
+one int (budgets, a 4-bit field per host, a 25-bit packed :class:`Domain` per domain)
+so that the explorer hashes it cheaply and a step is an addition; use
 :meth:`Protocol.decode` or :meth:`Protocol.describe_state` to read one.
+
+Phase 5 is two steps here, as in the implementation: the source sends the hand-off
+(from then on a cancel is too late), then the target resumes the guest. A target
+that never gets the hand-off destroys its bound copy on its own timer.
 """
 
 from __future__ import annotations
@@ -288,15 +292,19 @@ STANDARD = ProtocolConfig()
 # A move of one domain: (action kind, argument, new packed domain, host deltas, budget delta).
 # Host deltas are (host, used slots delta, foreign delta) triples.
 _Move = tuple[int, int, int, tuple[tuple[int, int, int], ...], int]
-State = tuple[int, ...]
+State = int
+_HOST_BITS = 4  # foreign << 3 | used slots
+_DOMAIN_BITS = sum(_WIDTHS)
+_DOMAIN_MASK = (1 << _DOMAIN_BITS) - 1
 
 
 class Protocol(Model[State, int]):
     """The abstract migration protocol for one :class:`ProtocolConfig`.
 
-    State layout: ``state[0]`` packs the budgets (``starts_left << 4 | faults_left``),
-    ``state[1 : 1 + hosts]`` one int per host (``foreign << 3 | used slots``), then one
-    packed :class:`Domain` per domain.
+    A state is one int, so that hashing and comparing it is cheap and a step is an
+    addition: from the lowest bits up, the budgets (8 bits: ``starts_left << 4 |
+    faults_left``), one 4-bit field per host (``foreign << 3 | used slots``), then one
+    packed :class:`Domain` per domain. :meth:`decode` and :meth:`encode` convert.
     """
 
     variant = "correct"
@@ -305,7 +313,13 @@ class Protocol(Model[State, int]):
         self.config = config
         self.hosts = config.hosts
         self.domains = config.domains
-        self._moves: dict[int, tuple[_Move, ...]] = {}
+        self._host_offsets = tuple(8 + _HOST_BITS * h for h in range(self.hosts))
+        first = 8 + _HOST_BITS * self.hosts
+        self._domain_offsets = tuple(first + _DOMAIN_BITS * d for d in range(self.domains))
+        # per domain: (packed domain, context) -> ((action, state delta), ...)
+        self._moves: list[dict[int, tuple[tuple[int, int], ...]]] = [
+            {} for _ in range(self.domains)
+        ]
         self._busy = [False] * 8  # by phase: counts against the concurrency limit
         for phase in (CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF):
             self._busy[phase] = True
@@ -314,6 +328,25 @@ class Protocol(Model[State, int]):
             (perm, _Relabel(perm)) for perm in itertools.permutations(range(self.hosts))
         ]
         self._sorting_renamings: dict[tuple[int, ...], tuple[tuple[int, ...], list[_Relabel]]] = {}
+
+    # -- the layout -------------------------------------------------------------------------------
+
+    def host_fields(self, state: State) -> tuple[int, ...]:
+        """Each host's 4-bit field (``foreign << 3 | used``)."""
+        return tuple((state >> offset) & 15 for offset in self._host_offsets)
+
+    def domain_fields(self, state: State) -> tuple[int, ...]:
+        """Each domain, packed."""
+        return tuple((state >> offset) & _DOMAIN_MASK for offset in self._domain_offsets)
+
+    def pack_state(self, budget: int, hosts: Iterable[int], domains: Iterable[int]) -> State:
+        """The state of budget, host fields and packed domains."""
+        state = budget
+        for offset, field_ in zip(self._host_offsets, hosts, strict=True):
+            state |= field_ << offset
+        for offset, packed in zip(self._domain_offsets, domains, strict=True):
+            state |= packed << offset
+        return state
 
     # -- model interface ------------------------------------------------------------------------
 
@@ -326,7 +359,7 @@ class Protocol(Model[State, int]):
             used[home] += 1
             domains.append(Domain(home, 0, IDLE, RUNNING, 0, NONE, 0, 0, 0, 0, 0, 0).pack())
         budget = config.migrations << 4 | config.faults
-        return [(budget, *used, *domains)]
+        return [self.pack_state(budget, used, domains)]
 
     def actions(self, state: State) -> Iterable[int]:
         return [act for act, _ in self.successors(state)]
@@ -338,11 +371,11 @@ class Protocol(Model[State, int]):
         return None
 
     def successors(self, state: State) -> list[tuple[int, State]]:
-        n = self.hosts
-        budget = state[0]
-        hosts = state[1 : 1 + n]
-        domains = state[1 + n :]
+        budget = state & 255
         busy = self._busy
+        domain_offsets = self._domain_offsets
+        host_offsets = self._host_offsets
+        domains = [(state >> offset) & _DOMAIN_MASK for offset in domain_offsets]
         in_progress = 0
         for packed in domains:
             if busy[(packed >> _PHASE_SHIFT) & 7]:
@@ -352,49 +385,45 @@ class Protocol(Model[State, int]):
         )
         capacity = self.config.capacity
         out: list[tuple[int, State]] = []
-        moves_of = self._moves
         for d, packed in enumerate(domains):
             target = (packed >> 3) & 7
-            free = 4 if (hosts[target] & 7) < capacity else 0
+            free = 4 if ((state >> host_offsets[target]) & 7) < capacity else 0
             key = packed << 3 | context | free
-            moves = moves_of.get(key)
+            moves = self._moves[d].get(key)
             if moves is None:
-                moves = self._domain_moves(Domain.unpack(packed), context & 1, context & 2, free)
-                moves_of[key] = moves
-            for kind, argument, new, deltas, spent in moves:
-                if new == packed and not deltas and not spent:
-                    # a refused command: the very same state (the explorer skips it fast)
-                    out.append((kind << 8 | d << 4 | argument, state))
-                    continue
-                if deltas:
-                    changed = list(hosts)
-                    for host, used, foreign in deltas:
-                        changed[host] += used + (foreign << 3)
-                    new_hosts = tuple(changed)
-                else:
-                    new_hosts = hosts
-                out.append(
-                    (
-                        kind << 8 | d << 4 | argument,
-                        (budget + spent, *new_hosts, *domains[:d], new, *domains[d + 1 :]),
-                    )
-                )
+                moves = self._steps_of(d, packed, context, free)
+                self._moves[d][key] = moves
+            for act, delta in moves:
+                # a refused command gives back the very same state (a fast stutter)
+                out.append((act, state + delta if delta else state))
         if context & 2 and "foreign-bind" in self.config.enabled_faults:
-            for h, host in enumerate(hosts):
-                if not host >> 3 and (host & 7) < capacity:
-                    changed = list(hosts)
-                    changed[h] += 1 + 8
-                    out.append(
-                        (BIND_OTHER << 8 | HOST_LEVEL << 4 | h, (budget - 1, *changed, *domains))
-                    )
+            for h, offset in enumerate(host_offsets):
+                field_ = (state >> offset) & 15
+                if not field_ >> 3 and (field_ & 7) < capacity:
+                    out.append((BIND_OTHER << 8 | HOST_LEVEL << 4 | h, state - 1 + (9 << offset)))
         return out
+
+    def _steps_of(
+        self, d: int, packed: int, context: int, free: int
+    ) -> tuple[tuple[int, int], ...]:
+        """Domain ``d``'s moves as (action, what to add to the state)."""
+        steps = []
+        offset = self._domain_offsets[d]
+        for kind, argument, new, deltas, spent in self._domain_moves(
+            Domain.unpack(packed), context & 1, context & 2, free
+        ):
+            delta = ((new - packed) << offset) + spent
+            for host, used, foreign in deltas:
+                delta += (used + (foreign << 3)) << self._host_offsets[host]
+            steps.append((kind << 8 | d << 4 | argument, delta))
+        return tuple(steps)
 
     def is_terminal(self, state: State) -> bool:
         """Quiescent: nothing under way or in error, and no migration can start."""
-        domains = state[1 + self.hosts :]
+        domains = self.domain_fields(state)
         if any((packed >> _PHASE_SHIFT) & 7 for packed in domains):
             return False
-        return not state[0] >> 4 or not any(
+        return not (state & 255) >> 4 or not any(
             Domain.unpack(packed).source_copy == RUNNING for packed in domains
         )
 
@@ -412,18 +441,17 @@ class Protocol(Model[State, int]):
         renamings that sort them need trying: one when the hosts differ, a few when
         some look alike. Domains are interchangeable outright and are sorted.
         """
-        n = self.hosts
-        hosts = state[1 : 1 + n]
+        hosts = self.host_fields(state)
         known = self._sorting_renamings.get(hosts)
         if known is None:
             known = self._renamings_sorting(hosts)
         ordered, tables = known
-        domains = state[1 + n :]
+        domains = self.domain_fields(state)
         if len(tables) == 1:
             best = sorted(map(tables[0].__getitem__, domains))
         else:
             best = min(sorted(map(table.__getitem__, domains)) for table in tables)
-        return (state[0], *ordered, *best)
+        return self.pack_state(state & 255, ordered, best)
 
     def _renamings_sorting(self, hosts: tuple[int, ...]) -> tuple[tuple[int, ...], list[_Relabel]]:
         """The hosts sorted, and the relabelling of every renaming that sorts them."""
@@ -481,10 +509,9 @@ class Protocol(Model[State, int]):
         self, state: State
     ) -> tuple[int, int, tuple[tuple[int, int], ...], tuple[Domain, ...]]:
         """``(starts_left, faults_left, ((used, foreign) per host), domains)``."""
-        n = self.hosts
-        hosts = tuple((h & 7, h >> 3) for h in state[1 : 1 + n])
-        domains = tuple(Domain.unpack(p) for p in state[1 + n :])
-        return state[0] >> 4, state[0] & 15, hosts, domains
+        hosts = tuple((h & 7, h >> 3) for h in self.host_fields(state))
+        domains = tuple(Domain.unpack(p) for p in self.domain_fields(state))
+        return (state & 255) >> 4, state & 15, hosts, domains
 
     def encode(
         self,
@@ -494,10 +521,10 @@ class Protocol(Model[State, int]):
         domains: Sequence[Domain],
     ) -> State:
         """The inverse of :meth:`decode`."""
-        return (
+        return self.pack_state(
             starts_left << 4 | faults_left,
-            *(used | foreign << 3 for used, foreign in hosts),
-            *(d.pack() for d in domains),
+            (used | foreign << 3 for used, foreign in hosts),
+            (d.pack() for d in domains),
         )
 
     def describe_state(self, state: State) -> dict[str, Any]:
@@ -519,9 +546,11 @@ class Protocol(Model[State, int]):
         decode = self.decode
         capacity = config.capacity
         n = self.hosts
+        fields_of = self.domain_fields
+        offsets = self._domain_offsets
 
         def doms(state: State) -> tuple[Domain, ...]:
-            return tuple(Domain.unpack(p) for p in state[1 + n :])
+            return tuple(Domain.unpack(p) for p in fields_of(state))
 
         def every_domain(check: Callable[[Domain], bool]) -> Callable[[State], bool]:
             """A state predicate true when ``check`` holds for every domain (memoised
@@ -529,7 +558,8 @@ class Protocol(Model[State, int]):
             known: dict[int, bool] = {}
 
             def holds(state: State) -> bool:
-                for packed in state[1 + n :]:
+                for offset in offsets:
+                    packed = (state >> offset) & _DOMAIN_MASK
                     ok = known.get(packed)
                     if ok is None:
                         ok = known[packed] = check(Domain.unpack(packed))
@@ -581,9 +611,9 @@ class Protocol(Model[State, int]):
             # hot: runs on every edge, so it reads the packed fields directly
             if act >> 8 == BIND_OTHER:
                 return True
-            slot = 1 + n + ((act >> 4) & 15)
-            old = before[slot]
-            new = after[slot]
+            offset = offsets[(act >> 4) & 15]
+            old = (before >> offset) & _DOMAIN_MASK
+            new = (after >> offset) & _DOMAIN_MASK
             old_phase = (old >> phase_shift) & 7
             new_phase = (new >> phase_shift) & 7
             if not old_phase or not new_phase:
@@ -596,7 +626,7 @@ class Protocol(Model[State, int]):
             return act >> 8 != CANCEL_T or before == after
 
         def phase_count(state: State, phases: frozenset[int]) -> int:
-            return sum((p >> phase_shift) & 7 in phases for p in state[1 + n :])
+            return sum((p >> phase_shift) & 7 in phases for p in fields_of(state))
 
         ending = frozenset((CHECKS, PREPARE, SUSPENDED, HANDOFF))
         precopy = frozenset((PRECOPY,))
