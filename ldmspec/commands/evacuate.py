@@ -50,10 +50,10 @@ plan needs the fewest waves, and balances headroom after that.
 
 --json prints {"host", "verdict": "plan" | "impossible" | "unknown", "max_parallel",
 "waves": [[{"domain", "source", "target", "state", "vcpus", "memory", "command"}]],
-"staying": [{"domain", "why"}], "blocking": [{"domain", "why", "reasons": [{"target",
-"ids", "observed", "status"}]}], "conflict": {"domains", "targets", "ids", "need",
-"free", "cuts", "text"} | null, "verified", "reason", "stats"}; observed[k] is what
-was seen for ids[k].
+"staying": [{"domain", "why"}], "blocking": [{"domain", "why", "explained",
+"reasons": [{"target", "ids", "observed", "status"}]}], "conflict": {"domains",
+"targets", "ids", "need", "free", "cuts", "text"} | null, "verified", "reason",
+"stats"}; observed[k] is what was seen for ids[k].
 
 Exit status: 0 a verified plan, 1 impossible (proven), 3 unknown (the solvers ran out
 of time: never reported as a plan or as impossible), 2 bad input.
@@ -180,6 +180,9 @@ def _table(result: Evacuation) -> list[str]:
 def _blocker(b: Blocker) -> list[str]:
     """The blocking domain, then every other host with the ids that keep it out."""
     lines = [f"blocking: {b.domain}: {b.why}"]
+    if not b.explained:
+        lines.append("  (not checked against every host: the time budget ran out)")
+        return lines
     if not b.reasons:
         lines.append("  there is no other host")
         return lines

@@ -156,17 +156,24 @@ class Reason:
 
 @dataclass(frozen=True)
 class Blocker:
-    """A domain of the evacuated host that no other host can take, with every reason."""
+    """A domain of the evacuated host that no other host can take, with every reason.
+
+    ``explained`` is False when the time budget ran out before z3 checked it against
+    every other host (another blocker already proves the evacuation impossible): then
+    ``reasons`` is empty.
+    """
 
     domain: str
     why: str
     reasons: tuple[Reason, ...]
+    explained: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
             "domain": self.domain,
             "why": self.why,
             "reasons": [r.to_json() for r in self.reasons],
+            "explained": self.explained,
         }
 
 
@@ -735,13 +742,17 @@ def _impossible(search: _Search, blocked: list[str], conflict: Conflict | None) 
     is one only when no cut or exclusion behind it rests on an undecided check.
     """
     host = search.source.name
-    blockers = []
+    blockers: list[Blocker] = []
     for name in blocked:
+        if blockers and search.clock.left() <= 0:
+            # One explained blocker is the proof; the rest are named, not explained.
+            blockers.append(Blocker(name, _why(search.domain(name)), (), explained=False))
+            continue
         blocker = _blocker(search, name)
         if blocker is None:  # z3 accepts a host the prefilter refused: never a proof
             return _unknown(host, f"the prefilter and z3 disagree on {name}")
         blockers.append(blocker)
-    proven = [b for b in blockers if all(r.status != "unknown" for r in b.reasons)]
+    proven = [b for b in blockers if b.explained and all(r.status != "unknown" for r in b.reasons)]
     if search.unproven:
         conflict = None
     if proven or conflict is not None:
@@ -757,12 +768,14 @@ def _impossible(search: _Search, blocked: list[str], conflict: Conflict | None) 
     )
 
 
-def _blocker(search: _Search, name: str) -> Blocker | None:
-    d = search.domain(name)
+def _why(d: Domain) -> str:
     if d.io:
-        why = f"I/O domain (direct I/O {', '.join(d.io)}): cannot migrate"
-    else:
-        why = "no other host can take it"
+        return f"I/O domain (direct I/O {', '.join(d.io)}): cannot migrate"
+    return "no other host can take it"
+
+
+def _blocker(search: _Search, name: str) -> Blocker | None:
+    why = _why(search.domain(name))
     ranked = check_targets(
         search.fleet,
         name,

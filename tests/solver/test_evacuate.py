@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ldmspec.models.preconditions import domain_side
 
 from ldmspec import cli
+from ldmspec.commands.evacuate import render
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.facts import Fleet, MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
@@ -437,7 +438,7 @@ def test_cli_json_keys(tmp_path, capsys):
         "t4-a", "impossible", [], False,
     )  # fmt: skip
     (blocker,) = doc["blocking"]
-    assert set(blocker) == {"domain", "why", "reasons"}
+    assert set(blocker) == {"domain", "why", "reasons", "explained"}
     assert set(blocker["reasons"][0]) == {"target", "ids", "observed", "status"}
     path = example_with_web01_on_t4a(tmp_path)
     status, out, _ = ldmspec(capsys, str(path), "--host", "t4-b", "--json")
@@ -622,3 +623,28 @@ vnets = { vnet0 = "primary-vsw0" }
     assert all(r2.pa <= b.pa and b.end_pa <= r2.end for b in dst.domain("q").memory)
     assert all(r1.pa <= b.pa and b.end_pa <= r1.end for b in dst.domain("p").memory)
     replay(fleet, result)
+
+
+def test_one_explained_blocker_is_the_proof_when_the_budget_runs_out(monkeypatch):
+    import ldmspec.solver.evacuate as module
+
+    fleet = load_fleet(str(EXAMPLE))
+    t4a = fleet.host("t4-a")
+    io = tuple(replace(d, io=("pci@500",)) if d.name == "ldom01" else d for d in t4a.domains)
+    fleet = replace(
+        fleet, hosts=tuple(replace(h, domains=io) if h is t4a else h for h in fleet.hosts)
+    )
+    real = module._blocker
+
+    def then_out_of_time(search, name):
+        found = real(search, name)
+        search.clock.deadline = 0.0
+        return found
+
+    monkeypatch.setattr(module, "_blocker", then_out_of_time)
+    result = evacuate(fleet, "t4-a")
+    assert result.verdict == "impossible"
+    first, second = result.blocking
+    assert (first.domain, first.explained, len(first.reasons)) == ("ldom01", True, 5)
+    assert (second.domain, second.explained, second.reasons) == ("iodom", False, ())
+    assert "  (not checked against every host: the time budget ran out)" in render(result)
