@@ -24,6 +24,10 @@ class SystemConfig:
     * ``target_timeout``: how long a target waits for the source before it gives the
       migration up and destroys the domain it created.
     * ``max_migrations_per_host``: migrations a host takes part in at once.
+    * ``scrub_ticks_per_gib``: how long the hypervisor scrubs each GB of a destroyed
+      guest's memory before it is free again, ``ldm`` being unresponsive meanwhile
+      (dossier §11.4: up to 7 minutes for 500 GB on a T4, about 1 tick per GB at one
+      tick a second). 0, the default, scrubs at once.
     """
 
     group_pages: int = 64
@@ -34,6 +38,7 @@ class SystemConfig:
     reply_timeout: int = 6
     target_timeout: int = 20
     max_migrations_per_host: int = 1
+    scrub_ticks_per_gib: int = 0
 
     @property
     def pages_per_tick(self) -> float:
@@ -44,5 +49,7 @@ class SystemConfig:
         for name in ("group_pages", "max_groups", "bandwidth_pages", "round_limit", "latency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"SystemConfig.{name} must be at least 1")
+        if self.scrub_ticks_per_gib < 0 or self.max_migrations_per_host < 1:
+            raise ValueError("SystemConfig: scrub time >= 0 and at least 1 migration per host")
         if self.target_timeout <= self.reply_timeout:
             raise ValueError("SystemConfig.target_timeout must exceed reply_timeout")

@@ -388,6 +388,7 @@ class Datacenter:
             ports_total=manager.total_ports(),
             ports_free=manager.free_ports(),
             unscrubbed_bytes=hv.unscrubbed,
+            memory_scrubbing=hv.scrubbing_memory,
         )
 
     def _migration_view(self, manager: Manager, out: OutgoingMigration) -> MigrationView:

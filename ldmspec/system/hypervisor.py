@@ -141,6 +141,8 @@ class Hypervisor:
         self.free_memory: list[MemoryRange] = list(self.memory)
         # Bytes returned to the free pool without being scrubbed (must stay 0).
         self.unscrubbed = 0
+        # Memory of destroyed guests still being scrubbed: neither held nor free.
+        self.scrubbing: list[MemoryBlock] = []
         self.guests: dict[str, Guest] = {}
 
     # --- totals ---------------------------------------------------------------------
@@ -222,6 +224,19 @@ class Hypervisor:
         self.free_memory = merged
         if not scrubbed:
             self.unscrubbed += sum(b.size for b in blocks)
+
+    @property
+    def scrubbing_memory(self) -> int:
+        return sum(b.size for b in self.scrubbing)
+
+    def begin_scrub(self, blocks: tuple[MemoryBlock, ...]) -> None:
+        """``blocks`` leave their domain but stay unusable until :meth:`end_scrub`."""
+        self.scrubbing.extend(blocks)
+
+    def end_scrub(self, blocks: tuple[MemoryBlock, ...]) -> None:
+        for block in blocks:
+            self.scrubbing.remove(block)
+        self.release_memory(blocks)
 
     # --- guests ---------------------------------------------------------------------
     def create_guest(self, name: str, size: int) -> Guest:

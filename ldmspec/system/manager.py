@@ -22,6 +22,7 @@ from ldmspec.inventory import render
 from ldmspec.inventory.facts import Console, Host, MemoryBlock, Vcc, Vds, Volume, Vsw
 from ldmspec.inventory.placement import RA_BASE
 from ldmspec.inventory.processors import CpuArch
+from ldmspec.inventory.units import format_size
 from ldmspec.system import listing
 from ldmspec.system import messages as text
 from ldmspec.system.behaviour import Behaviour
@@ -129,6 +130,9 @@ class Manager:
         """Authenticate and pre-check a domain a source wants to send here."""
         if self.password is not None and request.password != self.password:
             return CheckReply(request.mid, refusal=text.AUTH_FAILED.format(target=self.name))
+        if self.hv.scrubbing:
+            size = format_size(self.hv.scrubbing_memory)
+            return CheckReply(request.mid, refusal=text.SCRUBBING.format(size=size))
         if not request.dry_run and self.busy(excluding=request.mid):
             return CheckReply(request.mid, refusal=text.BUSY_HOST.format(host=self.name))
         problems = self.behaviour.precheck(
@@ -211,10 +215,15 @@ class Manager:
         self._release(record)
 
     def _release(self, record: DomainRecord) -> None:
+        had_contents = record.name in self.hv.guests
         scrubbed = self.hv.destroy_guest(record.name)
         if record.holds_resources:
             self.hv.release_strands(record.strands)
-            self.hv.release_memory(record.blocks, scrubbed=scrubbed)
+            rate = self.config.scrub_ticks_per_gib
+            if rate and had_contents and scrubbed and record.blocks:
+                self._scrub_later(record.blocks, rate)
+            else:
+                self.hv.release_memory(record.blocks, scrubbed=scrubbed)
             if (
                 record.port is not None
                 and record.console is not None
@@ -222,6 +231,16 @@ class Manager:
             ):
                 self.used_ports.get(record.console.vcc, set()).discard(record.port)
         record.strands, record.blocks, record.port = (), (), None
+
+    def _scrub_later(self, blocks: tuple[MemoryBlock, ...], ticks_per_gib: int) -> None:
+        size = sum(b.size for b in blocks)
+        ticks = max(1, -(-size * ticks_per_gib // (1 << 30)))
+        self.hv.begin_scrub(blocks)
+        self.scheduler.after(
+            ticks,
+            f"scrubbed {self.name} {format_size(size)}",
+            lambda: self.hv.end_scrub(blocks),
+        )
 
     def _take_console_port(self, record: DomainRecord, prefer_vcc: str) -> None:
         assert record.console is not None
@@ -283,6 +302,9 @@ class Manager:
             command = parse_ldm(line)
         except UsageError as exc:
             return _error(str(exc))
+        if self.hv.scrubbing:
+            # Dossier §11.4: ldm is unresponsive until the hypervisor finished scrubbing.
+            return _error(text.SCRUBBING.format(size=format_size(self.hv.scrubbing_memory)))
         if command.name == "version":
             return _ok(render.ldm_version(self.to_inventory()).rstrip("\n"))
         handler = self._handlers()[command.name]

@@ -40,6 +40,7 @@ __all__ = [
     "PASSWORD_FILE",
     "PASSWORD_PROMPT",
     "REMOVE_STATE",
+    "SCRUBBING",
     "STARTED",
     "START_STATE",
     "STOPPED",
@@ -81,6 +82,10 @@ NOT_FOUND = "Domain {domain} not found"
 BUSY_HOST = "A migration is in progress on {host}: operations that change domains are blocked"
 BUSY_DOMAIN = "Domain {domain} is being migrated: its configuration cannot change"
 PASSWORD_FILE = "Unable to read password file {path}"
+SCRUBBING = (
+    "The hypervisor is scrubbing {size} of memory of a destroyed domain: "
+    "ldm is unresponsive until it finishes"
+)
 
 # The configuration commands ([R]: ldm's own texts for these were not captured).
 LIST_NOT_FOUND = "LDom {domain} not found"

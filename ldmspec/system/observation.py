@@ -59,7 +59,12 @@ class Resources:
 
 @dataclass(frozen=True)
 class HostView:
-    """One host: its domains, totals, and what its hypervisor and vccs say is free."""
+    """One host: its domains, totals, and what its hypervisor and vccs say is free.
+
+    ``memory_scrubbing`` is memory of destroyed domains the hypervisor is still
+    scrubbing (only with ``SystemConfig.scrub_ticks_per_gib``): neither free nor held,
+    so ``memory_free + memory_held + memory_scrubbing == memory_total``.
+    """
 
     name: str
     domains: tuple[DomainView, ...]
@@ -70,6 +75,7 @@ class HostView:
     ports_total: int
     ports_free: int
     unscrubbed_bytes: int
+    memory_scrubbing: int = 0
 
     def domain(self, name: str) -> DomainView | None:
         return next((d for d in self.domains if d.name == name), None)

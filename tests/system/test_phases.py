@@ -245,3 +245,28 @@ def test_kill_on_the_target_host_kills_nothing(dc: Datacenter) -> None:
     assert dc.observe() == before
     dc.run_until_quiescent()
     assert migration(dc).outcome == "completed"
+
+
+def test_scrubbing_a_cancelled_target_takes_time_and_ldm_waits(fleet) -> None:  # type: ignore[no-untyped-def]
+    from ldmspec.system import SystemConfig
+
+    dc = Datacenter.from_fleet(fleet, config=SystemConfig(scrub_ticks_per_gib=1))
+    before = dc.observe().host("t4-b")
+    reach_phase(dc, 3)
+    dc.run_ldm("t4-a", "cancel-operation migration ldom01")
+    assert dc.run_until(lambda: migration(dc).ended)
+    host = dc.observe().host("t4-b")
+    assert host.memory_scrubbing == 16 * 2**30
+    assert host.memory_free + host.memory_held + host.memory_scrubbing == host.memory_total
+    assert dc.run_ldm("t4-b", "list").output == (
+        "The hypervisor is scrubbing 16G of memory of a destroyed domain: "
+        "ldm is unresponsive until it finishes"
+    )
+    dc.run_until_quiescent()
+    after = dc.observe().host("t4-b")
+    assert (after.memory_scrubbing, after.free) == (0, before.free)
+    assert dc.run_ldm("t4-b", "list").status == 0
+    (done,) = [line for line in dc.scheduler.trace if line.endswith("scrubbed t4-b 16G")]
+    ended = migration(dc).ended_at
+    # 16 ticks for 16G from the Abort's arrival; the source ended a tick after it.
+    assert ended is not None and int(done.split()[0][2:]) == ended - 1 + 16
