@@ -665,6 +665,8 @@ def _conflict(search: _Search, problem: PlacementProblem) -> Conflict | str:
     for n in names:
         for t in search.open_candidates(n):
             if (n, t) not in search.confirmed:
+                if search.clock.left() <= 0:
+                    return "unknown"
                 changed |= not search.check_pair(n, t).feasible
     if changed:
         return "retry"
