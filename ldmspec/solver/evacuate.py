@@ -485,7 +485,7 @@ def _search(search: _Search, io_domains: list[Domain], max_parallel: int) -> Eva
             if conflict == "retry":
                 continue
             if not isinstance(conflict, Conflict):
-                return _unknown(host, "CP-SAT could not isolate the conflict within the time limit")
+                return _unknown(host, "the time budget ran out while isolating the conflict")
             return _impossible(search, blocked, conflict)
         if blocked:
             return _impossible(search, blocked, None)
@@ -656,7 +656,7 @@ def _conflict(search: _Search, problem: PlacementProblem) -> Conflict | str:
     """The capacity conflict behind an infeasible placement, on z3-confirmed pairs.
 
     "retry" when z3 rejected one of the conflict's pairs (the problem changed),
-    "unknown" when CP-SAT could not isolate it in time.
+    "unknown" when CP-SAT or z3 could not isolate and confirm it in time.
     """
     names = minimal_conflict(problem, time_limit_s=max(search.clock.left(), 0.01))
     if names is None:
