@@ -433,7 +433,6 @@ class ReplayResult:
     diverged: str | None = None
 
 
-_NOT_DRIVABLE = {BIND_OTHER: "bind_other"}
 _TICK_LIMIT = 20_000
 
 
@@ -468,10 +467,8 @@ class _Driver:
     def perform(self, action: int, before: tuple[int, ...]) -> str | None:
         """Do what the environment does for ``action``; None, or why it cannot."""
         kind, d, argument = action >> 8, (action >> 4) & 15, action & 15
-        if kind in _NOT_DRIVABLE:
-            return f"needs {_NOT_DRIVABLE[kind]}, which the implementation cannot be made to do"
         if kind == BIND_OTHER:
-            return None
+            return self.bind_other(self.binding.hosts[argument])
         dom: Domain = self.model.decode(before)[3][d]
         name = self.binding.domains[d]
         home = self.binding.hosts[dom.home]
@@ -501,6 +498,16 @@ class _Driver:
             # timer destroys it, while the source times out into the error state
             dc.network.lose_next("HandOff", source=home, target=target)
         return None
+
+    def bind_other(self, host: str) -> str | None:
+        """Bind an inactive domain of ``host`` that the binding does not use."""
+        for view in self.dc.observe().host(host).domains:
+            if view.state == "inactive" and view.name not in self.binding.domains:
+                result = self.dc.run_ldm(host, f"bind {view.name}")
+                if result.status != 0:
+                    return f"ldm bind {view.name} on {host} was refused: {result.output}"
+                return None
+        return f"needs bind_other, and {host} has no inactive domain to bind"
 
     def reach(
         self, wanted: tuple[DomainState, ...], label: str, ahead: list[tuple[DomainState, ...]]
@@ -643,10 +650,6 @@ def _drive(
 ) -> ReplayResult:
     actions = tuple(model.describe_action(a) for a in trace.actions)
     steps = len(trace.steps) - 1
-    for action in trace.actions:
-        if action >> 8 in _NOT_DRIVABLE:
-            reason = f"needs {_NOT_DRIVABLE[action >> 8]}, which the implementation cannot do"
-            return ReplayResult(goal, actions, steps, True, skipped=reason)
     driver = _Driver(fleet, model, binding, checker, system_variant)
     first = trace.steps[0].state
     if driver.view() != driver.expected(first):
@@ -660,7 +663,10 @@ def _drive(
     while k < len(path):
         action = path[k].action
         assert action is not None
-        driver.perform(action, path[k - 1].state)
+        refused = driver.perform(action, path[k - 1].state)
+        if refused is not None:
+            label = model.describe_action(action)
+            return ReplayResult(goal, actions, steps, True, skipped=f"{label}: {refused}")
         # states the implementation may jump to in the same event: the next states of
         # the path while they are protocol steps, then the protocol steps after it
         ahead: list[tuple[DomainState, ...]] = []
