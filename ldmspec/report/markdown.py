@@ -15,8 +15,8 @@ from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.replay import (
     MODEL_ONLY,
     fleet_file_name,
-    hint_label,
     pytest_command,
+    reproduce_hint,
     shell_command,
 )
 from ldmspec.report.sequence import collapse_messages
@@ -149,9 +149,10 @@ def _reproduce(cx: Counterexample) -> list[str]:
     if node:
         lines += ["", "Re-run the failing property:", ""]
         lines += block(node, "sh")
-    if cx.reproduce and not cx.reproduce.startswith("-"):
-        lines += ["", hint_label(cx.reproduce), ""]
-        lines += block(cx.reproduce, "python" if cx.reproduce.startswith("@") else "sh")
+    hint = reproduce_hint(cx)
+    if hint:
+        lines += ["", hint[0], ""]
+        lines += block(hint[1], "python" if hint[1].startswith("@") else "sh")
     return lines
 
 

@@ -21,8 +21,8 @@ from ldmspec.report.markdown import plural, state_changes
 from ldmspec.report.replay import (
     MODEL_ONLY,
     fleet_file_name,
-    hint_label,
     pytest_command,
+    reproduce_hint,
     shell_command,
 )
 from ldmspec.report.sequence import collapse_messages, render_sequence_svg
@@ -130,8 +130,9 @@ def _reproduce(cx: Counterexample) -> list[str]:
     node = pytest_command(cx)
     if node:
         parts += ["<p>Re-run the failing property:</p>", _pre(node)]
-    if cx.reproduce and not cx.reproduce.startswith("-"):
-        parts += [f"<p>{e(hint_label(cx.reproduce))}</p>", _pre(cx.reproduce)]
+    hint = reproduce_hint(cx)
+    if hint:
+        parts += [f"<p>{e(hint[0])}</p>", _pre(hint[1])]
     parts.append("</section>")
     return parts
 

@@ -21,9 +21,9 @@ from ldmspec.report.values import Counterexample
 __all__ = [
     "MODEL_ONLY",
     "fleet_file_name",
-    "hint_label",
     "pytest_command",
     "replay_transcript",
+    "reproduce_hint",
     "shell_command",
 ]
 
@@ -35,9 +35,25 @@ MODEL_ONLY = (
 )
 
 
-def hint_label(hint: str) -> str:
-    """How a report introduces the ``reproduce`` hint."""
-    return "Hypothesis reproduction:" if hint.startswith("@") else "Reproduce with:"
+def _is_pytest(hint: str) -> bool:
+    return hint.startswith(("pytest ", "python -m pytest "))
+
+
+def reproduce_hint(cx: Counterexample) -> tuple[str, str] | None:
+    """``(label, text)`` of the ``reproduce`` hint, when it is shown on its own.
+
+    A full ``pytest ...`` command is how to re-run the property; a ``@reproduce_failure``
+    line is Hypothesis' reproduction; options (``--hypothesis-seed=12``) join the pytest
+    command of :func:`pytest_command` instead, when there is a node id.
+    """
+    hint = cx.reproduce
+    if not hint or (hint.startswith("-") and cx.pytest_node):
+        return None
+    if _is_pytest(hint):
+        return ("Re-run the failing property:", hint)
+    if hint.startswith("@"):
+        return ("Hypothesis reproduction:", hint)
+    return ("Reproduce with:", hint)
 
 
 def fleet_file_name(cx: Counterexample) -> str | None:
@@ -62,10 +78,11 @@ def pytest_command(cx: Counterexample) -> str | None:
     """The pytest command that re-runs the failing property, when a node id is known.
 
     A ``reproduce`` hint that starts with ``-`` is taken as extra pytest options
-    (``--hypothesis-seed=12``); any other hint is shown on its own.
+    (``--hypothesis-seed=12``); a hint that is itself a pytest command replaces this one;
+    any other hint is shown on its own (:func:`reproduce_hint`).
     """
-    if not cx.pytest_node:
-        return None
+    if not cx.pytest_node or (cx.reproduce and _is_pytest(cx.reproduce)):
+        return None  # no node, or the hint is the whole command
     words = ["python", "-m", "pytest", cx.pytest_node]
     if cx.reproduce and cx.reproduce.startswith("-"):
         words += shlex.split(cx.reproduce)

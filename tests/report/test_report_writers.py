@@ -333,3 +333,38 @@ def test_a_model_only_counterexample_says_there_is_nothing_to_replay(tmp_path) -
     assert "nothing to replay with ldmspec shell" in replay
     assert [line for line in replay.splitlines() if not line.startswith("#")] == []
     assert "cluster_run" not in (folder / "path.dot").read_text()
+
+
+@pytest.mark.parametrize(
+    ("reproduce", "command", "hint"),
+    [
+        (
+            "--hypothesis-seed=3",
+            "python -m pytest properties/t.py::test_m --hypothesis-seed=3",
+            None,
+        ),
+        (
+            "pytest properties/t.py::test_m --ldmspec-variant=no-scrub",
+            None,
+            (
+                "Re-run the failing property:",
+                "pytest properties/t.py::test_m --ldmspec-variant=no-scrub",
+            ),
+        ),
+        (
+            "@reproduce_failure('6.100.0', b'AXic')",
+            "python -m pytest properties/t.py::test_m",
+            ("Hypothesis reproduction:", "@reproduce_failure('6.100.0', b'AXic')"),
+        ),
+    ],
+)
+def test_the_reproduce_hint_joins_or_replaces_the_pytest_command(reproduce, command, hint) -> None:
+    import dataclasses
+
+    from ldmspec.report.replay import pytest_command, reproduce_hint
+
+    cx = dataclasses.replace(
+        make_counterexample(), pytest_node="properties/t.py::test_m", reproduce=reproduce
+    )
+    assert pytest_command(cx) == command
+    assert reproduce_hint(cx) == hint
