@@ -66,7 +66,7 @@ examples:
   ldmspec explore --variant early-resume            # shows the counterexample
   ldmspec explore --hosts 2 --domains 1 --dot states.dot --graphml states.graphml
   ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml
-  ldmspec explore --hosts 3 --domains 3 --migrations 2 --faults 1 \
+  ldmspec explore --hosts 3 --domains 3 --migrations 2 --faults 1 \\
       --replay examples/replay-fleet.toml --system-variant early-target-resume
 """
 
