@@ -8,6 +8,9 @@ Figures (medians over repeated runs, after a warm-up run):
   due at every tick (so each step makes a seeded choice among ties);
 * ``system_events_per_s``: every event of the whole system (deliveries, timers, guest
   writes) while ldom01 (16 GB) live-migrates t4-a -> t4-b with a steady dirty rate;
+* ``observations_per_s``: :meth:`Datacenter.observe` snapshots of the example fleet
+  (six hosts, fifteen domains) in the middle of a migration, as the property suites
+  take one after every step;
 * ``migrations_per_s_16g``: complete live migrations of that 16 GB domain per second of
   wall time, the guest writing ``DIRTY_RATE`` pages (8 KB) per tick in sequential runs,
   below the link's bandwidth of 65,536 pages per tick so pre-copy converges.
@@ -56,6 +59,16 @@ def scheduler_events_per_s(events: int = 200_000) -> float:
     return ran / (time.perf_counter() - start)
 
 
+def observations_per_s(count: int = 2000) -> float:
+    dc = Datacenter.from_fleet(load_fleet(EXAMPLE), seed=0)
+    dc.run_ldm("t4-a", "migrate ldom01 root@t4-b")
+    dc.tick(20)
+    start = time.perf_counter()
+    for _ in range(count):
+        dc.observe()
+    return count / (time.perf_counter() - start)
+
+
 def one_migration(seed: int) -> tuple[float, int, dict[str, Any]]:
     """Seconds and events for one 16 GB live migration under a steady dirty rate."""
     dc = Datacenter.from_fleet(load_fleet(EXAMPLE), seed=seed)
@@ -79,6 +92,7 @@ def run(repeat: int = 7) -> dict[str, Any]:
     """The figures, as ``bench/run.py`` aggregates them."""
     scheduler_events_per_s(20_000)  # warm-up
     raw = statistics.median(scheduler_events_per_s() for _ in range(repeat))
+    observe = statistics.median(observations_per_s() for _ in range(repeat))
     one_migration(0)  # warm-up
     runs = [one_migration(seed) for seed in range(repeat)]
     seconds = statistics.median(r[0] for r in runs)
@@ -89,6 +103,9 @@ def run(repeat: int = 7) -> dict[str, Any]:
         "scheduler_events_per_s": _figure(raw, "events/s", "bare scheduler, no-op events"),
         "system_events_per_s": _figure(
             events, "events/s", "deliveries, timers and guest writes during a 16 GB migration"
+        ),
+        "observations_per_s": _figure(
+            observe, "observations/s", "frozen snapshots of 6 hosts and 15 domains"
         ),
         "migrations_per_s_16g": _figure(
             1 / seconds,

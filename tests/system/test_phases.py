@@ -270,3 +270,18 @@ def test_scrubbing_a_cancelled_target_takes_time_and_ldm_waits(fleet) -> None:  
     ended = migration(dc).ended_at
     # 16 ticks for 16G from the Abort's arrival; the source ended a tick after it.
     assert ended is not None and int(done.split()[0][2:]) == ended - 1 + 16
+
+
+def test_concurrent_migrations_from_one_source_when_the_host_allows(fleet) -> None:  # type: ignore[no-untyped-def]
+    from ldmspec.system import SystemConfig
+
+    dc = Datacenter.from_fleet(fleet, seed=2, config=SystemConfig(max_migrations_per_host=2))
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").output == "Target Password:"
+    assert dc.run_ldm("t4-a", "migrate ldom02 root@t5-a").output == "Target Password:"
+    third = dc.run_ldm("t4-a", "migrate ldom03 root@t4-b").output.splitlines()
+    assert third[1] == (
+        "A migration is in progress on t4-a: operations that change domains are blocked"
+    )
+    assert dc.run_until(lambda: all(m.phase >= 3 for m in dc.observe().migrations))
+    dc.run_until_quiescent()
+    assert [m.outcome for m in dc.observe().migrations] == ["completed", "completed"]
