@@ -220,6 +220,9 @@ class Datacenter:
         The writes are background events: they follow the domain when it migrates and
         never keep :meth:`run_until_quiescent` from returning.
         """
+        if pattern not in WRITE_PATTERNS:
+            raise CommandError(f"write pattern must be one of {', '.join(WRITE_PATTERNS)}")
+        self.manager(host)
         key = (host, domain)
         started = key in self._rates
         if pages_per_tick <= 0:

@@ -285,3 +285,17 @@ def test_concurrent_migrations_from_one_source_when_the_host_allows(fleet) -> No
     assert dc.run_until(lambda: all(m.phase >= 3 for m in dc.observe().migrations))
     dc.run_until_quiescent()
     assert [m.outcome for m in dc.observe().migrations] == ["completed", "completed"]
+
+
+def test_bad_guest_activity_is_refused_at_once(dc: Datacenter) -> None:
+    from ldmspec.errors import CommandError
+
+    for call in (
+        lambda: dc.set_dirty_rate("t4-a", "ldom01", 10, "bursty"),
+        lambda: dc.guest_write("t4-a", "ldom01", 10, "bursty"),
+    ):
+        with pytest.raises(CommandError, match="write pattern must be one of sequential, random"):
+            call()
+    with pytest.raises(CommandError, match="no host 'mars' in this fleet; hosts: t4-a, t4-b"):
+        dc.set_dirty_rate("mars", "ldom01", 10)
+    assert dc.pending() == 0 and dc.scheduler.pending(include_background=True) == 0
