@@ -142,6 +142,10 @@ class Datacenter:
         guest = self.manager(host).hv.guests.get(domain)
         return guest is not None and guest.running
 
+    def _hosts(self, *names: str) -> None:
+        for name in names:
+            self.manager(name)
+
     def reachable(self, source: str, target: str) -> bool:
         return target in self.managers and self.network.is_up(source, target)
 
@@ -245,22 +249,31 @@ class Datacenter:
     # --- faults ---------------------------------------------------------------------
     def drop(self, a: str, b: str) -> None:
         """Cut the link between hosts ``a`` and ``b``."""
+        self._hosts(a, b)
         self.network.drop(a, b)
 
     def heal(self, a: str, b: str) -> None:
+        self._hosts(a, b)
         self.network.heal(a, b)
 
     def partition(self, side: Iterable[str], other: Iterable[str]) -> None:
+        side, other = tuple(side), tuple(other)
+        self._hosts(*side, *other)
         self.network.partition(side, other)
 
     def heal_all(self) -> None:
         self.network.heal_all()
 
     def delay(self, a: str, b: str, ticks: int) -> None:
+        self._hosts(a, b)
+        if ticks < 0:
+            raise CommandError(f"a link delay is at least 0 ticks, got {ticks}")
         self.network.delay(a, b, ticks)
 
     def lose_next_ack(self, source: str | None = None) -> None:
         """Lose the next hand-off acknowledgement sent to ``source`` (any source if None)."""
+        if source is not None:
+            self._hosts(source)
         self.network.lose_next("HandOffAck", target=source)
 
     def kill(self, host: str) -> bool:

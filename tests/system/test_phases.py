@@ -299,3 +299,20 @@ def test_bad_guest_activity_is_refused_at_once(dc: Datacenter) -> None:
     with pytest.raises(CommandError, match="no host 'mars' in this fleet; hosts: t4-a, t4-b"):
         dc.set_dirty_rate("mars", "ldom01", 10)
     assert dc.pending() == 0 and dc.scheduler.pending(include_background=True) == 0
+
+
+def test_faults_name_hosts_of_the_fleet(dc: Datacenter) -> None:
+    from ldmspec.errors import CommandError
+
+    for call in (
+        lambda: dc.drop("t4-a", "mars"),
+        lambda: dc.heal("mars", "t4-a"),
+        lambda: dc.partition(["t4-a"], ["mars"]),
+        lambda: dc.delay("mars", "t4-b", 3),
+        lambda: dc.lose_next_ack("mars"),
+        lambda: dc.kill("mars"),
+        lambda: dc.set_password("mars", "x"),
+    ):
+        with pytest.raises(CommandError, match=r"^no host 'mars' in this fleet; hosts: t4-a, "):
+            call()
+    assert dc.observe().down_links == ()
