@@ -56,6 +56,7 @@ that never gets the hand-off destroys its bound copy on its own timer.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -333,20 +334,26 @@ class Protocol(Model[State, int]):
 
     def host_fields(self, state: State) -> tuple[int, ...]:
         """Each host's 4-bit field (``foreign << 3 | used``)."""
-        return tuple((state >> offset) & 15 for offset in self._host_offsets)
+        return tuple([(state >> offset) & 15 for offset in self._host_offsets])
 
     def domain_fields(self, state: State) -> tuple[int, ...]:
         """Each domain, packed."""
-        return tuple((state >> offset) & _DOMAIN_MASK for offset in self._domain_offsets)
+        return tuple([(state >> offset) & _DOMAIN_MASK for offset in self._domain_offsets])
 
     def pack_state(self, budget: int, hosts: Iterable[int], domains: Iterable[int]) -> State:
-        """The state of budget, host fields and packed domains."""
-        state = budget
-        for offset, field_ in zip(self._host_offsets, hosts, strict=True):
-            state |= field_ << offset
-        for offset, packed in zip(self._domain_offsets, domains, strict=True):
-            state |= packed << offset
-        return state
+        """The state of budget, host fields and packed domains (one of each)."""
+        hosts, domains = tuple(hosts), tuple(domains)
+        if len(hosts) != self.hosts or len(domains) != self.domains:
+            raise ValueError(f"{self.hosts} hosts and {self.domains} domains expected")
+        return self._pack(budget, hosts, domains)
+
+    def _pack(self, budget: int, hosts: Iterable[int], domains: Iterable[int]) -> State:
+        # the fields do not overlap, so shifting and adding is or-ing
+        return (
+            budget
+            + sum(map(operator.lshift, hosts, self._host_offsets))
+            + sum(map(operator.lshift, domains, self._domain_offsets))
+        )
 
     # -- model interface ------------------------------------------------------------------------
 
@@ -451,7 +458,7 @@ class Protocol(Model[State, int]):
             best = sorted(map(tables[0].__getitem__, domains))
         else:
             best = min(sorted(map(table.__getitem__, domains)) for table in tables)
-        return self.pack_state(state & 255, ordered, best)
+        return self._pack(state & 255, ordered, best)
 
     def _renamings_sorting(self, hosts: tuple[int, ...]) -> tuple[tuple[int, ...], list[_Relabel]]:
         """The hosts sorted, and the relabelling of every renaming that sorts them."""
