@@ -25,8 +25,10 @@ from ldmspec.explorer import (
     trace_json,
     write_graphml,
 )
+from ldmspec.inventory import load_fleet
 from ldmspec.models.protocol import FAULTS, Protocol, ProtocolConfig
 from ldmspec.models.protocol_variants import VARIANTS, protocol_model
+from ldmspec.system.variants import VARIANTS as SYSTEM_VARIANTS
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "exploration_document", "run"]
 
@@ -78,7 +80,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--domains", type=int, default=3, metavar="M", help="domains (1-6, default 3)"
     )
     size.add_argument(
-        "--concurrent", type=int, default=2, metavar="K", help="concurrent migrations (default 2)"
+        "--concurrent",
+        type=int,
+        metavar="K",
+        help="concurrent migrations (default 2, or 1 with one domain)",
     )
     size.add_argument(
         "--migrations",
@@ -132,7 +137,8 @@ def _config(args: argparse.Namespace) -> ProtocolConfig:
         return ProtocolConfig(
             hosts=args.hosts,
             domains=args.domains,
-            concurrent=args.concurrent,
+            # The default is 2, but never more migrations at once than there are domains.
+            concurrent=args.concurrent if args.concurrent is not None else min(2, args.domains),
             round_limit=args.round_limit,
             migrations=args.migrations,
             faults=args.faults,
@@ -152,11 +158,22 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "--max-states of at least 1", got=args.max_states, source="argument --max-states"
         )
+    if args.system_variant and not args.replay:
+        raise InputError(
+            "--replay FLEET with it (only the replay drives the implementation)",
+            source="argument --system-variant",
+        )
+    if args.system_variant and args.system_variant not in SYSTEM_VARIANTS:
+        raise InputError(
+            "a variant name: " + ", ".join(SYSTEM_VARIANTS),
+            got=args.system_variant,
+            source="argument --system-variant",
+        )
+    if args.replay:
+        load_fleet(args.replay)  # a bad fleet is refused before the search, not after it
     outputs = [p for p in (args.dot, args.graphml, args.graph_json) if p]
     for path in outputs:
-        parent = Path(path).resolve().parent
-        if not parent.is_dir():
-            raise CommandError(f"{path}: no such directory {parent}")
+        _check_writable(path)
     progress = ProgressLine(sys.stderr)
     try:
         document, exploration, verdicts = _explore(
@@ -427,13 +444,42 @@ def _write_text(path: str, text: str) -> None:
     _write_with(path, write)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _check_writable(path: str) -> None:
+    """Refuse, before exploring, an output file that cannot be written."""
+    destination = Path(path)
+    parent = destination.resolve().parent
+    if not parent.is_dir():
+        raise CommandError(f"{path}: no such directory {parent}")
+    if destination.is_dir():
+        raise CommandError(f"{path}: is a folder, expected a file name")
+    try:  # the only sure test (root ignores permission bits, /proc ignores root)
+        handle, probe = tempfile.mkstemp(dir=parent, prefix=".explore-")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write in {parent} ({exc.strerror})") from None
+    os.close(handle)
+    Path(probe).unlink()
+
+
 def _write_with(path: str, write: Callable[[str], None]) -> None:
     destination = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=destination.resolve().parent, prefix=".explore-")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=destination.resolve().parent, prefix=".explore-")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write ({exc.strerror})") from None
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a new file obeys umask
         os.replace(temporary, destination)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise CommandError(f"{path}: cannot write ({exc.strerror})") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
