@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections import defaultdict
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_parallel < 1:
         raise InputError("a positive number of migrations", got=args.max_parallel,
                          source="--max-parallel")  # fmt: skip
-    if not args.timeout > 0:
+    if not 0 < args.timeout < math.inf:  # also refuses nan and inf
         raise InputError("a positive number of seconds", got=args.timeout, source="--timeout")
     if args.jobs < 1:
         raise InputError("a positive number of worker processes", got=args.jobs, source="--jobs")

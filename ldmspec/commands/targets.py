@@ -23,7 +23,9 @@ by number of violations, each with the ids of every requirement it violates (--j
 adds the observed values and fixes). The requirement formulas are built once; each host
 adds only its facts. --jobs N checks in N worker processes.
 
-Exit status: 0 when at least one host can take the domain, 1 when none can, 2 bad input.
+Exit status: 0 when at least one host can take the domain, 1 when none can, 3 when no
+host is proven able and the solver could not decide for some (unknown: never reported as
+"none can"), 2 bad input.
 
 examples:
   ldmspec targets examples/fleet.toml --domain ldom01
@@ -90,18 +92,25 @@ def run(args: argparse.Namespace) -> int:
             "domain": args.domain,
             "source": source,
             "feasible": sum(r.verdict.feasible for r in ranked),
+            "unknown": sum(r.verdict.status == "unknown" for r in ranked),
             "targets": [r.to_json() for r in ranked],
         }
         print(json.dumps(doc, indent=2))
     else:
         sys.stdout.write(render(args.domain, source, ranked))
-    return 0 if any(r.verdict.feasible for r in ranked) else 1
+    if any(r.verdict.feasible for r in ranked):
+        return 0
+    return 3 if any(r.verdict.status == "unknown" for r in ranked) else 1
 
 
 def render(domain: str, source: str, ranked: tuple[RankedTarget, ...]) -> str:
     """The ranking as a table: host, verdict, headroom, violated ids."""
     feasible = sum(r.verdict.feasible for r in ranked)
-    lines = [f"{domain} on {source}: {feasible} of {len(ranked)} other hosts can take it", ""]
+    unknown = sum(r.verdict.status == "unknown" for r in ranked)
+    head = f"{domain} on {source}: {feasible} of {len(ranked)} other hosts can take it"
+    if unknown:
+        head += f", {unknown} undecided (the solver ran out of time)"
+    lines = [head, ""]
     width = max([len("HOST"), *(len(r.verdict.target) for r in ranked)])
     lines.append(f"{'HOST':<{width}}  {'VERDICT':<10}  {'HEADROOM':>8}  VIOLATIONS")
     for r in ranked:
