@@ -1,5 +1,8 @@
 """The ``ldm`` command grammar: from a command line to a parsed :class:`LdmCommand`.
 
+``migrate-domain -f`` is accepted and changes nothing: which checks it skips was not
+retrieved (dossier U12). ``-c`` (certificates) is refused with a clear message.
+
 Only parsing lives here; :mod:`ldmspec.system.manager` executes. A line that does not
 parse raises :class:`UsageError`, whose text is what ``ldm`` prints (``Usage:`` and the
 synopsis of the subcommand, or ``Unknown command``); the manager turns it into output
