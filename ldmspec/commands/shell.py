@@ -109,7 +109,10 @@ def _json(args: argparse.Namespace, dc: Datacenter, steps: list[Step]) -> dict[s
 
 def _interactive(dc: Datacenter, stdin: TextIO, stdout: TextIO) -> int:
     shell = Shell(dc, source="<stdin>", ask_password=lambda: getpass.getpass("Target Password:"))
-    print("ldmspec shell: 'HOST# ldm ARGS', '.tick N', '.run'; end with Ctrl-D", file=stdout)
+    print(f"ldmspec shell: hosts {', '.join(dc.managers)}", file=stdout)
+    print(
+        "type 'HOST# ldm ARGS', '.tick N', '.run' (ldmspec shell --help); Ctrl-D ends", file=stdout
+    )
     number = 0
     while True:
         try:
