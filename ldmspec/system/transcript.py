@@ -12,6 +12,8 @@ A transcript is a sequence of lines::
     .write ldom01 5000                   the guest of ldom01 dirties 5000 pages
     .rate ldom01 2000                    ... and keeps dirtying 2000 pages per tick
     .drop t4-a t4-b                      cut the link; .heal t4-a t4-b restores it
+    .partition t4-a t4-b,t5-a            cut every link between the two sides
+    .delay t4-a t4-b 30                  30 more ticks of latency on the link (0 resets)
     .lose-ack t4-a                       lose the next hand-off acknowledgement to t4-a
     .kill t4-a                           KILL to the migrate command running on t4-a
     .password t4-b secret                what t4-b accepts as target password
@@ -50,6 +52,8 @@ DIRECTIVES = {
     ".rate": ".rate DOMAIN[@HOST] N [sequential|random|hot]",
     ".drop": ".drop S T",
     ".heal": ".heal S T",
+    ".partition": ".partition HOST[,HOST...] HOST[,HOST...]",
+    ".delay": ".delay S T TICKS",
     ".lose-ack": ".lose-ack [HOST]",
     ".kill": ".kill HOST",
     ".password": ".password HOST SECRET",
@@ -208,6 +212,14 @@ class Shell:
             _arity(args, 2, 2)
             a, b = (self._host(h) for h in args)
             (dc.drop if name == ".drop" else dc.heal)(a, b)
+        elif name == ".partition":
+            _arity(args, 2, 2)
+            side, other = ([self._host(h) for h in group.split(",")] for group in args)
+            dc.partition(side, other)
+        elif name == ".delay":
+            _arity(args, 3, 3)
+            a, b = (self._host(h) for h in args[:2])
+            dc.delay(a, b, _count(args[2]))
         elif name == ".lose-ack":
             _arity(args, 0, 1)
             dc.lose_next_ack(self._host(args[0]) if args else None)

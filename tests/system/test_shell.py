@@ -95,7 +95,7 @@ def test_a_forgotten_password_line_does_not_swallow_the_next_command(
         (".write ldom01", '<stdin>:2: expected .write DOMAIN[@HOST] N [sequential|random|hot], '
                           'got ".write ldom01"'),
         (".fly", '<stdin>:2: expected a directive: .tick, .run, .until, .write, .rate, .drop, '
-                 '.heal, .lose-ack, .kill, .password, .trace, got ".fly"'),
+                 '.heal, .partition, .delay, .lose-ack, .kill, .password, .trace, got ".fly"'),
         (".drop t4-a mars", '<stdin>:2: expected .drop S T, got ".drop t4-a mars"'),
     ],
 )  # fmt: skip
@@ -180,3 +180,17 @@ def test_the_same_seed_replays_byte_for_byte_across_processes() -> None:
     first = run("1")
     assert first == run("2")
     assert "ended: error (exit status 1)" in first
+
+
+def test_partition_and_delay_directives(fleet: Fleet) -> None:
+    story = (
+        ".partition t4-a t4-b,t5-a\nt4-a# ldm migrate -n ldom01 t5-a\n\n"
+        ".heal t4-a t5-a\n.delay t4-a t5-a 30\nt4-a# ldm migrate ldom02 t5-a\n\n.run\n"
+    )
+    out = replay(fleet, story).splitlines()
+    assert out[3] == "Failed to establish connection with ldmd(1m) on target: t5-a"
+    assert out[-3:] == [
+        "Failed to establish connection with ldmd(1m) on target: t5-a",
+        "Domain Migration of LDom ldom02 failed",
+        "# t4-a: ldm migrate-domain ldom02 t5-a ended: failed (exit status 1)",
+    ]
