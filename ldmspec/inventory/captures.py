@@ -326,6 +326,8 @@ class _Bundle:
 
     def file(self, name: str) -> tuple[str, str] | None:
         path = self.folder / name
+        if path.is_dir():  # not silently "absent": the user put something there
+            raise InputError("a file, not a folder", source=str(path))
         if not path.is_file():
             if name in REQUIRED_FILES:
                 raise InputError(

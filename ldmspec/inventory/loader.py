@@ -89,9 +89,12 @@ def load_fleet(path: str | Path) -> Fleet:
             "an existing fleet file (.toml, .json) or folder of capture bundles",
             source=str(path),
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise InputError("a readable UTF-8 fleet file (not UTF-8 text)", source=str(path)) from None
+    except OSError as exc:
         raise InputError(
-            f"a readable UTF-8 fleet file ({exc.__class__.__name__})", source=str(path)
+            f"a readable UTF-8 fleet file ({exc.strerror or exc.__class__.__name__})",
+            source=str(path),
         ) from None
     return load_fleet_text(text, str(path), json_format=path.suffix.lower() == ".json")
 

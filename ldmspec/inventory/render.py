@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from ldmspec.errors import InputError
 from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host
 from ldmspec.inventory.units import MIB, format_size
 from ldmspec.inventory.writer import plan_lines, toml_key, toml_string
@@ -372,8 +373,34 @@ def plans_toml(fleet: Fleet) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bundle_folder_name(name: str) -> bool:
+    """Whether a host name can name its bundle folder: one path component that a folder
+    of bundles reads back (not hidden, not ``plans.toml``), so nothing lands outside it."""
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and "\0" not in name
+        and not name.startswith(".")
+        and name != "plans.toml"
+    )
+
+
 def write_bundles(fleet: Fleet, folder: str | Path) -> None:
-    """Write a folder of capture bundles for ``fleet``: one sub-folder per host."""
+    """Write a folder of capture bundles for ``fleet``: one sub-folder per host.
+
+    Raises :class:`InputError` before writing anything when a host name cannot name a
+    folder inside ``folder`` (``../x``, ``a/b``, ``.hidden``, ``plans.toml``).
+    """
+    for host in fleet.hosts:
+        if not _bundle_folder_name(host.name):
+            raise InputError(
+                "a host name usable as its bundle folder's name (no / or \\, not starting "
+                "with a dot, not plans.toml)",
+                got=host.name,
+                source=fleet.source or None,
+                path="hosts",
+            )
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     for host in fleet.hosts:
