@@ -14,6 +14,7 @@ from typing import Any
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.replay import (
     MODEL_ONLY,
+    copied_from,
     fleet_file_name,
     pytest_command,
     reproduce_hint,
@@ -131,7 +132,7 @@ def _reproduce(cx: Counterexample) -> list[str]:
     fleet = fleet_file_name(cx)
     where = (
         f"with the fleet copied beside it as {code(fleet)}"
-        + (f" (from {code(cx.fleet_path)})" if cx.fleet_path else "")
+        + (f" (from {code(source)})" if (source := copied_from(cx)) else "")
         if fleet
         else f"with the fleet {code(cx.fleet_path)}"
         if cx.fleet_path

@@ -20,6 +20,7 @@ from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.markdown import plural, state_changes
 from ldmspec.report.replay import (
     MODEL_ONLY,
+    copied_from,
     fleet_file_name,
     pytest_command,
     reproduce_hint,
@@ -112,7 +113,8 @@ def _pre(text: str) -> str:
 def _reproduce(cx: Counterexample) -> list[str]:
     fleet = fleet_file_name(cx)
     if fleet:
-        origin = f" (a copy of <code>{e(cx.fleet_path)}</code>)" if cx.fleet_path else ""
+        source = copied_from(cx)
+        origin = f" (a copy of <code>{e(source)}</code>)" if source else ""
         where = f"The fleet is beside it as <code>{e(fleet)}</code>{origin}."
     elif cx.fleet_path:
         where = f"The run used the fleet <code>{e(cx.fleet_path)}</code>."

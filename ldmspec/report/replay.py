@@ -20,6 +20,7 @@ from ldmspec.report.values import Counterexample
 
 __all__ = [
     "MODEL_ONLY",
+    "copied_from",
     "fleet_file_name",
     "pytest_command",
     "replay_transcript",
@@ -63,6 +64,14 @@ def fleet_file_name(cx: Counterexample) -> str | None:
     return "fleet.json" if cx.fleet_path.lower().endswith(".json") else "fleet.toml"
 
 
+def copied_from(cx: Counterexample) -> str | None:
+    """The fleet path the report's fleet copy came from, when it says more than the copy."""
+    copy = fleet_file_name(cx)
+    if copy is None or not cx.fleet_path or cx.fleet_path == copy:
+        return None
+    return cx.fleet_path
+
+
 def shell_command(cx: Counterexample) -> str:
     """``ldmspec shell FLEET --variant V --seed N < replay.ldm``, run in the report folder."""
     fleet = fleet_file_name(cx) or cx.fleet_path or "FLEET"
@@ -99,7 +108,7 @@ def replay_transcript(cx: Counterexample) -> str:
         f"ldmspec counterexample: {cx.property_id} ({cx.kind})",
         f"property: {cx.words}",
         f"fleet: {fleet_file_name(cx) or cx.fleet_path or '(not recorded)'}"
-        + (f" (a copy of {cx.fleet_path})" if cx.fleet_text is not None and cx.fleet_path else ""),
+        + (f" (a copy of {cx.fleet_path})" if copied_from(cx) else ""),
         f"variant: {cx.variant or 'correct'}    seed: {cx.seed if cx.seed is not None else '-'}",
         *(
             ["replay from the report folder:", f"  {shell_command(cx)}"]
