@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -549,206 +549,9 @@ class Protocol(Model[State, int]):
     # -- properties ---------------------------------------------------------------------------
 
     def properties(self) -> Sequence[Property]:
-        config = self.config
-        decode = self.decode
-        capacity = config.capacity
-        n = self.hosts
-        fields_of = self.domain_fields
-        offsets = self._domain_offsets
+        from ldmspec.models.protocol_properties import protocol_properties
 
-        def doms(state: State) -> tuple[Domain, ...]:
-            return tuple(Domain.unpack(p) for p in fields_of(state))
-
-        def every_domain(check: Callable[[Domain], bool]) -> Callable[[State], bool]:
-            """A state predicate true when ``check`` holds for every domain (memoised
-            per packed domain: a model has a few thousand of them, and many states)."""
-            known: dict[int, bool] = {}
-
-            def holds(state: State) -> bool:
-                for offset in offsets:
-                    packed = (state >> offset) & _DOMAIN_MASK
-                    ok = known.get(packed)
-                    if ok is None:
-                        ok = known[packed] = check(Domain.unpack(packed))
-                    if not ok:
-                        return False
-                return True
-
-            return holds
-
-        @every_domain
-        def single_active(d: Domain) -> bool:
-            if (d.source_copy == RUNNING) + (d.target_copy == TARGET_RUNNING) > 1:
-                return False
-            return not (d.phase == IDLE and (d.source_copy == NONE or d.target_copy != NONE))
-
-        @every_domain
-        def cleanup(d: Domain) -> bool:
-            ended_badly = d.outcome in (CANCELLED, FAILED, TARGET_FULL, RECOVERED_ON_SOURCE)
-            if ended_badly and d.phase == IDLE:
-                return d.source_copy == RUNNING and d.target_copy == NONE
-            return True
-
-        @every_domain
-        def flags(d: Domain) -> bool:
-            wanted_t = int(d.target_copy == BOUND and d.phase != IDLE)
-            return d.source_flag == _expected_source_flag(d) and d.target_flag == wanted_t
-
-        def conservation(state: State) -> bool:
-            _, _, hosts, domains = decode(state)
-            copies = [0] * n
-            for d in domains:
-                if d.source_copy != NONE:
-                    copies[d.home] += 1
-                if d.phase != IDLE and d.target_copy != NONE:
-                    copies[d.target] += 1
-            return all(
-                used <= capacity and used == copies[h] + foreign
-                for h, (used, foreign) in enumerate(hosts)
-            )
-
-        @every_domain
-        def no_lost_writes(d: Domain) -> bool:
-            return d.target_copy != TARGET_RUNNING or d.dirty == 0
-
-        phase_shift = _PHASE_SHIFT
-        rounds_shift = _FIELDS[8][0]
-
-        def progress(before: State, act: int, after: State) -> bool:
-            # hot: runs on every edge, so it reads the packed fields directly
-            if act >> 8 == BIND_OTHER:
-                return True
-            offset = offsets[(act >> 4) & 15]
-            old = (before >> offset) & _DOMAIN_MASK
-            new = (after >> offset) & _DOMAIN_MASK
-            old_phase = (old >> phase_shift) & 7
-            new_phase = (new >> phase_shift) & 7
-            if not old_phase or not new_phase:
-                return True
-            if new_phase != old_phase:
-                return new_phase > old_phase
-            return (new >> rounds_shift) & 3 >= (old >> rounds_shift) & 3
-
-        def source_control(before: State, act: int, after: State) -> bool:
-            return act >> 8 != CANCEL_T or before == after
-
-        def phase_count(state: State, phases: frozenset[int]) -> int:
-            return sum((p >> phase_shift) & 7 in phases for p in fields_of(state))
-
-        ending = frozenset((CHECKS, PREPARE, SUSPENDED, HANDOFF))
-        precopy = frozenset((PRECOPY,))
-        active = frozenset((CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF))
-
-        def outcome_seen(*outcomes: int, burst: bool = False) -> Callable[[State], bool]:
-            def seen(state: State) -> bool:
-                return any(
-                    d.outcome in outcomes and d.phase == IDLE and (d.burst or not burst)
-                    for d in doms(state)
-                )
-
-            return seen
-
-        props: list[Property] = [
-            Property.always(
-                "INV-SINGLE-ACTIVE",
-                single_active,
-                "no two copies of a domain run; an idle domain has exactly one copy",
-            ),
-            Property.always(
-                "INV-CLEANUP",
-                cleanup,
-                "after cancel or failure: no target copy, the source copy running",
-            ),
-            Property.always(
-                "INV-FLAGS",
-                flags,
-                "FLAGS column 6: s on a migrating source, t on its bound target, e only in error",
-            ),
-            Property.always(
-                "INV-CONSERVATION",
-                conservation,
-                "on every host the used slots are exactly the copies held, within capacity",
-            ),
-            Property.always(
-                "INV-NO-LOST-WRITES",
-                no_lost_writes,
-                "the target never runs the domain while pages are still dirty",
-            ),
-            Property.step(
-                "INV-PROGRESS",
-                progress,
-                "a migration's progress (phase, rounds) never goes backwards",
-                concerns=lambda act: act >> 8 not in _NO_PROGRESS,
-            ),
-            Property.step(
-                "INV-SOURCE-CONTROL",
-                source_control,
-                "cancel on the target is refused and changes nothing",
-                concerns=lambda act: act >> 8 == CANCEL_T,
-            ),
-            Property.eventually(
-                "LIVE-TERMINATES",
-                lambda s: phase_count(s, ending) == 0,
-                trigger=lambda s: phase_count(s, ending) > 0,
-                description="every migration outside pre-copy ends under weak fairness",
-            ),
-            Property.eventually(
-                "LIVE-CONVERGES",
-                lambda s: phase_count(s, precopy) == 0,
-                trigger=lambda s: phase_count(s, precopy) > 0,
-                description="pre-copy reaches suspension (or ends) within the round limit",
-            ),
-        ]
-        if config.migrations == 0:
-            return props
-        faults = config.enabled_faults if config.faults else frozenset()
-        props.append(
-            Property.sometimes(
-                "a completed migration", outcome_seen(COMPLETED), "a migration completes"
-            )
-        )
-        props.append(
-            Property.sometimes(
-                "a cancelled migration after a dirty burst",
-                outcome_seen(CANCELLED, burst=True),
-                "a migration is cancelled after the guest burst its dirty pages",
-            )
-        )
-        if config.concurrent >= 2 and config.migrations >= 2 and self.domains >= 2:
-            props.append(
-                Property.sometimes(
-                    "two concurrent migrations",
-                    lambda s: phase_count(s, active) >= 2,
-                    "two migrations are under way at once",
-                )
-            )
-        if "lost-ack" in faults:
-            props.append(
-                Property.sometimes(
-                    "error state after a lost acknowledgement",
-                    lambda s: any(
-                        d.phase == ERROR and d.target_copy == TARGET_RUNNING for d in doms(s)
-                    ),
-                    "the source copy is in error state e while the target runs the domain",
-                )
-            )
-        if "handoff-failure" in faults:
-            props.append(
-                Property.sometimes(
-                    "recovery on the source after a failed hand-off",
-                    outcome_seen(RECOVERED_ON_SOURCE),
-                    "cancel-operation resumes the source after the target cleaned up",
-                )
-            )
-        if "foreign-bind" in faults and (self.domains >= 2 or config.capacity == 1):
-            props.append(
-                Property.sometimes(
-                    "the target's room taken mid-migration",
-                    outcome_seen(TARGET_FULL),
-                    "another bind takes the target's room after the checks passed",
-                )
-            )
-        return props
+        return protocol_properties(self)
 
     # -- one domain's moves (the protocol itself) ---------------------------------------------
 
@@ -959,7 +762,8 @@ class Protocol(Model[State, int]):
         return Domain(d.target, 0, IDLE, RUNNING, FLAG_NONE, NONE, 0, 0, 0, 0, 0, outcome)
 
 
-def _expected_source_flag(d: Domain) -> int:
+def expected_source_flag(d: Domain) -> int:
+    """FLAGS column 6 of the source's copy in ``d``'s phase (what INV-FLAGS demands)."""
     if d.phase == ERROR:
         return FLAG_ERROR
     if PREPARE <= d.phase <= HANDOFF:
