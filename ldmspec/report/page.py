@@ -58,6 +58,7 @@ blockquote { margin: 8px 0 14px; padding: 4px 14px; border-left: 4px solid var(-
 .repro { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px;
   margin-top: 18px; }
 .repro h2 { margin-top: 4px; }
+.repro pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .repro p { margin: 4px 0; }
 table { border-collapse: collapse; margin: 6px 0 10px; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left;
