@@ -42,7 +42,8 @@ time with .tick, .until or .run; when one ends, what ldm migrate-domain printed
 follows, then a '# HOST: ... ended: OUTCOME' line. A migrate without -p reads the
 target password from the next line, which is never echoed (unless that line is a
 command, directive or comment: then the password is empty). Passwords are never
-printed. A host accepts any password until .password sets one.
+printed: the echo of .password (and any error about it) shows ********. A host
+accepts any password until .password sets one.
 
 The same FLEET, --variant, --seed and input print byte-identical output. A bad
 line prints FILE:LINE: expected ..., got "..." and, in a transcript, stops with

@@ -20,7 +20,8 @@ A transcript is a sequence of lines::
     .trace on                            show every event as it runs (# t=TICK ...)
 
 The output echoes every line after its prompt (the password line excepted, as a
-terminal would not echo it), then what ``ldm`` printed. When a background migration
+terminal would not echo it; the secret of ``.password`` shows as ``********``, see
+:func:`masked`), then what ``ldm`` printed. When a background migration
 ends, what its ``ldm migrate-domain`` printed follows, then a ``#`` line saying how it
 ended. A ``migrate`` without ``-p`` reads its password from the next line unless that
 line is itself a command, a directive or a comment (then the password is empty).
@@ -40,7 +41,7 @@ from ldmspec.inventory.facts import Fleet
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Notice
 
-__all__ = ["DIRECTIVES", "Shell", "Step", "replay"]
+__all__ = ["DIRECTIVES", "Shell", "Step", "masked", "replay"]
 
 _PROMPT = re.compile(r"^(?P<host>[A-Za-z0-9_.-]+)#\s*(?P<rest>.*)$")
 
@@ -134,7 +135,7 @@ class Shell:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             return Step(line, (line,) if stripped else ())
-        output: list[str] = [stripped]
+        output: list[str] = [masked(stripped)]
         status = 0
         if stripped.startswith("."):
             output += self._directive(stripped, number)
@@ -171,7 +172,7 @@ class Shell:
         return out
 
     def _error(self, expected: str, got: str, number: int) -> InputError:
-        return InputError(expected, got=got, source=self.source, line=number or None)
+        return InputError(expected, got=masked(got), source=self.source, line=number or None)
 
     # --- directives -------------------------------------------------------------------
     def _directive(self, line: str, number: int) -> list[str]:
@@ -263,6 +264,17 @@ class Shell:
         if len(candidates) != 1:
             raise KeyError(spec)
         return candidates[0], domain
+
+
+def masked(line: str) -> str:
+    """``line`` as the shell prints it (echo, error messages): the secret of a ``.password``
+    directive is ``********``, because a password never appears in output."""
+    words = line.split(maxsplit=2)
+    if len(words) == 3 and words[0] == ".password":
+        return f"{words[0]} {words[1]} ********"
+    if len(words) == 2 and words[0] == ".password":  # the host forgotten: a secret alone
+        return f"{words[0]} ********"
+    return line
 
 
 def _arity(args: list[str], least: int, most: int) -> None:
