@@ -84,6 +84,9 @@ def test_every_writer_accepts_any_text(cx: Counterexample) -> None:
             parsed = check_html(page.read_text())
             assert "script" not in parsed.tags
             assert parsed.tags.count("svg") == (1 if page.name == "report.html" else 0)
+        # DOT: once its quoted strings are taken out, no quote is left and braces balance.
+        bare = re.sub(r'"(?:[^"\\\n]|\\.)*"', "", (folder / "path.dot").read_text())
+        assert '"' not in bare and bare.count("{") == bare.count("}")
         replay = (folder / "replay.ldm").read_text().splitlines()
         steps = [line for line in replay if not line.startswith("#")]
         assert steps == [s.transcript_line for s in cx.steps]
