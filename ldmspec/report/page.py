@@ -99,6 +99,8 @@ svg.sequence .violationlabel { font: 600 12px system-ui, sans-serif; fill: var(-
 ol.model li { margin-bottom: 4px; }
 ol.model ul { margin: 2px 0; padding-left: 18px; color: var(--muted); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
+nav.toc { margin: 10px 0 0; font-size: 14px; }
+a { color: var(--accent); }
 """
 
 
@@ -282,6 +284,18 @@ def _diagram_and_steps(cx: Counterexample, steps: list[str]) -> list[str]:
     ]
 
 
+def _nav(cx: Counterexample) -> str:
+    links = [("reproduce", "Reproduce"), ("facts", "The run")]
+    if cx.steps:
+        links += [("diagram", "Sequence diagram"), ("steps", f"{len(cx.steps)} steps")]
+    if cx.model_path:
+        links.append(("model", "Model path"))
+    if cx.steps and cx.steps[-1].observation:
+        links.append(("observation", "Final observation"))
+    anchors = " · ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title in links)
+    return f'<nav class="toc">{anchors}</nav>'
+
+
 def render_html(cx: Counterexample) -> str:
     """The text of ``report.html``."""
     previous: dict[str, str] = dict(cx.initial_listing)
@@ -305,6 +319,7 @@ def render_html(cx: Counterexample) -> str:
         f"<blockquote>{e(cx.words)}</blockquote>",
         '<div class="violation"><strong>Observed after the last step:</strong>'
         f"{_pre(cx.violation)}</div>",
+        _nav(cx),
         "</header>",
         *_reproduce(cx),
         '<section id="facts"><h2>The run</h2>',
