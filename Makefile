@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml setup.py
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ldmspec inventory examples/fleet.toml
+	$(BIN)/ldmspec verify examples/fleet.toml
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
