@@ -3,21 +3,22 @@
 Report folders are named ``<UTC time>-<property>-<short hash>``, so newest first is the
 reverse order of their names. A folder whose ``counterexample.json`` cannot be read is
 still listed, with the reason, so one broken report never hides the others (``ldmspec
-report`` refuses such a folder outright).
+report`` refuses such a folder outright). The index reads only a few fields of each
+``counterexample.json``, so it stays cheap to rebuild after every new report.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from ldmspec.errors import LdmspecError
 from ldmspec.report.page import STYLE, e
-from ldmspec.report.values import Counterexample
-from ldmspec.report.writer import COUNTEREXAMPLE_FILE, _replace_file, read_report
+from ldmspec.report.values import SCHEMA_ID
+from ldmspec.report.writer import COUNTEREXAMPLE_FILE, _replace_file
 
 __all__ = ["INDEX_FILE", "IndexEntry", "list_reports", "rebuild_index", "render_index"]
 
@@ -26,10 +27,19 @@ INDEX_FILE = "index.html"
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One report folder: its name and its counterexample, or why it could not be read."""
+    """One report folder as the index lists it, or why it could not be read.
+
+    The index reads only these few fields (quickly: no full validation), so rebuilding
+    it after each new report stays cheap however many reports accumulate; ``ldmspec
+    report`` validates every file in full.
+    """
 
     name: str
-    counterexample: Counterexample | None
+    property_id: str = ""
+    kind: str = ""
+    variant: str | None = None
+    steps: int = 0
+    violation: str = ""
     problem: str | None = None
 
     @property
@@ -40,6 +50,26 @@ class IndexEntry:
         except ValueError:
             return "-"  # a folder named by hand, like reports/example
         return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _entry(folder: Path) -> IndexEntry:
+    path = folder / COUNTEREXAMPLE_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        prop = document["property"]
+        entry = IndexEntry(
+            name=folder.name,
+            property_id=str(prop["id"]),
+            kind=str(prop["kind"]),
+            variant=document["reproduce"].get("variant"),
+            steps=len(document["steps"]),
+            violation=str(document["violation"]),
+        )
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        return IndexEntry(folder.name, problem=f"{path}: not a counterexample document")
+    if document.get("schema") != SCHEMA_ID:
+        return IndexEntry(folder.name, problem=f"{path}: schema is not {SCHEMA_ID}")
+    return entry
 
 
 def report_folders(reports_dir: str | os.PathLike[str]) -> list[Path]:
@@ -56,14 +86,8 @@ def report_folders(reports_dir: str | os.PathLike[str]) -> list[Path]:
 
 
 def list_reports(reports_dir: str | os.PathLike[str]) -> list[IndexEntry]:
-    """Every report folder, newest first, with its counterexample or the reason it has none."""
-    entries = []
-    for folder in report_folders(reports_dir):
-        try:
-            entries.append(IndexEntry(folder.name, read_report(folder)))
-        except LdmspecError as exc:
-            entries.append(IndexEntry(folder.name, None, exc.one_line()))
-    return entries
+    """Every report folder, newest first, summarised for the index."""
+    return [_entry(folder) for folder in report_folders(reports_dir)]
 
 
 def _short(text: str, limit: int = 140) -> str:
@@ -76,22 +100,21 @@ def render_index(entries: list[IndexEntry]) -> str:
     rows = []
     for entry in entries:
         href = e(quote(entry.name) + "/report.html")
-        cx = entry.counterexample
-        if cx is None:
+        if entry.problem is not None:
             rows.append(
                 f'<tr class="removed"><td>{e(entry.created)}</td>'
-                f'<td colspan="5">unreadable: {e(entry.problem or "")}</td>'
+                f'<td colspan="5">unreadable: {e(entry.problem)}</td>'
                 f"<td><code>{e(entry.name)}</code></td></tr>"
             )
             continue
         rows.append(
             "<tr>"
             f"<td>{e(entry.created)}</td>"
-            f'<td><a href="{href}"><code>{e(cx.property_id)}</code></a></td>'
-            f"<td>{e(cx.kind)}</td>"
-            f"<td><code>{e(cx.variant or 'correct')}</code></td>"
-            f"<td>{e(len(cx.steps))}</td>"
-            f"<td>{e(_short(cx.violation))}</td>"
+            f'<td><a href="{href}"><code>{e(entry.property_id)}</code></a></td>'
+            f"<td>{e(entry.kind)}</td>"
+            f"<td><code>{e(entry.variant or 'correct')}</code></td>"
+            f"<td>{e(entry.steps)}</td>"
+            f"<td>{e(_short(entry.violation))}</td>"
             f'<td><a href="{href}"><code>{e(entry.name)}</code></a></td>'
             "</tr>"
         )
