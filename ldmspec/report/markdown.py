@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ldmspec.report.catalog import LISTING_LEGEND, MESSAGES
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.replay import (
     MODEL_ONLY,
@@ -181,7 +182,7 @@ def _steps(cx: Counterexample) -> list[str]:
     lines.append(
         "After each step, the `ldm list` of each involved host that changed (all of them "
         "after the last step): changed cells are **bold**, vanished rows ~~struck~~; UTIL, "
-        "NORM and UPTIME change with time alone and are not marked."
+        "NORM and UPTIME change with time alone and are not marked. " + LISTING_LEGEND
     )
     previous: dict[str, str] = dict(cx.initial_listing)
     for number, step in enumerate(cx.steps, 1):
@@ -237,6 +238,10 @@ def render_markdown(cx: Counterexample) -> str:
     lines += ["", *_reproduce(cx), "", *_summary(cx), "", *_steps(cx)]
     if cx.model_path:
         lines += ["", *_model(cx.model_path)]
+    kinds = list(dict.fromkeys(m.kind for s in cx.steps for m in s.messages if m.kind in MESSAGES))
+    if kinds:
+        lines += ["", "## The messages", ""]
+        lines += [f"- {code(kind)}: {MESSAGES[kind]}" for kind in kinds]
     lines += ["", "## Versions", ""]
     lines += [f"- {text(name)}: {code(version)}" for name, version in cx.versions.items()]
     lines += ["", "Machine-readable: `counterexample.json` (schema `ldmspec-counterexample/1`)."]

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from ldmspec.report.catalog import LISTING_LEGEND, MESSAGES
 from ldmspec.report.listing import ListingDiff, diff_listing
 from ldmspec.report.markdown import plural, state_changes
 from ldmspec.report.replay import (
@@ -259,6 +260,16 @@ def _observation(cx: Counterexample) -> list[str]:
     return parts
 
 
+def _glossary(cx: Counterexample) -> list[str]:
+    kinds = list(dict.fromkeys(m.kind for s in cx.steps for m in s.messages if m.kind in MESSAGES))
+    if not kinds:
+        return []
+    rows = "".join(f"<tr><th><code>{e(k)}</code></th><td>{e(MESSAGES[k])}</td></tr>" for k in kinds)
+    return [
+        f'<details class="glossary"><summary>The messages</summary><table>{rows}</table></details>'
+    ]
+
+
 def _diagram_and_steps(cx: Counterexample, steps: list[str]) -> list[str]:
     if not cx.steps:
         return [
@@ -273,12 +284,13 @@ def _diagram_and_steps(cx: Counterexample, steps: list[str]) -> list[str]:
         "bands), protocol messages (arrows; ×N: repeated N times; a red cross marks a lost "
         "message).</figcaption>",
         "</figure>",
+        *_glossary(cx),
         "</section>",
         '<section id="steps"><h2>Steps</h2>',
         "<p>After each step, the <code>ldm list</code> of each involved host that changed "
         "(all of them after the last step): changed cells are highlighted, new rows green, "
         "vanished rows struck through; UTIL, NORM and UPTIME change with time alone and are "
-        "not highlighted.</p>",
+        f"not highlighted. {e(LISTING_LEGEND)}</p>",
         *steps,
         "</section>",
     ]
