@@ -77,13 +77,13 @@ class Exploration(Generic[S, A]):
     ``states[i]`` is state number ``i`` (numbered in breadth-first order),
     ``index[state]`` its number (members of a symmetry class met during the search
     map to their representative's number too), ``depth[i]`` its distance from an
-    initial state.
-    The out-edges of state ``i`` are ``targets[offsets[i]:offsets[i + 1]]``; each is
-    the first transition to that target, made by the ``slots[e]``-th successor of
-    :meth:`Model.successors`. Only the first ``expanded`` states had their successors
-    generated (all of them when :attr:`Statistics.complete`). ``fair_exit[i]`` is 1
-    when a fair action leads from state ``i`` to another state (in TLA+ terms, a fair
-    action is enabled there: a step back to the same state is a stutter).
+    initial state. The out-edges of state ``i`` are
+    ``targets[offsets[i]:offsets[i + 1]]``, one per distinct target, in
+    :meth:`Model.successors` order. Only the first ``expanded`` states had their
+    successors generated (all of them when :attr:`Statistics.complete`).
+    ``fair_exit[i]`` is 1 when a fair action leads from state ``i`` to another state
+    (in TLA+ terms, a fair action is enabled there: a step back to the same state is
+    a stutter).
     """
 
     def __init__(
@@ -99,7 +99,6 @@ class Exploration(Generic[S, A]):
         depth: array,
         offsets: array,
         targets: array,
-        slots: array,
         expanded: int,
         fired: dict[A, int],
         fair_exit: bytearray,
@@ -116,7 +115,6 @@ class Exploration(Generic[S, A]):
         self.depth = depth
         self.offsets = offsets
         self.targets = targets
-        self.slots = slots
         self.expanded = expanded
         self.fired = fired
         self.fair_exit = fair_exit
@@ -265,7 +263,6 @@ def explore(
 
     offsets = array("l")
     targets = array("l")
-    slots = array("l")
     fired: dict[A, int] = {}
     transitions = 0
     limit = max_states if max_states is not None else -1
@@ -284,7 +281,6 @@ def explore(
     records_get = records.get
     fair_exit = bytearray()
     add_target = targets.append
-    add_slot = slots.append
     step_checks = [(p.id, p.holds, p.concerns) for p in step_properties]
     while expanded < len(states):
         u = expanded
@@ -335,12 +331,11 @@ def explore(
             if linked[v] != u:  # the first transition from u to v: an edge
                 linked[v] = u
                 add_target(v)
-                add_slot(slot)
             if v != u and not fair_here and record[1]:
                 fair_here = 1
         if truncated:
             # u lost successors to the bound: leave it unexpanded, as if never reached
-            del targets[offsets[u] :], slots[offsets[u] :]
+            del targets[offsets[u] :]
             offsets.pop()
             break
         fair_exit.append(fair_here)
@@ -381,7 +376,6 @@ def explore(
         depth=depth,
         offsets=offsets,
         targets=targets,
-        slots=slots,
         expanded=expanded,
         fired=fired,
         fair_exit=fair_exit,
