@@ -51,6 +51,13 @@ so that the explorer hashes it cheaply and a step is an addition; use
 Phase 5 is two steps here, as in the implementation: the source sends the hand-off
 (from then on a cancel is too late), then the target resumes the guest. A target
 that never gets the hand-off destroys its bound copy on its own timer.
+
+The properties are in :mod:`ldmspec.models.protocol_properties`. Liveness is split
+the way a proof would split it: LIVE-CONVERGES says every pre-copy ends (suspension,
+cancel or failure), LIVE-TERMINATES that every migration ends once outside pre-copy;
+together, every migration ends, and a broken model breaks the one that names its bug.
+Fairness is weak fairness per kind of protocol step; operators, guests and faults
+are never obliged to act.
 """
 
 from __future__ import annotations
