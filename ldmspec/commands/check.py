@@ -34,7 +34,7 @@ examples:
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t4-b
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t5-a:ldom01-t5
   ldmspec check examples/fleet.toml --domain ldom02 --source t4-a --target t4-c --json
-  ldmspec check captures/ --domain ldg1 --source host1 --target host2 --smt2 query.smt2
+  ldmspec check examples/captures --domain ldom01 --source t4-a --target t4-b --smt2 query.smt2
 """
 
 

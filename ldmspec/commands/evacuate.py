@@ -62,7 +62,7 @@ of time: never reported as a plan or as impossible), 2 bad input.
 examples:
   ldmspec evacuate examples/fleet.toml --host t4-a          # impossible: iodom, an I/O domain
   ldmspec evacuate examples/fleet.toml --host t4-b --json   # impossible: web01's volume
-  ldmspec evacuate big-fleet.toml --host h0 --max-parallel 4 --jobs 2 --timeout 30
+  ldmspec evacuate examples/captures --host t5-a --max-parallel 2 --jobs 2 --timeout 30
 """
 
 

@@ -39,7 +39,7 @@ examples:
   ldmspec inventory examples/fleet.toml
   ldmspec inventory examples/captures
   ldmspec inventory examples/fleet.toml --json | python3 -m json.tool
-  ldmspec inventory captures --toml > fleet.toml    # captures as an editable fleet file
+  ldmspec inventory examples/captures --toml > my-fleet.toml   # captures as an editable fleet file
 """
 
 

@@ -55,8 +55,9 @@ variants (--variant NAME; each breaks one documented behaviour):
 examples:
   ldmspec shell examples/fleet.toml
   ldmspec shell examples/fleet.toml < examples/seed-story.txt
-  ldmspec shell examples/fleet.toml --variant skip-last-round-dirty --seed 7 < story.txt
-  ldmspec shell examples/fleet.toml --json < story.txt
+  ldmspec shell examples/fleet.toml --variant skip-last-round-dirty --seed 7 \\
+      < examples/seed-story.txt
+  ldmspec shell examples/fleet.toml --json < examples/faults-story.txt
 """
 
 

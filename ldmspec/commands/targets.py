@@ -30,7 +30,7 @@ host is proven able and the solver could not decide for some (unknown: never rep
 examples:
   ldmspec targets examples/fleet.toml --domain ldom01
   ldmspec targets examples/fleet.toml --domain web01 --json
-  ldmspec targets big-fleet.toml --domain ldom01 --jobs 2
+  ldmspec targets examples/captures --domain ldom03 --jobs 2
 """
 
 

@@ -39,8 +39,8 @@ which invariant caught it and where the counterexample report is.
 examples:
   ldmspec verify                                  # the embedded example fleet
   ldmspec verify examples/fleet.toml --json
-  ldmspec verify my-fleet.toml --part preconditions
-  ldmspec verify --variant no-scrub-on-cancel --reports /tmp/reports
+  ldmspec verify examples/captures --part preconditions
+  ldmspec verify --variant no-scrub --reports /tmp/reports
   ldmspec verify --profile deep                   # nightly: long property runs
 """
 
