@@ -160,8 +160,15 @@ def document(fleet_path: str, options: VerifyOptions, results: list[PartResult])
     }
 
 
+def _mark(result: PartResult) -> str:
+    """holds, FAILS, or unknown when only unknown proofs kept the part from holding."""
+    if result.ok:
+        return "holds"
+    return "unknown" if result.part == "preconditions" and _only_unknown(result) else "FAILS"
+
+
 def render_part(result: PartResult) -> str:
-    mark = "holds" if result.ok else "FAILS"
+    mark = _mark(result)
     lines = [f"\n== {result.part}: {mark} — {result.summary}"]
     if result.part == "preconditions":
         outcomes = result.detail.get("outcomes", ())
@@ -219,11 +226,14 @@ def render_summary(results: list[PartResult]) -> str:
     rows = [("PART", "RESULT", "TIME", "DETAIL")]
     for r in results:
         detail = r.summary + (f" (report: {r.reports})" if r.reports else "")
-        rows.append((r.part, "holds" if r.ok else "FAILS", f"{r.seconds:.1f} s", detail))
+        rows.append((r.part, _mark(r), f"{r.seconds:.1f} s", detail))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["", "Summary"]
     lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  "
               + row[3] for row in rows]  # fmt: skip
-    verdict = "everything holds" if all(r.ok for r in results) else "something does not hold"
+    verdict = {
+        0: "everything holds",
+        3: "undecided (a proof was unknown; nothing else failed)",
+    }.get(exit_status(results), "something does not hold")
     lines.append(f"\nldmspec verify: {verdict}")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import pytest
 
 from ldmspec.cli import main
 from ldmspec.commands import targets as targets_command
-from ldmspec.solver import check_targets
+from ldmspec.solver import check_migration, check_targets
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "fleet.toml")
 
@@ -78,3 +78,23 @@ def test_evacuate_refuses_a_timeout_that_is_not_a_positive_finite_number(capsys,
     out, err = capsys.readouterr()
     assert (status, out) == (2, "")
     assert err == f"--timeout: expected a positive number of seconds, got {float(value)!r}\n"
+
+
+def test_verify_with_only_unknown_proofs_says_undecided_not_fails(capsys, monkeypatch):
+    from ldmspec import verify as verify_module
+
+    def undecided(fleet, domain, source, target, new_name=None, **kwargs):
+        verdict = check_migration(fleet, domain, source, target, new_name, **kwargs)
+        if domain == "ldom03":
+            return dataclasses.replace(verdict, status="unknown", violations=(), reason="timeout")
+        return verdict
+
+    monkeypatch.setattr(verify_module, "check_migration", undecided)
+    status = main(["verify", EXAMPLE, "--part", "preconditions"])
+    out = capsys.readouterr().out
+    assert status == 3
+    assert "== preconditions: unknown — 9 plans: 3 feasible, 5 infeasible, 1 unknown" in out
+    assert "  preconditions  unknown  " in out
+    assert out.rstrip().endswith(
+        "ldmspec verify: undecided (a proof was unknown; nothing else failed)"
+    )
