@@ -49,6 +49,8 @@ def _st3(d: DomainSide, t: TargetSide) -> str:
 
 
 def _sw3(d: DomainSide, t: TargetSide) -> str:
+    if t.adjacent and d.s_ldm == t.ldm:
+        return _managers(d, t) + ": the same release"
     return _managers(d, t) + (": adjacent releases" if t.adjacent else ": not adjacent")
 
 
@@ -76,6 +78,8 @@ def _cpu7(d: DomainSide, t: TargetSide) -> str:
 
 def _cpu8(d: DomainSide, t: TargetSide) -> str:
     needed = -(-d.vcpus // t.threads_per_core)
+    if not d.needs_whole_cores:  # n/a: say why, not a condition that does not hold
+        return f"not whole-core and guest Solaris {d.guest} is 10 1/13 or later"
     why = "whole-core" if d.whole_core else f"guest Solaris {d.guest} is older than 10 1/13"
     return (
         f"{why}: {t.name} has {t.free_cores} completely free cores of "
