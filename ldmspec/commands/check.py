@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-from ldmspec.errors import CommandError, InputError
+from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet
+from ldmspec.outputs import write_text_output
 from ldmspec.solver import DEFAULT_TIMEOUT_MS, Verdict, check_migration, domain_model, resolve_pair
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     source_host, target_host = resolve_pair(fleet, args.domain, args.source, target)
     if args.smt2:
         query = domain_model(source_host, args.domain).smt2(target_host, new_name)
-        _write_atomically(Path(args.smt2), query)
+        write_text_output(args.smt2, query, f"--smt2 {args.smt2}")
     verdict = check_migration(
         fleet,
         args.domain,
@@ -95,21 +93,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render(verdict))
     return verdict.exit_status
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise CommandError(f"--smt2 {path}: no such directory {directory}")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CommandError(f"--smt2 {path}: cannot write: {exc.strerror}") from None
 
 
 def render(verdict: Verdict) -> str:

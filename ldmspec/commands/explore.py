@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ldmspec.errors import CommandError, InputError
+from ldmspec.errors import InputError
 from ldmspec.explorer import (
     Exploration,
     ProgressLine,
@@ -28,6 +26,7 @@ from ldmspec.explorer import (
 from ldmspec.inventory import load_fleet
 from ldmspec.models.protocol import FAULTS, Protocol, ProtocolConfig
 from ldmspec.models.protocol_variants import VARIANTS, protocol_model
+from ldmspec.outputs import check_writable, write_output
 from ldmspec.system.variants import VARIANTS as SYSTEM_VARIANTS
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "exploration_document", "run"]
@@ -173,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         load_fleet(args.replay)  # a bad fleet is refused before the search, not after it
     outputs = [p for p in (args.dot, args.graphml, args.graph_json) if p]
     for path in outputs:
-        _check_writable(path)
+        check_writable(path, path)
     progress = ProgressLine(sys.stderr)
     try:
         document, exploration, verdicts = _explore(
@@ -444,42 +443,5 @@ def _write_text(path: str, text: str) -> None:
     _write_with(path, write)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _check_writable(path: str) -> None:
-    """Refuse, before exploring, an output file that cannot be written."""
-    destination = Path(path)
-    parent = destination.resolve().parent
-    if not parent.is_dir():
-        raise CommandError(f"{path}: no such directory {parent}")
-    if destination.is_dir():
-        raise CommandError(f"{path}: is a folder, expected a file name")
-    try:  # the only sure test (root ignores permission bits, /proc ignores root)
-        handle, probe = tempfile.mkstemp(dir=parent, prefix=".explore-")
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot write in {parent} ({exc.strerror})") from None
-    os.close(handle)
-    Path(probe).unlink()
-
-
 def _write_with(path: str, write: Callable[[str], None]) -> None:
-    destination = Path(path)
-    try:
-        handle, temporary = tempfile.mkstemp(dir=destination.resolve().parent, prefix=".explore-")
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot write ({exc.strerror})") from None
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; a new file obeys umask
-        os.replace(temporary, destination)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise CommandError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_output(path, write, path)
