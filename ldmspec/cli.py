@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -94,7 +95,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the output cannot be written (a full disk, /dev/full...)
+        _silence_stdout()
+        where = f"{exc.filename}: " if exc.filename else "output: "
+        print(f"ldmspec {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     return status
+
+
+def _silence_stdout() -> None:
+    """Drop what stdout still buffers, so exiting does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -80,3 +82,19 @@ def test_smt2_is_written_with_the_umask_permissions(capsys, tmp_path):
         os.umask(old)
     capsys.readouterr()
     assert stat.S_IMODE((tmp_path / "q.smt2").stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(
+    not Path("/dev/full").is_char_device(), reason="needs /dev/full (a disk that is full)"
+)
+def test_standard_output_on_a_full_disk_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "ldmspec.cli", "inventory", EXAMPLE],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "ldmspec inventory: output: No space left on device\n"
