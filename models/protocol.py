@@ -209,9 +209,10 @@ DROP, PARTITION, HEAL, LOSE_ACK, HANDOFF_FAIL, DESTROY_SOURCE, RECOVER_CANCEL = 
 BIND_OTHER = 23
 SEND_HANDOFF, TARGET_GIVES_UP = 24, 25
 HOST_LEVEL = 15
-# Actions that touch neither phase nor rounds of the domain they name, by construction
-# of _domain_moves; INV-PROGRESS need not look at them.
-_NO_PROGRESS = frozenset({BIND_OTHER, PARTITION, HEAL})
+# Actions INV-PROGRESS need not look at, by construction of _domain_moves: a start
+# leaves an idle domain (nothing to go back from), a partition or heal changes only
+# the link, another bind no domain at all.
+_NO_PROGRESS = frozenset({START, BIND_OTHER, PARTITION, HEAL})
 
 ACTION_KINDS: tuple[str, ...] = tuple(
     [k.name for k in _KINDS if k.name not in ("cancel_on_source", "cancel_on_target")]
