@@ -386,6 +386,20 @@ def _bundle_folder_name(name: str) -> bool:
     )
 
 
+def _names(host: Host) -> list[tuple[str, str]]:
+    """``(where, name)`` of every name a bundle file carries in a ``|``-separated field."""
+    names = [("vds", s.name) for s in host.vds] + [("vsw", s.name) for s in host.vsw]
+    names += [("vcc", s.name) for s in host.vcc]
+    names += [(f"vds.{s.name}", v.name) for s in host.vds for v in s.volumes]
+    for d in host.domains:
+        names.append(("domains", d.name))
+        names += [(f"domains.{d.name}.vdisks", v.name) for v in d.vdisks]
+        names += [(f"domains.{d.name}.vnets", v.name) for v in d.vnets]
+        if d.console is not None:
+            names.append((f"domains.{d.name}.console.group", d.console.group))
+    return names
+
+
 def write_bundles(fleet: Fleet, folder: str | Path) -> None:
     """Write a folder of capture bundles for ``fleet``: one sub-folder per host.
 
@@ -401,6 +415,14 @@ def write_bundles(fleet: Fleet, folder: str | Path) -> None:
                 source=fleet.source or None,
                 path="hosts",
             )
+        for where, name in _names(host):
+            if "|" in name or "\n" in name or "\r" in name:
+                raise InputError(
+                    "names without | or a line break (ldm list -p separates fields with |)",
+                    got=name,
+                    source=fleet.source or None,
+                    path=f"hosts.{host.name}.{where}",
+                )
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     for host in fleet.hosts:

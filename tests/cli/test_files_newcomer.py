@@ -78,3 +78,19 @@ def test_binary_garbage_as_fleet_file_says_it_is_not_utf8(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert (status, out) == (2, "")
     assert err == f"{garbage}: expected a readable UTF-8 fleet file (not UTF-8 text)\n"
+
+
+def test_render_refuses_a_domain_name_the_parseable_format_cannot_carry(capsys, tmp_path):
+    text = (EXAMPLES / "fleet.toml").read_text()
+    text = text.replace("[hosts.t4-a.domains.ldom02]", '[hosts.t4-a.domains."ld|02"]')
+    text = text.replace('domain = "ldom02"', 'domain = "ld|02"')
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text(text)
+    status = main(["collect", "--render", str(fleet), str(tmp_path / "b")])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == (
+        f"{fleet}: hosts.t4-a.domains: expected names without | or a line break "
+        '(ldm list -p separates fields with |), got "ld|02"\n'
+    )
+    assert not (tmp_path / "b").exists()
