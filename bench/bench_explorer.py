@@ -3,7 +3,8 @@
 Figures (medians over repeated runs, CPU time of this process, one core):
 
 * distinct states per second without symmetry reduction (the raw explorer: successor
-  generation, fingerprint lookup, adjacency), on the standard configuration;
+  generation, fingerprint lookup, adjacency), on the standard configuration and on a
+  smaller one (the same sizes with smaller budgets: a smaller index);
 * the same with symmetry reduction (each state canonicalised over host renamings and
   domain order);
 * the standard configuration (3 hosts, 3 domains, 2 concurrent migrations, every
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ldmspec.models.protocol import STANDARD, Protocol
+from ldmspec.models.protocol import STANDARD, Protocol, ProtocolConfig
 
 from ldmspec.explorer import check, explore
 
@@ -45,8 +46,11 @@ def _machine() -> str:
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def _search(symmetry: bool) -> tuple[float, int]:
-    model = Protocol(STANDARD)  # fresh: no memo carried over between runs
+SMALLER = ProtocolConfig(migrations=2)  # 3 hosts, 3 domains, 2 concurrent, 2 faults
+
+
+def _search(symmetry: bool, config: ProtocolConfig = STANDARD) -> tuple[float, int]:
+    model = Protocol(config)  # fresh: no memo carried over between runs
     started = time.process_time()
     exploration = explore(model, symmetry=symmetry)
     return time.process_time() - started, exploration.stats.states
@@ -68,6 +72,7 @@ def _figure(value: float, unit: str, goal: str | None, met: bool | None, note: s
 def run(repeats: int = 3) -> dict[str, Any]:
     """Measure; every figure is a median over ``repeats`` runs."""
     full = [_search(symmetry=False) for _ in range(repeats)]
+    smaller = [_search(symmetry=False, config=SMALLER) for _ in range(repeats)]
     reduced = [_search(symmetry=True) for _ in range(repeats)]
     checked = [_full_check() for _ in range(repeats)]
     full_states = full[0][1]
@@ -84,6 +89,14 @@ def run(repeats: int = 3) -> dict[str, Any]:
             f">= {GOAL_RATE:,}",
             full_rate >= GOAL_RATE,
             f"{name} without symmetry: {full_states:,} distinct states; {machine}",
+        ),
+        "states_per_second_smaller": _figure(
+            round(statistics.median(states / seconds for seconds, states in smaller)),
+            "states/s",
+            None,
+            None,
+            f"{SMALLER.name} (2 migrations in all) without symmetry: "
+            f"{smaller[0][1]:,} distinct states",
         ),
         "states_per_second_symmetry": _figure(
             round(reduced_rate),
