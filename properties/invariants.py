@@ -182,7 +182,12 @@ def cleanup(
         if was is None or not (was.ended and was.outcome == m.outcome):
             found += _source_restored(obs, m)
         if _settled(m) and (was is None or not _settled(was)):
-            found += _target_clean(obs, m, disturbed(m))
+            # A later migration involving the target overlapped this one (the check runs
+            # when this one settles): the target's books are not this one's alone.
+            overlapped = any(
+                o.id > m.id and m.target in (o.source, o.target) for o in obs.migrations
+            )
+            found += _target_clean(obs, m, disturbed(m) or overlapped)
     return found
 
 
@@ -230,7 +235,8 @@ def _target_clean(obs: Observation, m: MigrationView, disturbed: bool) -> list[V
     found: list[Violation] = []
     target = obs.host(m.target)
     took_part = m.target_phase is not None
-    remnant = target.domain(m.target_name) if took_part else None
+    replaced = _later_to(obs, m, m.target, m.target_name)  # a later migration brought one
+    remnant = target.domain(m.target_name) if took_part and not replaced else None
     if remnant is not None:
         found.append(Violation(
             "INV-CLEANUP",

@@ -25,6 +25,7 @@ Build a machine for any implementation with :func:`machine_for`.
 from __future__ import annotations
 
 import functools
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ RATES = (0, 2_000, 20_000)
 SCATTERED_LIMIT = 4_096
 PATTERNS = ("sequential", "random", "hot")
 BOOT_ACTIONS = (
-    "nothing", "cancel", "cancel", "kill", "cancel-on-target", "lose-ack", "drop", "write",
+    "cancel", "nothing", "kill", "cancel", "cancel-on-target", "lose-ack", "drop", "write",
 )  # fmt: skip
 START_MODES = ("live", "live", "live", "live", "dry-run", "rename", "wrong-password")
 RECONFIGURATIONS = ("rm-volume", "rm-vsw", "bind", "grow", "cpu-arch")
@@ -133,6 +134,8 @@ def twin_fleets(draw: st.DrawFn) -> Fleet:
         if name != CONTROL_DOMAIN:  # migratable by construction: no direct I/O, native
             dom.pop("io", None)
             dom["cpu-arch"] = "native"
+            if str(dom.get("os", "11.4")).startswith("10") and dom["os"] != "10 1/13":
+                dom["os"] = "10 1/13"  # at least 10 9/10 (SW-4); Solaris 10 stays in play
     twin["domains"] = {
         name: dom for name, dom in twin.get("domains", {}).items() if name == CONTROL_DOMAIN
     }
@@ -229,6 +232,8 @@ class MigrationMachine(RuleBasedStateMachine):
     stats: ClassVar[Counter[str] | None] = None
     #: The last failing run's record (the plugin's fallback when the exception is lost).
     last_failure: ClassVar[RunRecord | None] = None
+    #: ``time.perf_counter()`` of the first violation since it was last reset to None.
+    found_at: ClassVar[float | None] = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -275,6 +280,8 @@ class MigrationMachine(RuleBasedStateMachine):
             steps=self.d.steps,
         )
         type(self).last_failure = record
+        if MigrationMachine.found_at is None:
+            MigrationMachine.found_at = time.perf_counter()
         raise violation_class(first.id)(record)
 
     def _check(self, violations: Sequence[inv.Violation]) -> None:
@@ -343,7 +350,7 @@ class MigrationMachine(RuleBasedStateMachine):
             self.lose_ack(0)
         elif then == "drop":
             self.drop_link(0)
-        elif then == "write":
+        elif then == "write" and self._running_guests():
             self.guest_write(0, 0.1, "sequential")
 
     # --- migrations -----------------------------------------------------------------------
@@ -520,9 +527,10 @@ class MigrationMachine(RuleBasedStateMachine):
         self.cancel_on_source(0, how)
 
     def _targets(self) -> list[MigrationView]:
-        """Unsettled migrations whose target copy's name is not being migrated away from
-        the target (a cancel there would be a source-side cancel of that other one)."""
-        sources = {(m.source, m.domain) for m in self._running()}
+        """Unsettled migrations whose target copy's name is not that of a domain the
+        target host is itself migrating away or holds in error state (a cancel there
+        would be the documented source-side cancel or recovery of that other one)."""
+        sources = {(m.source, m.domain) for m in self._running() + self._in_error()}
         return [m for m in self._unsettled() if (m.target, m.target_name) not in sources]
 
     @precondition(lambda self: self.obs is not None and bool(self._targets()))

@@ -15,9 +15,10 @@ Options:
   in ``.hypothesis/observed/``); also ``LDMSPEC_OBSERVABILITY=1``.
 
 It also registers the Hypothesis profiles ``ci`` and ``deep``
-(:mod:`ldmspec.testing.profiles`) and loads ``$LDMSPEC_PROFILE`` when
-``--hypothesis-profile`` is not given. Test modules read the options with
-:func:`current_options`.
+(:mod:`ldmspec.testing.profiles`), loads ``$LDMSPEC_PROFILE`` when
+``--hypothesis-profile`` is not given, and under ``ci`` caps shrinking at
+:data:`CI_SHRINK_SECONDS` (Hypothesis's own limit is five minutes). Test modules
+read the options with :func:`current_options`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ldmspec.errors import LdmspecError
-from ldmspec.testing.profiles import PROFILES, register_profiles
+from ldmspec.testing.profiles import PROFILES, active_profile, register_profiles
 
 if TYPE_CHECKING:
     from ldmspec.properties.machine import FleetCase, RunRecord
@@ -49,6 +50,8 @@ __all__ = [
 register_profiles()  # before Hypothesis's own plugin loads --hypothesis-profile
 
 _USER_PROPERTY = "ldmspec_report"
+CI_SHRINK_SECONDS = 30
+"""Under the ``ci`` profile a failing property stops shrinking after this long."""
 
 
 @dataclass
@@ -128,6 +131,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except LdmspecError as exc:
         raise pytest.UsageError(f"--ldmspec-fleet: {exc}") from None
     _load_profile(config)
+    if active_profile() == "ci":
+        _cap_shrinking(CI_SHRINK_SECONDS)
     if config.getoption("ldmspec_observability", False) or os.environ.get("LDMSPEC_OBSERVABILITY"):
         _enable_observability()
 
@@ -152,6 +157,13 @@ def _load_profile(config: pytest.Config) -> None:
             f"LDMSPEC_PROFILE: expected one of {', '.join(PROFILES)}; got {wanted!r}"
         )
     settings.load_profile(wanted)
+
+
+def _cap_shrinking(seconds: int) -> None:
+    """Hypothesis shrinks for up to five minutes; a ci run reports sooner."""
+    from hypothesis.internal.conjecture import engine
+
+    engine.MAX_SHRINKING_SECONDS = min(engine.MAX_SHRINKING_SECONDS, seconds)
 
 
 def _enable_observability() -> None:

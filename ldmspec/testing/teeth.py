@@ -1,0 +1,182 @@
+"""Teeth: does the property suite catch every fault variant, by the invariant it breaks?
+
+:func:`hunt` runs the stateful machine (or, for INV-PRECHECK-AGREES, the dry-run
+agreement property) against one fault variant of the reference implementation with the
+``ci`` budget, derandomized so a run is reproducible, and returns a :class:`Detection`:
+which invariants fired, how long until the first failure, and how many steps the shrunk
+counterexample has. :func:`model_shortest` gives, for the same invariant, the length of
+the state-graph model's shortest counterexample (a wrong-on-purpose model variant that
+breaks it), so the two can be compared (goal: shrunk <= 1.5 x shortest).
+
+``properties/test_teeth.py`` asserts every variant is caught and writes
+``test-artifacts/teeth.json``; ``bench/bench_teeth.py`` records the same figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from ldmspec.system import VARIANTS
+from ldmspec.testing.profiles import MACHINE_EXAMPLES, MACHINE_STEPS
+
+__all__ = ["MODEL_VARIANT_FOR", "Detection", "hunt", "limited_shrinking", "model_shortest"]
+
+#: The wrong-on-purpose model variant (``ldmspec.models.protocol_variants``) breaking
+#: the same invariant the same way, for the model's shortest counterexample.
+MODEL_VARIANT_FOR = {
+    "no-resume-after-cancel": "cancel-leaves-suspended",
+    "skip-last-round-dirty": "skip-final-copy",
+    "early-target-resume": "early-resume",
+    "target-accepts-cancel": "target-accepts-cancel",
+    "source-flag-stays": "flag-left-on-cancel",
+}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """How the suite fared against one variant."""
+
+    variant: str
+    expected: str
+    caught: bool
+    fired: tuple[str, ...]
+    seconds_to_detect: float | None
+    seconds_total: float
+    shrunk_steps: int | None
+    transcript: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@contextmanager
+def limited_shrinking(seconds: float) -> Iterator[None]:
+    """Cap Hypothesis's shrinking time (its own default is five minutes)."""
+    from hypothesis.internal.conjecture import engine
+
+    saved = engine.MAX_SHRINKING_SECONDS
+    engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        engine.MAX_SHRINKING_SECONDS = saved
+
+
+def _settings(examples: int, steps: int) -> settings:
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=False,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def hunt(
+    variant: str,
+    *,
+    examples: int = MACHINE_EXAMPLES["ci"],
+    steps: int = MACHINE_STEPS["ci"],
+    shrink_seconds: float = 15.0,
+) -> Detection:
+    """Run the suite against ``variant``; what fired, when, and how short it shrank."""
+    from ldmspec.properties.machine import MigrationMachine
+
+    expected = VARIANTS[variant].violates
+    MigrationMachine.found_at = None
+    started = time.perf_counter()
+    error: BaseException | None = None
+    with limited_shrinking(shrink_seconds):
+        try:
+            if expected == "INV-PRECHECK-AGREES":
+                _agreement_test(variant, examples)()
+            else:
+                from ldmspec.properties.machine import machine_for
+                from ldmspec.testing.adapter import reference_factory
+
+                machine = machine_for(reference_factory(variant), variant=variant)
+                run_state_machine_as_test(machine, settings=_settings(examples, steps))
+        except BaseException as exc:  # a failure is the expected outcome
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            error = exc
+    total = time.perf_counter() - started
+    return _detection(variant, expected, error, started, total)
+
+
+def _detection(
+    variant: str, expected: str, error: BaseException | None, started: float, total: float
+) -> Detection:
+    from ldmspec.properties.machine import MigrationMachine
+    from ldmspec.testing.plugin import records_of
+
+    records = records_of(error)
+    fired = tuple(dict.fromkeys(r.property_id for r in records))
+    also = {f.partition(":")[0] for r in records for f in r.fired}
+    mine = [r for r in records if r.property_id == expected] or [
+        r for r in records if expected in {f.partition(":")[0] for f in r.fired}
+    ]
+    found_at = MigrationMachine.found_at
+    return Detection(
+        variant=variant,
+        expected=expected,
+        caught=expected in fired or expected in also,
+        fired=fired + tuple(sorted(also - set(fired))),
+        seconds_to_detect=None if found_at is None else round(found_at - started, 3),
+        seconds_total=round(total, 3),
+        shrunk_steps=mine[0].steps if mine else None,
+        transcript=mine[0].lines if mine else (),
+    )
+
+
+def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def]
+    from ldmspec.properties.agreement import dry_run_agrees
+    from ldmspec.properties.machine import FleetCase, MigrationMachine, RunRecord, violation_class
+    from ldmspec.testing.adapter import reference_factory
+    from ldmspec.testing.strategies import host_pairs
+
+    factory = reference_factory(variant)
+
+    @_settings(examples, 1)
+    @given(host_pairs())
+    def agreement(pair):  # type: ignore[no-untyped-def]
+        fleet, domain, source, target = pair
+        driver, violation = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
+        if violation is not None:
+            if MigrationMachine.found_at is None:
+                MigrationMachine.found_at = time.perf_counter()
+            case = FleetCase.from_fleet(fleet)
+            raise violation_class(violation.id)(
+                RunRecord(violation.id, violation.message, tuple(driver.lines), case.label,
+                          case.toml, variant, 0, (str(violation),), driver.steps)
+            )  # fmt: skip
+
+    return agreement
+
+
+def model_shortest(variant: str) -> int | None:
+    """Steps of the model's shortest counterexample for the invariant ``variant`` breaks.
+
+    None when no model variant breaks it the same way (see :data:`MODEL_VARIANT_FOR`).
+    """
+    model_variant = MODEL_VARIANT_FOR.get(variant)
+    if model_variant is None:
+        return None
+    from ldmspec.explorer import check, explore
+    from ldmspec.models.protocol import ProtocolConfig
+    from ldmspec.models.protocol_variants import protocol_model
+
+    expected = VARIANTS[variant].violates
+    model = protocol_model(ProtocolConfig(hosts=2, domains=1, concurrent=1), model_variant)
+    for verdict in check(explore(model)):
+        if verdict.id == expected and verdict.counterexample is not None:
+            return len(verdict.counterexample.actions)
+    return None
