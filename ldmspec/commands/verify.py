@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +103,15 @@ def run(args: argparse.Namespace) -> int:
     fleet = load_fleet(fleet_path)
     if args.variant:
         _check_variant(args.variant)
+    parts = tuple(p for p in PARTS if p in (args.parts or PARTS))
+    if "properties" in parts:
+        _check_reports_folder(args.reports)
     options = VerifyOptions(
         fleet_path=fleet_path,
         profile=args.profile,
         variant=args.variant,
         reports=args.reports,
-        parts=tuple(p for p in PARTS if p in (args.parts or PARTS)),
+        parts=parts,
         timeout_ms=args.timeout,
     )
     results: list[PartResult] = []
@@ -122,6 +127,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_summary(results))
     return exit_status(results)
+
+
+def _check_reports_folder(folder: str) -> None:
+    """Refuse, before minutes of property runs, a reports folder that cannot be written."""
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise InputError("a reports folder, not a file", got=folder, source="--reports")
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".ldmspec-")
+    except OSError as exc:
+        raise InputError(
+            f"a reports folder ldmspec can write ({exc.strerror})", got=folder, source="--reports"
+        ) from None
+    os.close(handle)
+    Path(probe).unlink()
 
 
 def _check_variant(name: str) -> None:

@@ -98,3 +98,27 @@ def test_standard_output_on_a_full_disk_is_one_line_not_a_traceback():
         )
     assert result.returncode == 2
     assert result.stderr == "ldmspec inventory: output: No space left on device\n"
+
+
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        (
+            "/proc/reports",
+            "expected a reports folder ldmspec can write (No such file or directory)",
+        ),
+        (EXAMPLE, "expected a reports folder, not a file"),
+    ],
+)
+def test_verify_refuses_a_reports_folder_it_cannot_write_before_running(capsys, folder, message):
+    status = main(["verify", EXAMPLE, "--part", "properties", "--reports", folder])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err == f'--reports: {message}, got "{folder}"\n'
+
+
+def test_verify_creates_a_missing_reports_folder_only_when_properties_run(capsys, tmp_path):
+    folder = tmp_path / "a" / "reports"
+    assert main(["verify", EXAMPLE, "--part", "preconditions", "--reports", str(folder)]) == 0
+    capsys.readouterr()
+    assert not folder.exists()
