@@ -226,6 +226,8 @@ def run_properties(options: VerifyOptions, progress: Progress) -> PartResult:
         summary = f"pytest ended with status {status} before running the suites"
     else:
         summary = f"{passed} passed, {failed} failed"
+        if status and not failed:  # e.g. the plugin could not write; the output says why
+            summary += f", but pytest ended with status {status}"
     return PartResult(
         "properties",
         status == 0 and failed == 0 and passed > 0,

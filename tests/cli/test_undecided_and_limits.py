@@ -98,3 +98,18 @@ def test_verify_with_only_unknown_proofs_says_undecided_not_fails(capsys, monkey
     assert out.rstrip().endswith(
         "ldmspec verify: undecided (a proof was unknown; nothing else failed)"
     )
+
+
+def test_a_properties_run_that_passes_but_exits_nonzero_says_so(monkeypatch, tmp_path):
+    import sys
+
+    from ldmspec import verify as verify_module
+
+    script = "print('3 passed in 0.1s'); raise SystemExit(1)"
+    monkeypatch.setattr(
+        verify_module, "properties_command", lambda options, reports: [sys.executable, "-c", script]
+    )
+    options = verify_module.VerifyOptions(fleet_path=EXAMPLE, reports=str(tmp_path))
+    result = verify_module.run_properties(options, verify_module.Progress())
+    assert not result.ok
+    assert result.summary == "3 passed, 0 failed, but pytest ended with status 1"
