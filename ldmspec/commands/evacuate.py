@@ -8,11 +8,14 @@ import math
 import os
 import sys
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.units import format_size
-from ldmspec.solver.evacuate import Blocker, Evacuation, evacuate, progress_printer
+
+if TYPE_CHECKING:
+    from ldmspec.solver.evacuate import Blocker, Evacuation
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
 
@@ -103,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("a positive number of worker processes", got=args.jobs, source="--jobs")
     fleet = load_fleet(args.fleet)
     show = sys.stderr.isatty() and not os.environ.get("LDMSPEC_NO_PROGRESS")
+    # Imported here: OR-Tools takes half a second to load, which every other command and
+    # `ldmspec --help` would pay for (the CLI loads every command module to list them).
+    from ldmspec.solver.evacuate import evacuate, progress_printer
+
     result = evacuate(
         fleet,
         args.host,
