@@ -173,6 +173,17 @@ def fleet_from_document(document: Mapping[str, Any], source: str, positions: Pos
     return parse_fleet_document(document, _Reader(source, positions))
 
 
+class _JsonNull:
+    """A JSON ``null`` where a value was expected, shown as ``got null``."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+_NULL = _JsonNull()
+_NOTHING = object()  # fail() without a value: the message has no "got"
+
+
 class _DuplicateKey(Exception):
     """A JSON object defines ``key`` twice (raised inside ``json.loads``)."""
 
@@ -188,10 +199,10 @@ class _Reader:
     source: str
     positions: Positions
 
-    def fail(self, path: KeyPath, expected: str, got: object = None) -> InputError:
+    def fail(self, path: KeyPath, expected: str, got: object = _NOTHING) -> InputError:
         return InputError(
             expected,
-            got=got,
+            got=None if got is _NOTHING else _NULL if got is None else got,
             source=self.source_of(path),
             line=self.positions.line_of(path),
             path=_dotted(path),
@@ -206,6 +217,8 @@ class _Reader:
         try:
             return parse(value)
         except InputError as exc:
+            if value is None and exc.got is None:  # a JSON null: say so
+                exc = InputError(exc.expected, got=_NULL, source=exc.source, line=exc.line)
             raise exc.located(
                 self.source_of(path), self.positions.line_of(path), _dotted(path)
             ) from None
@@ -424,6 +437,8 @@ def _domain(reader: _Reader, path: KeyPath, value: Any, host_os: SolarisRelease)
         (*path, "vcpus"), t.get("vcpus", 1), minimum=0 if name == CONTROL_DOMAIN else 1
     )
     whole_core = reader.boolean((*path, "whole-core"), t.get("whole-core", False))
+    if "memory" in t and t["memory"] is None:  # a JSON null, not a missing key
+        raise reader.fail((*path, "memory"), "a size like 16G or a list of blocks", None)
     memory_size, blocks = _domain_memory(reader, (*path, "memory"), t.get("memory"), name)
     strands = tuple(
         reader.integer((*path, "strands", i), s, minimum=0)

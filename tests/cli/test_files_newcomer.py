@@ -94,3 +94,33 @@ def test_render_refuses_a_domain_name_the_parseable_format_cannot_carry(capsys, 
         '(ldm list -p separates fields with |), got "ld|02"\n'
     )
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        (("hosts", "t4-a", "cores"), "hosts.t4-a.cores: expected an integer, got null"),
+        (("hosts", "t4-a", "vds"), "hosts.t4-a.vds: expected a table, got null"),
+        (("hosts", "t4-a", "domains", "ldom01", "memory"),
+         "hosts.t4-a.domains.ldom01.memory: expected a size like 16G or a list of blocks, "
+         "got null"),
+        (("hosts", "t4-a", "domains", "ldom01", "whole-core"),
+         "hosts.t4-a.domains.ldom01.whole-core: expected true or false, got null"),
+    ],
+)  # fmt: skip
+def test_a_json_null_is_named_as_such(capsys, tmp_path, where, message):
+    import json
+    import tomllib
+
+    document = tomllib.loads((EXAMPLES / "fleet.toml").read_text())
+    table = document
+    for key in where[:-1]:
+        table = table[key]
+    table[where[-1]] = None
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps(document, indent=1))
+    status = main(["inventory", str(fleet)])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert err.split(": ", 1)[1] == message + "\n"
+    assert err.startswith(f"{fleet}:")
