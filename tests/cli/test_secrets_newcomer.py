@@ -55,7 +55,9 @@ def test_no_password_in_the_json(monkeypatch, capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "line", [f".password t4-bb {SECRET}", f".password t4-b {SECRET} extra", f".password {SECRET}"]
+    "line",
+    [f".password t4-bb {SECRET}", f".password t4-b {SECRET} extra", f".password {SECRET}"],
+    ids=["unknown-host", "extra-word", "no-host"],  # not the secret, which pytest would print
 )
 def test_no_password_in_the_error_about_a_bad_password_line(monkeypatch, capsys, line):
     status, out, err = shell(monkeypatch, capsys, line + "\n")
