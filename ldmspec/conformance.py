@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ldmspec.errors import CommandError
-from ldmspec.explorer import Exploration, Step, Trace, Verdict, explore
+from ldmspec.explorer import Exploration, Step, Trace, Verdict, check, explore
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.facts import Fleet
 from ldmspec.models.protocol import (
@@ -94,10 +94,14 @@ from ldmspec.models.protocol import (
     Protocol,
     ProtocolConfig,
 )
+from ldmspec.models.protocol_variants import protocol_model
 from ldmspec.system import Datacenter, Observation, SystemConfig, precheck
 from ldmspec.system.observation import DomainView, MigrationView
+from ldmspec.system.variants import VARIANTS as SYSTEM_VARIANTS
 
 __all__ = [
+    "MODEL_VARIANT_FOR",
+    "SYSTEM_VARIANTS",
     "Binding",
     "DomainState",
     "Mismatch",
@@ -105,6 +109,7 @@ __all__ = [
     "StepChecker",
     "abstract_domain",
     "find_binding",
+    "model_shortest",
     "replay",
     "replay_document",
 ]
@@ -726,3 +731,33 @@ def replay_document(
             for r in results
         ],
     }
+
+
+# --- fault variants and their model twins ------------------------------------------------
+
+#: For a fault variant of the implementation, the wrong-on-purpose model variant
+#: (``ldmspec.models.protocol_variants``) breaking the same invariant the same way, for
+#: the model's shortest counterexample.
+MODEL_VARIANT_FOR = {
+    "no-resume-after-cancel": "cancel-leaves-suspended",
+    "skip-last-round-dirty": "skip-final-copy",
+    "early-target-resume": "early-resume",
+    "target-accepts-cancel": "target-accepts-cancel",
+    "source-flag-stays": "flag-left-on-cancel",
+}
+
+
+def model_shortest(variant: str) -> int | None:
+    """Steps of the model's shortest counterexample for the invariant ``variant`` breaks.
+
+    None when no model variant breaks it the same way (see :data:`MODEL_VARIANT_FOR`).
+    """
+    model_variant = MODEL_VARIANT_FOR.get(variant)
+    if model_variant is None:
+        return None
+    expected = SYSTEM_VARIANTS[variant].violates
+    model = protocol_model(ProtocolConfig(hosts=2, domains=1, concurrent=1), model_variant)
+    for verdict in check(explore(model)):
+        if verdict.id == expected and verdict.counterexample is not None:
+            return len(verdict.counterexample.actions)
+    return None

@@ -22,20 +22,11 @@ from dataclasses import asdict, dataclass
 from hypothesis import HealthCheck, given, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from ldmspec.conformance import MODEL_VARIANT_FOR, model_shortest
 from ldmspec.system import VARIANTS
 from ldmspec.testing.profiles import MACHINE_EXAMPLES, MACHINE_STEPS
 
 __all__ = ["MODEL_VARIANT_FOR", "Detection", "hunt", "limited_shrinking", "model_shortest"]
-
-#: The wrong-on-purpose model variant (``ldmspec.models.protocol_variants``) breaking
-#: the same invariant the same way, for the model's shortest counterexample.
-MODEL_VARIANT_FOR = {
-    "no-resume-after-cancel": "cancel-leaves-suspended",
-    "skip-last-round-dirty": "skip-final-copy",
-    "early-target-resume": "early-resume",
-    "target-accepts-cancel": "target-accepts-cancel",
-    "source-flag-stays": "flag-left-on-cancel",
-}
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ def hunt(
     *,
     examples: int = MACHINE_EXAMPLES["ci"],
     steps: int = MACHINE_STEPS["ci"],
-    shrink_seconds: float = 15.0,
+    shrink_seconds: float = 10.0,
 ) -> Detection:
     """Run the suite against ``variant``; what fired, when, and how short it shrank."""
     from ldmspec.properties.machine import MigrationMachine
@@ -160,23 +151,3 @@ def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def
             )  # fmt: skip
 
     return agreement
-
-
-def model_shortest(variant: str) -> int | None:
-    """Steps of the model's shortest counterexample for the invariant ``variant`` breaks.
-
-    None when no model variant breaks it the same way (see :data:`MODEL_VARIANT_FOR`).
-    """
-    model_variant = MODEL_VARIANT_FOR.get(variant)
-    if model_variant is None:
-        return None
-    from ldmspec.explorer import check, explore
-    from ldmspec.models.protocol import ProtocolConfig
-    from ldmspec.models.protocol_variants import protocol_model
-
-    expected = VARIANTS[variant].violates
-    model = protocol_model(ProtocolConfig(hosts=2, domains=1, concurrent=1), model_variant)
-    for verdict in check(explore(model)):
-        if verdict.id == expected and verdict.counterexample is not None:
-            return len(verdict.counterexample.actions)
-    return None
