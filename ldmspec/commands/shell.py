@@ -113,7 +113,9 @@ def _interactive(dc: Datacenter, stdin: TextIO, stdout: TextIO) -> int:
     shell = Shell(dc, source="<stdin>", ask_password=lambda: getpass.getpass("Target Password:"))
     print(f"ldmspec shell: hosts {', '.join(dc.managers)}", file=stdout)
     print(
-        "type 'HOST# ldm ARGS', '.tick N', '.run' (ldmspec shell --help); Ctrl-D ends", file=stdout
+        "type 'HOST# ldm ARGS', '.tick N', '.run' (ldmspec shell --help); Ctrl-C drops the "
+        "line, Ctrl-D ends",
+        file=stdout,
     )
     number = 0
     while True:
@@ -122,6 +124,9 @@ def _interactive(dc: Datacenter, stdin: TextIO, stdout: TextIO) -> int:
         except EOFError:
             print(file=stdout)
             return 0
+        except KeyboardInterrupt:  # as at any shell prompt: drop the line, keep the hosts
+            print(file=stdout)
+            continue
         number += 1
         try:
             step = next(iter(shell.steps([line])))
