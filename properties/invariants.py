@@ -115,8 +115,12 @@ def single_active(obs: Observation) -> list[Violation]:
         # Before the target created its copy, a domain of that name there is another one.
         created = (m.target_phase or 0) >= 2
         target = obs.host(m.target).domain(m.target_name) if created else None
-        unresolved = not m.ended or (m.outcome == "error" and m.resolution is None)
-        if unresolved and source and target and source.running and target.running:
+        # Both copies are this migration's unless a later one moved either of them.
+        own = not any(
+            _later_from(obs, m, *copy) or _later_to(obs, m, *copy)
+            for copy in ((m.source, m.domain), (m.target, m.target_name))
+        )
+        if own and source and target and source.running and target.running:
             found.append(Violation(
                 "INV-SINGLE-ACTIVE",
                 f"{m.domain} runs on {m.source} and on {m.target} at once ({_name(m)}, "
@@ -315,9 +319,18 @@ def flags(obs: Observation) -> list[Violation]:
             expected[(m.source, m.domain)] = "e"
         if (m.target_phase or 0) >= 2 and m.target_outcome is None:
             expected[(m.target, m.target_name)] = "t"
+    # A copy the target gave up on but did not destroy is a remnant: INV-CLEANUP's.
+    remnants = {
+        (m.target, m.target_name)
+        for m in obs.migrations
+        if m.target_outcome in ("aborted", "timed-out")
+        and not _later_to(obs, m, m.target, m.target_name)
+    }
     found: list[Violation] = []
     for host in obs.hosts:
         for d in host.domains:
+            if (host.name, d.name) in remnants:
+                continue
             want = expected.get((host.name, d.name), "-")
             if d.migration_flag != want:
                 found.append(Violation(

@@ -154,6 +154,24 @@ class Driver:
     system: MigrationSystemAdapter
     lines: list[str] = field(default_factory=list)
     run_limit: int = 20_000
+    #: Called with the current line after every single change (a command, a fault, one
+    #: scheduler event): with it set, ``.tick N`` and ``.run`` advance event by event.
+    after_each: Callable[[str], None] | None = None
+
+    def _changed(self, label: str | None = None) -> None:
+        if self.after_each is not None:
+            self.after_each(label or self.lines[-1])
+
+    def _events(self, limit: int, *, while_pending: bool = False) -> int:
+        """Run up to ``limit`` events one at a time (``.tick``), or only while foreground
+        work is pending (``.run``)."""
+        ran = 0
+        while ran < limit and (not while_pending or self.system.pending()):
+            if not self.system.tick(1):
+                break
+            ran += 1
+            self._changed()
+        return ran
 
     def comment(self, text: str) -> None:
         self.lines.append(f"# {text}")
@@ -162,7 +180,9 @@ class Driver:
         self.lines.append(f"{host}# ldm {command}")
         if password is not None:
             self.lines.append(password)
-        return self.system.run_ldm(host, command, password=password)
+        result = self.system.run_ldm(host, command, password=password)
+        self._changed(f"{host}# ldm {command}")
+        return result
 
     def migrate(self, host: str, command: str, password: str) -> LdmResult:
         """``ldm migrate-domain`` answering ``Target Password:`` with ``password``."""
@@ -172,6 +192,8 @@ class Driver:
 
     def tick(self, n: int) -> int:
         self.lines.append(f".tick {n}")
+        if self.after_each is not None:
+            return self._events(n)
         return self.system.tick(n)
 
     def until_phase(self, phase: int) -> int:
@@ -185,11 +207,18 @@ class Driver:
             if not self.system.pending() or not self.system.tick():
                 break
             ran += 1
+            self._changed()
         return ran
 
     def run(self) -> int | None:
         """``.run``: events until nothing is pending; None when ``run_limit`` did not do."""
         self.lines.append(".run")
+        if self.after_each is not None:
+            ran = self._events(self.run_limit, while_pending=True)
+            if not self.system.pending():
+                return ran
+            self.lines[-1] = f".tick {self.run_limit}"
+            return None
         try:
             return self.system.run_until_quiescent(self.run_limit)
         except LdmspecError:
@@ -199,7 +228,9 @@ class Driver:
 
     def write(self, host: str, domain: str, pages: int, pattern: str) -> int:
         self.lines.append(f".write {domain}@{host} {pages} {pattern}")
-        return self.system.guest_write(host, domain, pages, pattern)
+        written = self.system.guest_write(host, domain, pages, pattern)
+        self._changed()
+        return written
 
     def rate(self, host: str, domain: str, pages: int, pattern: str) -> None:
         self.lines.append(f".rate {domain}@{host} {pages} {pattern}")
@@ -208,18 +239,23 @@ class Driver:
     def drop(self, a: str, b: str) -> None:
         self.lines.append(f".drop {a} {b}")
         self.system.drop(a, b)
+        self._changed()
 
     def heal(self, a: str, b: str) -> None:
         self.lines.append(f".heal {a} {b}")
         self.system.heal(a, b)
+        self._changed()
 
     def lose_ack(self, source: str) -> None:
         self.lines.append(f".lose-ack {source}")
         self.system.lose_next_ack(source)
+        self._changed()
 
     def kill(self, host: str) -> bool:
         self.lines.append(f".kill {host}")
-        return self.system.kill(host)
+        killed = self.system.kill(host)
+        self._changed()
+        return killed
 
     def password(self, host: str, secret: str) -> None:
         self.lines.append(f".password {host} {secret}")

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 PROFILES = ("ci", "deep")
-MACHINE_EXAMPLES = {"ci": 150, "deep": 3000}
+MACHINE_EXAMPLES = {"ci": 100, "deep": 3000}
 MACHINE_STEPS = {"ci": 30, "deep": 60}
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from ldmspec.conformance import MODEL_VARIANT_FOR, model_shortest
@@ -60,7 +60,10 @@ def limited_shrinking(seconds: float) -> Iterator[None]:
 
 
 def _settings(examples: int, steps: int) -> settings:
+    # Without the targeting phase: it spends the budget climbing the machine's target()
+    # measures around one program, where teeth want many different programs.
     return settings(
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
         max_examples=examples,
         stateful_step_count=steps,
         deadline=None,

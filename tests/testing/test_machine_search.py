@@ -1,0 +1,68 @@
+"""Search quality of the stateful machine, and the failing program it shows.
+
+A property test that never reaches the interesting phases tests nothing: with a fixed
+budget and a derandomized search, runs must reach pre-copy, suspension and hand-off,
+and cancellations must land in every phase. A broken implementation must produce a
+short failing program that names the invariant and replays as ``ldmspec shell`` lines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis.stateful import run_state_machine_as_test
+from ldmspec.properties.machine import FleetCase, PropertyViolation, machine_for
+
+from ldmspec.testing.adapter import reference_factory
+from ldmspec.testing.teeth import _settings, limited_shrinking
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
+
+
+@pytest.mark.parametrize("phase", [1, 2, 3, 4, 5])
+def test_cancel_in_phase_lands_in_that_phase(phase):
+    stats: Counter[str] = Counter()
+    machine = machine_for(reference_factory(), stats=stats)()
+    example = FleetCase.from_path(EXAMPLE)
+    machine.boot(
+        case=example, seed=0, pick=0, to=0, mode="live", feasible=True, rate=0, advance=0,
+        then="nothing",
+    )  # fmt: skip
+    machine.every_invariant()
+    machine.cancel_in_phase(phase=phase, how="command", fault="none")
+    machine.every_invariant()
+    assert machine.d.lines[0] == "t4-a# ldm migrate-domain ldom01 root@t4-b"
+    assert stats[f"cancel in phase {phase}"] == 1, sorted(stats.items())
+    machine.teardown()
+    outcome = "completed" if phase == 5 else "cancelled"  # too late once handed off
+    assert [m.outcome for m in machine.now.migrations] == [outcome]
+
+
+def test_a_derandomized_ci_run_reaches_the_late_phases():
+    stats: Counter[str] = Counter()
+    machine = machine_for(reference_factory(), stats=stats)
+    run_state_machine_as_test(machine, settings=_settings(100, 30))
+    landed = {p for p in range(1, 6) if stats[f"cancel in phase {p}"] + stats[f"KILL in phase {p}"]}
+    assert {1, 2, 3} <= landed, sorted(stats.items())
+    assert stats["deepest phase reached: 5"] > 0
+    assert stats["migration completed in phase 5"] > 0
+
+
+@pytest.mark.slow
+def test_a_broken_cleanup_shows_a_short_readable_program():
+    machine = machine_for(reference_factory("no-scrub"), variant="no-scrub")
+    one_bug = settings(_settings(100, 30), report_multiple_bugs=False)
+    with limited_shrinking(10), pytest.raises(PropertyViolation) as caught:
+        run_state_machine_as_test(machine, settings=one_bug)
+    record = caught.value.record
+    text = str(caught.value)
+    assert text.startswith("INV-CLEANUP violated: ")
+    assert "bytes of destroyed domains' memory went back to" in text
+    assert "replay with ldmspec shell FLEET --variant no-scrub --seed" in text
+    assert record.property_id == "INV-CLEANUP"
+    assert record.steps <= 8, text
+    assert "# ldm migrate-domain" in record.lines[0]
+    assert "(the password answering Target Password:)" in text  # never the password
