@@ -65,7 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def split_target(text: str) -> tuple[str, str | None]:
     """``"t5-a:ldom01-t5"`` -> ``("t5-a", "ldom01-t5")``; an empty part is an InputError."""
     host, sep, new = text.partition(":")
-    if not host or (sep and not new):
+    if not host or (sep and not new) or ":" in new:
         raise InputError("a target like HOST or HOST:NEW-NAME", got=text, source="--target")
     return host, new or None
 

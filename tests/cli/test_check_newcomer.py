@@ -45,3 +45,14 @@ def test_cpu8_says_why_it_applies_or_not(capsys, argv, row):
 )
 def test_sw3_tells_equal_from_adjacent_releases(capsys, target, row):
     assert _row(capsys, "SW-3", "--domain", "ldom01", "--source", "t4-a", "--target", target) == row
+
+
+def test_a_target_with_two_new_names_is_refused(capsys):
+    from ldmspec.cli import main
+
+    status = main(["check", "examples/fleet.toml", "--domain", "ldom01", "--source", "t4-a",
+                   "--target", "t4-b:a:b"])  # fmt: skip
+    assert status == 2
+    assert capsys.readouterr().err == (
+        '--target: expected a target like HOST or HOST:NEW-NAME, got "t4-b:a:b"\n'
+    )
