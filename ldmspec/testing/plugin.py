@@ -117,6 +117,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _OPTIONS
+    # The suites run from the installed package too (--pyargs), outside this repository's
+    # pytest configuration: declare the marker they use.
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
     variant = config.getoption("ldmspec_variant", None) or os.environ.get("LDMSPEC_VARIANT")
     _check_variant(variant)
     fleets = tuple(config.getoption("ldmspec_fleet", None) or ())
