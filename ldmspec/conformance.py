@@ -241,7 +241,10 @@ def _migrating(observation: Observation, m: MigrationView) -> DomainState:
             leftover = BOUND if not target.running else TARGET_RUNNING  # a remnant
         return DomainState(home, IDLE, None, _copy_of(view), _flag(view), leftover, 0, outcome)
     # under way
-    if target is None:
+    if target is None or (m.target_phase or 0) < 2:
+        # The target creates this migration's copy in its phase 2. A copy there before
+        # that is the remnant of an earlier migration whose end the target has not heard
+        # of yet (a partition during the hand-off): not this migration's.
         tcopy, tflag = NONE, 0
     else:
         tcopy = TARGET_RUNNING if target.running else BOUND
