@@ -40,6 +40,10 @@ def register_profiles() -> None:
         "ci",
         deadline=None,
         print_blob=True,
+        # On a CI server (CI set, as CI services do) the same examples run every time,
+        # so a green build stays green until the code changes; locally each run explores
+        # afresh and failures replay first from .hypothesis/.
+        derandomize=bool(os.environ.get("CI")),
         stateful_step_count=MACHINE_STEPS["ci"],
         suppress_health_check=_SLOW_IS_FINE,
     )
