@@ -70,7 +70,8 @@ BOOT_ACTIONS = (
     "write",
 )  # fmt: skip
 START_MODES = ("live", "live", "live", "live", "dry-run", "rename", "wrong-password")
-RECONFIGURATIONS = ("rm-volume", "rm-vsw", "bind", "grow", "cpu-arch")
+RECONFIGURATIONS = ("rm-volume", "rm-vsw", "bind", "grow", "cpu-arch", "ldm-version")
+LDM_VERSIONS = ("3.6", "3.5", "3.4", "2.1")
 
 
 # --- the fleet a run uses -------------------------------------------------------------------
@@ -642,13 +643,20 @@ class MigrationMachine(RuleBasedStateMachine):
         targets = [m.target for m in self._unsettled()]
         hosts = targets + [h for h in self.hosts if h not in targets]
         host = hosts[pick % len(hosts)]
+        phases = [m.phase for m in self._unsettled() if host in (m.source, m.target)]
+        when = f"in phase {max(phases)}" if phases else "between migrations"
+        if kind == "ldm-version":
+            fact = self.d.system.to_fleet().host(host)
+            assert fact is not None
+            others = [v for v in LDM_VERSIONS if v != str(fact.ldm_version)]
+            self.d.ldm_version(host, others[pick % len(others)])
+            self._count(f"reconfigure {kind} {when}: done")
+            return
         command = self._reconfiguration(host, kind)
         if command is None:
             self._count(f"reconfigure {kind}: nothing to change")
             return
-        phases = [m.phase for m in self._unsettled() if host in (m.source, m.target)]
         result = self.d.ldm(host, command)
-        when = f"in phase {max(phases)}" if phases else "between migrations"
         self._count(f"reconfigure {kind} {when}: {'done' if result.status == 0 else 'refused'}")
         if result.status == 0:
             self._disturb([host])

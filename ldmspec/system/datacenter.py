@@ -20,10 +20,11 @@ run byte for byte. Faults are methods (:meth:`drop`, :meth:`lose_next_ack`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ldmspec.errors import CommandError
 from ldmspec.inventory.facts import Fleet, Host
+from ldmspec.inventory.versions import LdmVersion
 from ldmspec.system.behaviour import Behaviour
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.domain import DomainRecord
@@ -283,6 +284,15 @@ class Datacenter:
     def set_password(self, host: str, secret: str | None) -> None:
         """What ``host`` accepts as the target password (None: any)."""
         self.manager(host).password = secret
+
+    def set_ldm_version(self, host: str, version: str) -> None:
+        """Upgrade or downgrade ``host``'s Logical Domains Manager (``2.1``, ``3.6``...).
+
+        Migrations already past their pre-checks carry on; later pre-checks see the new
+        version. A malformed version is an :class:`~ldmspec.errors.InputError`.
+        """
+        manager = self.manager(host)
+        manager.facts = replace(manager.facts, ldm_version=LdmVersion.parse(version))
 
     def schedule_fault(self, fault: Fault, delay: int = 0) -> None:
         """Apply ``fault`` as a scheduler event ``delay`` ticks from now."""

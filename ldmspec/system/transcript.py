@@ -58,6 +58,7 @@ DIRECTIVES = {
     ".lose-ack": ".lose-ack [HOST]",
     ".kill": ".kill HOST",
     ".password": ".password HOST SECRET",
+    ".ldm-version": ".ldm-version HOST VERSION",
     ".trace": ".trace on|off",
 }
 
@@ -231,6 +232,12 @@ class Shell:
         elif name == ".password":
             _arity(args, 2, 2)
             dc.set_password(self._host(args[0]), args[1])
+        elif name == ".ldm-version":
+            _arity(args, 2, 2)
+            try:
+                dc.set_ldm_version(self._host(args[0]), args[1])
+            except InputError:
+                raise ValueError(args[1]) from None
         elif name == ".trace":
             _arity(args, 1, 1)
             self.tracing = {"on": True, "off": False}[args[0]]

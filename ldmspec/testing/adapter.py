@@ -112,6 +112,10 @@ class MigrationSystemAdapter(Protocol):
         """What ``host`` accepts as the target password (None: anything)."""
         ...
 
+    def set_ldm_version(self, host: str, version: str) -> None:
+        """Upgrade or downgrade ``host``'s Logical Domains Manager (e.g. ``3.5``)."""
+        ...
+
     def observe(self) -> Observation:
         """A frozen snapshot of every host and every migration."""
         ...
@@ -256,6 +260,11 @@ class Driver:
         killed = self.system.kill(host)
         self._changed()
         return killed
+
+    def ldm_version(self, host: str, version: str) -> None:
+        self.lines.append(f".ldm-version {host} {version}")
+        self.system.set_ldm_version(host, version)
+        self._changed()
 
     def password(self, host: str, secret: str) -> None:
         self.lines.append(f".password {host} {secret}")

@@ -100,7 +100,8 @@ def test_a_forgotten_password_line_does_not_swallow_the_next_command(
         (".write ldom01", '<stdin>:2: expected .write DOMAIN[@HOST] N [sequential|random|hot], '
                           'got ".write ldom01"'),
         (".fly", '<stdin>:2: expected a directive: .tick, .run, .until, .write, .rate, .drop, '
-                 '.heal, .partition, .delay, .lose-ack, .kill, .password, .trace, got ".fly"'),
+                 '.heal, .partition, .delay, .lose-ack, .kill, .password, .ldm-version, '
+                 '.trace, got ".fly"'),
         (".drop t4-a mars", '<stdin>:2: expected .drop S T, got ".drop t4-a mars"'),
     ],
 )  # fmt: skip
