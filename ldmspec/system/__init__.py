@@ -45,12 +45,15 @@ Modules: ``scheduler`` (seeded events and clock), ``network`` (FIFO links, fault
 ``hypervisor`` (strands, memory, page groups), ``domain`` (a manager's domain record and
 FLAGS), ``manager`` (``ldm`` commands), ``ldm_command`` (grammar), ``listing`` (output
 formats), ``messages`` (every printed text), ``protocol`` (the five phases),
-``precheck`` (the catalog), ``behaviour`` and ``variants`` (decision hooks and the broken
-variants), ``observation`` (frozen snapshots), ``datacenter`` (the whole system).
+``precheck`` (one check per catalog id), ``congruence`` (MEM-2's placement search),
+``behaviour`` and ``variants`` (decision hooks and the broken variants), ``observation``
+(frozen snapshots), ``datacenter`` (the whole system). The modules import one another
+directly, never through this package: the package only re-exports for users.
 """
 
 from ldmspec.system.behaviour import Behaviour
 from ldmspec.system.config import SystemConfig
+from ldmspec.system.congruence import find_congruent_placement
 from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Fault, Notice
 from ldmspec.system.manager import CommandResult
 from ldmspec.system.observation import (
@@ -60,7 +63,7 @@ from ldmspec.system.observation import (
     Observation,
     Resources,
 )
-from ldmspec.system.precheck import Problem, find_congruent_placement, precheck
+from ldmspec.system.precheck import Problem, precheck
 from ldmspec.system.variants import VARIANTS, Variant
 
 __all__ = [

@@ -39,6 +39,7 @@ from ldmspec.system.observation import (
 )
 from ldmspec.system.protocol import IncomingMigration, OutgoingMigration
 from ldmspec.system.scheduler import Scheduler
+from ldmspec.system.variants import behaviour_for
 
 __all__ = ["WRITE_PATTERNS", "Datacenter", "Fault", "Notice"]
 
@@ -122,8 +123,6 @@ class Datacenter:
         config: SystemConfig | None = None,
     ) -> Datacenter:
         """The system of ``fleet``'s hosts, correct or with the fault ``variant``."""
-        from ldmspec.system.variants import behaviour_for
-
         return cls(fleet.hosts, behaviour=behaviour_for(variant), seed=seed, config=config)
 
     # --- look-ups -------------------------------------------------------------------

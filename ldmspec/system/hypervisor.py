@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange, subtract_ranges
 from ldmspec.inventory.placement import place_domain_memory
 from ldmspec.inventory.units import KIB
-from ldmspec.system.precheck import find_congruent_placement
+from ldmspec.system.congruence import find_congruent_placement
 
 __all__ = ["PAGE_SIZE", "Guest", "GuestMemory", "Hypervisor"]
 

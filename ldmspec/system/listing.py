@@ -10,13 +10,21 @@ Utilisation is not simulated: it prints ``0.0%``. Uptime counts one tick as a se
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from ldmspec.inventory.facts import Host
 from ldmspec.inventory.units import format_size
 from ldmspec.system.domain import ACTIVE, SUSPENDED, DomainRecord
 
-if TYPE_CHECKING:
-    from ldmspec.system.manager import Manager
+
+class Manager(Protocol):
+    """What the long listing reads of a Manager (the Manager imports this module)."""
+
+    facts: Host
+    vds: dict[str, dict[str, str]]
+    vsw: dict[str, str]
+    vcc: dict[str, tuple[int, int]]
+
 
 __all__ = ["PARSEABLE_VERSION", "render_list", "render_long", "render_parseable", "render_status"]
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import ldmspec.inventory.render as render
+import ldmspec.system.listing as listing
+import ldmspec.system.messages as text
 from ldmspec.errors import InputError
-from ldmspec.inventory import render
 from ldmspec.inventory.facts import Console, Host, MemoryBlock, Vcc, Vds, Volume, Vsw
 from ldmspec.inventory.placement import RA_BASE
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
-from ldmspec.system import listing
-from ldmspec.system import messages as text
 from ldmspec.system.behaviour import Behaviour
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.domain import ACTIVE, BOUND, INACTIVE, DomainRecord
@@ -34,10 +34,7 @@ from ldmspec.system.precheck import needs_whole_cores
 from ldmspec.system.protocol import CheckReply, CheckRequest, IncomingMigration, OutgoingMigration
 from ldmspec.system.scheduler import Scheduler
 
-if TYPE_CHECKING:
-    from ldmspec.system.datacenter import Datacenter
-
-__all__ = ["CommandResult", "Manager"]
+__all__ = ["CommandResult", "Fabric", "Manager"]
 
 
 @dataclass(frozen=True)
@@ -60,10 +57,40 @@ def _error(*lines: str) -> CommandResult:
     return CommandResult("\n".join(lines), 1)
 
 
+class Fabric(Protocol):
+    """What joins the Managers: the network, the clock, the fleet's book of migrations.
+
+    :class:`~ldmspec.system.datacenter.Datacenter` is one.
+    """
+
+    @property
+    def config(self) -> SystemConfig: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def behaviour(self) -> Behaviour: ...
+
+    def manager(self, host: str) -> Manager: ...
+
+    def reachable(self, source: str, target: str) -> bool: ...
+
+    def transmit(self, source: str, target: str, message: object) -> None: ...
+
+    def next_migration_id(self) -> int: ...
+
+    def migration_started(self, manager: Manager, migration: OutgoingMigration) -> None: ...
+
+    def migration_ended(self, manager: Manager, migration: OutgoingMigration) -> None: ...
+
+    def domain_moved(self, incoming: IncomingMigration) -> None: ...
+
+
 class Manager:
     """``ldmd`` on one host's control domain."""
 
-    def __init__(self, host: Host, datacenter: Datacenter) -> None:
+    def __init__(self, host: Host, datacenter: Fabric) -> None:
         self.datacenter = datacenter
         self.name = host.name
         self.facts = host  # processor, versions, sizes: what never changes

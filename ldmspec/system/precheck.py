@@ -1,9 +1,13 @@
 """The target's phase-1 pre-check: its own implementation of every catalog requirement.
 
 This is what the target's Logical Domains Manager runs on the description of a domain
-it is asked to receive. It is a pure function over inventory values and deliberately
-does not use z3 or :mod:`ldmspec.models`: the agreement property (INV-PRECHECK-AGREES)
-compares its verdict with the z3 model's, so the two must be independent.
+it is asked to receive. :data:`CHECKS` holds one small function per catalog id (the
+z3 side, :mod:`ldmspec.models.preconditions`, has one formula per id): each reads a
+:class:`Migration` and yields the message of every violation it finds, nothing when
+the requirement holds or does not apply. It is plain Python over inventory values and
+deliberately uses neither z3 nor :mod:`ldmspec.models`: the agreement property
+(INV-PRECHECK-AGREES) compares its verdict with the z3 model's, so the two must be
+independent.
 
 Applicability follows :mod:`ldmspec.requirements`: "live" is an active domain, "cold" a
 bound or inactive one. Readings where DESIGN.md is terse:
@@ -12,28 +16,29 @@ bound or inactive one. Readings where DESIGN.md is terse:
   be equal or adjacent releases (``LdmVersion.adjacent``).
 * VIO-4 is reported only when T has a vcc at all (no vcc is VIO-3's problem).
 * CPU-8 counts the cores T must give completely free: ``ceil(vcpus / threads-per-core)``.
-* MEM-2 is a real placement search: every block keeps its real address and size and
-  needs a free range of T at a PA congruent to its RA modulo T's largest page, with no
-  two blocks overlapping (no splitting).
+* MEM-2 is a real placement search (:mod:`ldmspec.system.congruence`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ldmspec.inventory.facts import Domain, DomainState, Host, MemoryBlock, MemoryRange
-from ldmspec.inventory.placement import congruent_pa
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
-from ldmspec.inventory.versions import SolarisRelease
+from ldmspec.inventory.versions import SOLARIS_10_1_13, SOLARIS_10_9_10
+from ldmspec.system.congruence import find_congruent_placement
 
-__all__ = ["Problem", "cores_needed", "find_congruent_placement", "precheck"]
-
-SOLARIS_10_9_10 = SolarisRelease(10, 0, 2010, 9)
-SOLARIS_10_1_13 = SolarisRelease(10, 0, 2013, 1)
-
-# A bound on the placement search so a pathological layout cannot hang a check.
-_SEARCH_LIMIT = 20_000
+__all__ = [
+    "CHECKS",
+    "Migration",
+    "Problem",
+    "cores_needed",
+    "find_congruent_placement",
+    "needs_whole_cores",
+    "precheck",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,40 @@ class Problem:
         return f"{self.id}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Migration:
+    """A proposed migration as the target's pre-check reads it."""
+
+    source: Host
+    target: Host
+    domain: Domain
+    new_name: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.domain.state is DomainState.ACTIVE
+
+    @property
+    def holding(self) -> bool:
+        """Live or bound: the domain holds vCPUs, memory and devices T must give it."""
+        return self.domain.state in (DomainState.ACTIVE, DomainState.BOUND)
+
+    @property
+    def cross(self) -> bool:
+        """The processor types differ."""
+        return self.source.cpu != self.target.cpu
+
+    @property
+    def name(self) -> str:
+        """The domain's name on the target."""
+        return self.new_name or self.domain.name
+
+    @property
+    def versions(self) -> str:
+        s, t = self.source, self.target
+        return f"{s.name} {s.ldm_version}, {t.name} {t.ldm_version}"
+
+
 def cores_needed(domain: Domain, target: Host) -> int:
     """Completely free cores ``target`` must give ``domain`` (whole-core or old Solaris 10)."""
     return -(-domain.vcpus // target.threads_per_core)
@@ -54,6 +93,196 @@ def cores_needed(domain: Domain, target: Host) -> int:
 
 def needs_whole_cores(domain: Domain) -> bool:
     return domain.whole_core or domain.os < SOLARIS_10_1_13
+
+
+# --- one check per catalog id ------------------------------------------------------------
+def _st1(m: Migration) -> Iterator[str]:
+    return iter(())  # the operand check of precheck() finds a domain missing on S
+
+
+def _st2(m: Migration) -> Iterator[str]:
+    d = m.domain
+    if d.is_control:
+        yield f"Domain {d.name} is the control domain and cannot be migrated"
+    elif d.io:
+        yield f"Domain {d.name} is an I/O domain and cannot be migrated"
+
+
+def _st3(m: Migration) -> Iterator[str]:
+    if m.target.name == m.source.name:
+        yield f"Target {m.target.name} is the source machine"
+    elif m.target.domain(m.name) is not None:
+        yield f"A domain named {m.name} already exists on target {m.target.name}"
+
+
+def _sw1(m: Migration) -> Iterator[str]:
+    if m.live and not (m.source.ldm_version.at_least(2, 1) and m.target.ldm_version.at_least(2, 1)):
+        yield f"Live migration needs Logical Domains Manager 2.1 or later ({m.versions})"
+
+
+def _sw2(m: Migration) -> Iterator[str]:
+    both = m.source.ldm_version.at_least(2, 2) and m.target.ldm_version.at_least(2, 2)
+    if m.live and m.cross and not both:
+        yield f"Cross-CPU migration needs Logical Domains Manager 2.2 or later ({m.versions})"
+
+
+def _sw3(m: Migration) -> Iterator[str]:
+    sv, tv = m.source.ldm_version, m.target.ldm_version
+    if m.live and (sv.at_least(3, 0) or tv.at_least(3, 0)) and not sv.adjacent(tv):
+        yield f"Logical Domains Manager versions are not compatible ({m.versions})"
+
+
+def _sw4(m: Migration) -> Iterator[str]:
+    d = m.domain
+    if m.live and d.os < SOLARIS_10_9_10:
+        yield f"Domain {d.name} runs Solaris {d.os}; live migration needs Solaris 10 9/10 or later"
+
+
+def _cpu1(m: Migration) -> Iterator[str]:
+    d, t = m.domain, m.target
+    if m.holding and t.free_vcpus < d.vcpus:
+        yield f"Target {t.name} has {t.free_vcpus} free vCPUs, domain {d.name} needs {d.vcpus}"
+
+
+def _cpu2(m: Migration) -> Iterator[str]:
+    d, s, t = m.domain, m.source, m.target
+    if m.live and d.os.is_solaris10 and m.cross:
+        yield (
+            f"Domain {d.name} runs Solaris 10: processor types differ ({s.cpu} on {s.name}, "
+            f"{t.cpu} on {t.name})"
+        )
+
+
+def _cpu3(m: Migration) -> Iterator[str]:
+    d, s, t = m.domain, m.source, m.target
+    if m.live and d.os.is_solaris10 and s.stick_frequency != t.stick_frequency:
+        yield (
+            f"Domain {d.name} runs Solaris 10: stick-frequency differs "
+            f"({s.stick_frequency:#x} on {s.name}, {t.stick_frequency:#x} on {t.name})"
+        )
+
+
+def _cpu4(m: Migration) -> Iterator[str]:
+    if m.live and m.cross and m.domain.cpu_arch is CpuArch.NATIVE:
+        yield (
+            f"Domain {m.domain.name} has cpu-arch native and the processor types differ "
+            f"({m.source.cpu}, {m.target.cpu})"
+        )
+
+
+def _cpu5(m: Migration) -> Iterator[str]:
+    s, t = m.source.cpu, m.target.cpu
+    if m.live and m.cross and not (s.t2_plus_or_later and t.t2_plus_or_later):
+        yield f"Cross-CPU migration needs UltraSPARC T2+ or later ({s}, {t})"
+
+
+def _cpu6(m: Migration) -> Iterator[str]:
+    d, s, t = m.domain, m.source, m.target
+    if m.live and m.cross and not (d.os.major >= 11 and s.os.major >= 11 and t.os.major >= 11):
+        yield (
+            "Cross-CPU migration needs Solaris 11 in the guest and both control domains "
+            f"(guest {d.os}, {s.name} {s.os}, {t.name} {t.os})"
+        )
+
+
+def _cpu7(m: Migration) -> Iterator[str]:
+    arch, s, t = m.domain.cpu_arch, m.source.cpu, m.target.cpu
+    if not m.live:
+        return
+    if arch is CpuArch.MIGRATION_CLASS1 and not (s.class1_capable and t.class1_capable):
+        yield f"cpu-arch migration-class1 needs SPARC T4 or later on both machines ({s}, {t})"
+    if arch is CpuArch.SPARC64_CLASS1 and not (
+        s.sparc64_class1_capable and t.sparc64_class1_capable
+    ):
+        yield f"cpu-arch sparc64-class1 needs SPARC64 X or later on both machines ({s}, {t})"
+
+
+def _cpu8(m: Migration) -> Iterator[str]:
+    d, t = m.domain, m.target
+    needed = cores_needed(d, t)
+    if m.holding and needs_whole_cores(d) and len(t.free_cores) < needed:
+        yield (
+            f"Target {t.name} has {len(t.free_cores)} completely free cores, domain {d.name} "
+            f"needs {needed}"
+        )
+
+
+def _mem1(m: Migration) -> Iterator[str]:
+    d, t = m.domain, m.target
+    size = sum(b.size for b in d.memory) or d.memory_size
+    if m.holding and t.free_memory_size < size:
+        yield (
+            f"Target {t.name} has {format_size(t.free_memory_size)} free memory, domain {d.name} "
+            f"needs {format_size(size)}"
+        )
+
+
+def _mem2(m: Migration) -> Iterator[str]:
+    if not m.holding:
+        return
+    blocked = _first_unplaceable(m.domain.memory, m.target.free_memory, m.target.largest_page)
+    if blocked is not None:
+        yield (
+            "Free memory layout and congruency requirements prevent binding the memory block "
+            f"with PA {blocked.pa:#x}, RA {blocked.ra:#x}, and size {format_size(blocked.size)}"
+        )
+
+
+def _io1(m: Migration) -> Iterator[str]:
+    if m.domain.io:
+        yield f"Domain {m.domain.name} has direct I/O devices: {', '.join(m.domain.io)}"
+
+
+def _vio1(m: Migration) -> Iterator[str]:
+    if not m.holding:
+        return
+    for disk in m.domain.vdisks:
+        vds = m.target.vds_named(disk.service)
+        if vds is None or vds.volume(disk.volume) is None:
+            yield (
+                f"Volume {disk.volume} of service {disk.service} is not available on target "
+                f"{m.target.name}"
+            )
+
+
+def _vio2(m: Migration) -> Iterator[str]:
+    if not m.holding:
+        return
+    for net in m.domain.vnets:
+        if m.target.vsw_named(net.service) is None:
+            yield (
+                f"Virtual switch {net.service} of {net.name} is not available on target "
+                f"{m.target.name}"
+            )
+
+
+def _vio3(m: Migration) -> Iterator[str]:
+    d, t = m.domain, m.target
+    if m.live and d.console is not None and not t.vcc:
+        yield (
+            f"Domain {d.name} is in console group {d.console.group}: target {t.name} has no "
+            "virtual console concentrator"
+        )
+
+
+def _vio4(m: Migration) -> Iterator[str]:
+    t = m.target
+    if m.live and m.domain.console is not None and t.vcc and not t.free_console_ports():
+        yield f"No free console port on target {t.name}"
+
+
+RequirementCheck = Callable[[Migration], Iterator[str]]
+
+# One check per catalog id, in catalog order (the order ldm prints the problems in).
+CHECKS: dict[str, RequirementCheck] = {
+    "ST-1": _st1, "ST-2": _st2, "ST-3": _st3,
+    "SW-1": _sw1, "SW-2": _sw2, "SW-3": _sw3, "SW-4": _sw4,
+    "CPU-1": _cpu1, "CPU-2": _cpu2, "CPU-3": _cpu3, "CPU-4": _cpu4, "CPU-5": _cpu5,
+    "CPU-6": _cpu6, "CPU-7": _cpu7, "CPU-8": _cpu8,
+    "MEM-1": _mem1, "MEM-2": _mem2,
+    "IO-1": _io1,
+    "VIO-1": _vio1, "VIO-2": _vio2, "VIO-3": _vio3, "VIO-4": _vio4,
+}  # fmt: skip
 
 
 def precheck(
@@ -67,167 +296,10 @@ def precheck(
     d = source.domain(domain)
     if d is None:
         return (Problem("ST-1", f"Domain {domain} not found on {source.name}"),)
-    live = d.state is DomainState.ACTIVE
-    bound = d.state is DomainState.BOUND
-    holding = live or bound
-    problems: list[Problem] = []
-
-    def add(rid: str, message: str) -> None:
-        problems.append(Problem(rid, message))
-
-    name = new_name or d.name
-    cross = source.cpu != target.cpu
-    # --- all migrations --------------------------------------------------------------
-    if d.is_control:
-        add("ST-2", f"Domain {d.name} is the control domain and cannot be migrated")
-    elif d.io:
-        add("ST-2", f"Domain {d.name} is an I/O domain and cannot be migrated")
-    if target.name == source.name:
-        add("ST-3", f"Target {target.name} is the source machine")
-    elif target.domain(name) is not None:
-        add("ST-3", f"A domain named {name} already exists on target {target.name}")
-    # --- software --------------------------------------------------------------------
-    sv, tv = source.ldm_version, target.ldm_version
-    if live:
-        if not (sv.at_least(2, 1) and tv.at_least(2, 1)):
-            add(
-                "SW-1",
-                "Live migration needs Logical Domains Manager 2.1 or later "
-                f"({_pair(source, target)})",
-            )
-        if cross and not (sv.at_least(2, 2) and tv.at_least(2, 2)):
-            add(
-                "SW-2",
-                "Cross-CPU migration needs Logical Domains Manager 2.2 or later "
-                f"({_pair(source, target)})",
-            )
-        if (sv.at_least(3, 0) or tv.at_least(3, 0)) and not sv.adjacent(tv):
-            add(
-                "SW-3",
-                f"Logical Domains Manager versions are not compatible ({_pair(source, target)})",
-            )
-        if d.os < SOLARIS_10_9_10:
-            add(
-                "SW-4",
-                f"Domain {d.name} runs Solaris {d.os}; live migration needs Solaris 10 9/10 or "
-                "later",
-            )
-    # --- CPU -------------------------------------------------------------------------
-    if holding and target.free_vcpus < d.vcpus:
-        add(
-            "CPU-1",
-            f"Target {target.name} has {target.free_vcpus} free vCPUs, domain {d.name} needs "
-            f"{d.vcpus}",
-        )
-    if live and d.os.is_solaris10:
-        if cross:
-            add(
-                "CPU-2",
-                f"Domain {d.name} runs Solaris 10: processor types differ ({source.cpu} on "
-                f"{source.name}, {target.cpu} on {target.name})",
-            )
-        if source.stick_frequency != target.stick_frequency:
-            add(
-                "CPU-3",
-                f"Domain {d.name} runs Solaris 10: stick-frequency differs "
-                f"({source.stick_frequency:#x} on {source.name}, "
-                f"{target.stick_frequency:#x} on {target.name})",
-            )
-    if live and cross:
-        if d.cpu_arch is CpuArch.NATIVE:
-            add(
-                "CPU-4",
-                f"Domain {d.name} has cpu-arch native and the processor types differ "
-                f"({source.cpu}, {target.cpu})",
-            )
-        if not (source.cpu.t2_plus_or_later and target.cpu.t2_plus_or_later):
-            add(
-                "CPU-5",
-                f"Cross-CPU migration needs UltraSPARC T2+ or later ({source.cpu}, {target.cpu})",
-            )
-        eleven = (d.os.major >= 11, source.os.major >= 11, target.os.major >= 11)
-        if not all(eleven):
-            add(
-                "CPU-6",
-                "Cross-CPU migration needs Solaris 11 in the guest and both control domains "
-                f"(guest {d.os}, {source.name} {source.os}, {target.name} {target.os})",
-            )
-    if (
-        live
-        and d.cpu_arch is CpuArch.MIGRATION_CLASS1
-        and not (source.cpu.class1_capable and target.cpu.class1_capable)
-    ):
-        add(
-            "CPU-7",
-            f"cpu-arch migration-class1 needs SPARC T4 or later on both machines ({source.cpu}, "
-            f"{target.cpu})",
-        )
-    if (
-        live
-        and d.cpu_arch is CpuArch.SPARC64_CLASS1
-        and not (source.cpu.sparc64_class1_capable and target.cpu.sparc64_class1_capable)
-    ):
-        add(
-            "CPU-7",
-            f"cpu-arch sparc64-class1 needs SPARC64 X or later on both machines ({source.cpu}, "
-            f"{target.cpu})",
-        )
-    if holding and needs_whole_cores(d) and len(target.free_cores) < cores_needed(d, target):
-        add(
-            "CPU-8",
-            f"Target {target.name} has {len(target.free_cores)} completely free cores, domain "
-            f"{d.name} needs {cores_needed(d, target)}",
-        )
-    # --- memory ----------------------------------------------------------------------
-    if holding:
-        size = sum(b.size for b in d.memory) or d.memory_size
-        if target.free_memory_size < size:
-            add(
-                "MEM-1",
-                f"Target {target.name} has {format_size(target.free_memory_size)} free memory, "
-                f"domain {d.name} needs {format_size(size)}",
-            )
-        blocked = _first_unplaceable(d.memory, target.free_memory, target.largest_page)
-        if blocked is not None:
-            add(
-                "MEM-2",
-                "Free memory layout and congruency requirements prevent binding the memory "
-                f"block with PA {blocked.pa:#x}, RA {blocked.ra:#x}, "
-                f"and size {format_size(blocked.size)}",
-            )
-    # --- I/O -------------------------------------------------------------------------
-    if d.io:
-        add("IO-1", f"Domain {d.name} has direct I/O devices: {', '.join(d.io)}")
-    if holding:
-        for disk in d.vdisks:
-            vds = target.vds_named(disk.service)
-            if vds is None or vds.volume(disk.volume) is None:
-                add(
-                    "VIO-1",
-                    f"Volume {disk.volume} of service {disk.service} is not available on target "
-                    f"{target.name}",
-                )
-        for net in d.vnets:
-            if target.vsw_named(net.service) is None:
-                add(
-                    "VIO-2",
-                    f"Virtual switch {net.service} of {net.name} is not available on target "
-                    f"{target.name}",
-                )
-    if live and d.console is not None:
-        if not target.vcc:
-            add(
-                "VIO-3",
-                f"Domain {d.name} is in console group {d.console.group}: target {target.name} has "
-                "no virtual console concentrator",
-            )
-        elif not target.free_console_ports():
-            add("VIO-4", f"No free console port on target {target.name}")
-    return tuple(problems)
-
-
-def _pair(source: Host, target: Host) -> str:
-    return f"{source.name} {source.ldm_version}, {target.name} {target.ldm_version}"
+    migration = Migration(source, target, d, new_name)
+    return tuple(
+        Problem(rid, message) for rid, check in CHECKS.items() for message in check(migration)
+    )
 
 
 def _first_unplaceable(
@@ -238,62 +310,3 @@ def _first_unplaceable(
         return None
     # Name the largest block: that is the one a fragmented layout blocks in practice.
     return max(blocks, key=lambda b: (b.size, -b.ra)) if blocks else None
-
-
-def find_congruent_placement(
-    blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], largest_page: int
-) -> tuple[MemoryBlock, ...] | None:
-    """New blocks (same RA and size, PA ≡ RA mod ``largest_page``) in ``free``, or None.
-
-    A depth-first search that places, at each step, any remaining block at the lowest
-    congruent address of any free fragment left so far. That is complete: in any
-    placement, shifting every block left by whole pages, from the lowest address up,
-    until it meets its range's start or the block before it gives a placement of
-    exactly that shape. States already explored are not explored again. The result is
-    in the order of ``blocks``.
-    """
-    placed: dict[int, MemoryBlock] = {}
-    seen: set[tuple[frozenset[int], tuple[MemoryRange, ...]]] = set()
-    budget = [_SEARCH_LIMIT]
-    # Largest blocks first: they have the fewest places, so failures show early.
-    order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, blocks[i].ra))
-
-    def search(remaining: frozenset[int], fragments: tuple[MemoryRange, ...]) -> bool:
-        if not remaining:
-            return True
-        if (remaining, fragments) in seen or budget[0] <= 0:
-            return False
-        seen.add((remaining, fragments))
-        budget[0] -= 1
-        if sum(blocks[i].size for i in remaining) > sum(f.size for f in fragments):
-            return False
-        for i in order:
-            if i not in remaining:
-                continue
-            block = blocks[i]
-            for frag in fragments:
-                pa = congruent_pa(frag.pa, block.ra, largest_page)
-                if pa + block.size > frag.end:
-                    continue
-                placed[i] = MemoryBlock(block.ra, pa, block.size)
-                if search(remaining - {i}, _cut(fragments, MemoryRange(pa, block.size))):
-                    return True
-                del placed[i]
-        return False
-
-    if not search(frozenset(range(len(blocks))), tuple(sorted(free))):
-        return None
-    return tuple(placed[i] for i in range(len(blocks)))
-
-
-def _cut(fragments: tuple[MemoryRange, ...], taken: MemoryRange) -> tuple[MemoryRange, ...]:
-    out: list[MemoryRange] = []
-    for frag in fragments:
-        if not frag.overlaps(taken):
-            out.append(frag)
-            continue
-        if taken.pa > frag.pa:
-            out.append(MemoryRange(frag.pa, taken.pa - frag.pa))
-        if taken.end < frag.end:
-            out.append(MemoryRange(taken.end, frag.end - taken.end))
-    return tuple(out)

@@ -28,24 +28,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import ldmspec.system.messages as text
 from ldmspec.inventory.facts import Domain, Host
-from ldmspec.system import messages as text
+from ldmspec.system.behaviour import Behaviour
+from ldmspec.system.config import SystemConfig
 from ldmspec.system.domain import ACTIVE, SUSPENDED, DomainRecord
+from ldmspec.system.hypervisor import GuestMemory, Hypervisor
 from ldmspec.system.precheck import Problem
-
-if TYPE_CHECKING:
-    from ldmspec.system.behaviour import Behaviour
-    from ldmspec.system.hypervisor import GuestMemory
-    from ldmspec.system.manager import Manager
-    from ldmspec.system.scheduler import EventHandle
+from ldmspec.system.scheduler import EventHandle, Scheduler
 
 __all__ = [
     "Abort",
     "Aborted",
     "CheckReply",
     "CheckRequest",
+    "Endpoint",
     "HandOff",
     "HandOffAck",
     "IncomingMigration",
@@ -159,13 +158,47 @@ class Aborted:
         return f"Aborted #{self.mid}"
 
 
+# --- what a migration needs from its Manager ----------------------------------------
+class Endpoint(Protocol):
+    """The Logical Domains Manager a migration runs on, as the protocol sees it.
+
+    :class:`~ldmspec.system.manager.Manager` is one; the protocol names only what it
+    uses, so this module does not depend on the Manager that depends on it.
+    """
+
+    name: str
+    domains: dict[str, DomainRecord]
+    hv: Hypervisor
+
+    @property
+    def config(self) -> SystemConfig: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def behaviour(self) -> Behaviour: ...
+
+    def send(self, peer: str, message: object) -> None: ...
+
+    def to_inventory(self) -> Host: ...
+
+    def destroy_domain(self, name: str) -> None: ...
+
+    def create_target_domain(self, request: CheckRequest, name: str) -> DomainRecord | str: ...
+
+    def migration_ended(self, migration: OutgoingMigration) -> None: ...
+
+    def domain_arrived(self, incoming: IncomingMigration) -> None: ...
+
+
 # --- the source side -----------------------------------------------------------------
 class OutgoingMigration:
     """A migration as its source runs it (``ldm migrate-domain`` on the source)."""
 
     def __init__(
         self,
-        manager: Manager,
+        manager: Endpoint,
         mid: int,
         record: DomainRecord,
         target: str,
@@ -483,7 +516,7 @@ class OutgoingMigration:
 class IncomingMigration:
     """A migration as its target receives it. The target never controls it."""
 
-    def __init__(self, manager: Manager, request: CheckRequest) -> None:
+    def __init__(self, manager: Endpoint, request: CheckRequest) -> None:
         self.manager = manager
         self.request = request
         self.mid = request.mid

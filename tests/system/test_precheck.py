@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
+from ldmspec.models.preconditions import FORMULAS
 
 from ldmspec.inventory import (
     CpuArch,
@@ -19,7 +20,8 @@ from ldmspec.inventory import (
 )
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.requirements import CATALOG, Applies, requirement
-from ldmspec.system import Problem, find_congruent_placement, precheck
+from ldmspec.system.congruence import find_congruent_placement
+from ldmspec.system.precheck import CHECKS, Migration, Problem, precheck
 
 GIB = 2**30
 Case = tuple[Host, Host, str, str | None]
@@ -114,6 +116,17 @@ CASES: dict[str, Callable[[Fleet], Case]] = {
 
 def test_every_catalog_requirement_has_a_case() -> None:
     assert set(CASES) == {r.id for r in CATALOG}
+
+
+def test_every_catalog_id_has_an_implementation_on_both_sides() -> None:
+    assert list(CHECKS) == [r.id for r in CATALOG] and set(FORMULAS) == set(CHECKS)
+
+
+def test_a_check_yields_nothing_where_its_requirement_holds(fleet: Fleet) -> None:
+    source, target = fleet.host("t4-a"), fleet.host("t4-b")
+    assert source is not None and target is not None
+    fine = Migration(source, target, source.domain("ldom01"))  # type: ignore[arg-type]
+    assert {rid: list(check(fine)) for rid, check in CHECKS.items() if list(check(fine))} == {}
 
 
 @pytest.mark.parametrize("rid", list(CASES))

@@ -1,0 +1,78 @@
+"""MEM-2's placement search: a domain's memory blocks on a target's free memory.
+
+Every block keeps its real address and size and lands on a free range of the target at
+a physical address congruent to its real address modulo the target's largest page, no
+two blocks overlapping. The target's pre-check asks whether such a placement exists;
+the target's hypervisor uses the same search to bind the arriving domain, so what the
+pre-check accepts the target can bind.
+"""
+
+from __future__ import annotations
+
+from ldmspec.inventory.facts import MemoryBlock, MemoryRange
+from ldmspec.inventory.placement import congruent_pa
+
+__all__ = ["SEARCH_LIMIT", "find_congruent_placement"]
+
+# A bound on the placement search so a pathological layout cannot hang a check.
+SEARCH_LIMIT = 20_000
+
+
+def find_congruent_placement(
+    blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], largest_page: int
+) -> tuple[MemoryBlock, ...] | None:
+    """New blocks (same RA and size, PA ≡ RA mod ``largest_page``) in ``free``, or None.
+
+    A depth-first search that places, at each step, any remaining block at the lowest
+    congruent address of any free fragment left so far. That is complete: in any
+    placement, shifting every block left by whole pages, from the lowest address up,
+    until it meets its range's start or the block before it gives a placement of
+    exactly that shape. States already explored are not explored again. The result is
+    in the order of ``blocks``.
+    """
+    placed: dict[int, MemoryBlock] = {}
+    seen: set[tuple[frozenset[int], tuple[MemoryRange, ...]]] = set()
+    budget = [SEARCH_LIMIT]
+    # Largest blocks first: they have the fewest places, so failures show early.
+    order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, blocks[i].ra))
+
+    def search(remaining: frozenset[int], fragments: tuple[MemoryRange, ...]) -> bool:
+        if not remaining:
+            return True
+        if (remaining, fragments) in seen or budget[0] <= 0:
+            return False
+        seen.add((remaining, fragments))
+        budget[0] -= 1
+        if sum(blocks[i].size for i in remaining) > sum(f.size for f in fragments):
+            return False
+        for i in order:
+            if i not in remaining:
+                continue
+            block = blocks[i]
+            for frag in fragments:
+                pa = congruent_pa(frag.pa, block.ra, largest_page)
+                if pa + block.size > frag.end:
+                    continue
+                placed[i] = MemoryBlock(block.ra, pa, block.size)
+                if search(remaining - {i}, cut(fragments, MemoryRange(pa, block.size))):
+                    return True
+                del placed[i]
+        return False
+
+    if not search(frozenset(range(len(blocks))), tuple(sorted(free))):
+        return None
+    return tuple(placed[i] for i in range(len(blocks)))
+
+
+def cut(fragments: tuple[MemoryRange, ...], taken: MemoryRange) -> tuple[MemoryRange, ...]:
+    """``fragments`` without ``taken``."""
+    out: list[MemoryRange] = []
+    for frag in fragments:
+        if not frag.overlaps(taken):
+            out.append(frag)
+            continue
+        if taken.pa > frag.pa:
+            out.append(MemoryRange(frag.pa, taken.pa - frag.pa))
+        if taken.end < frag.end:
+            out.append(MemoryRange(taken.end, frag.end - taken.end))
+    return tuple(out)
