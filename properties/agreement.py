@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ldmspec.properties import invariants as inv
-
 from ldmspec.inventory.facts import Fleet
 from ldmspec.testing.adapter import AdapterFactory, Driver
+from ldmspec.testing.records import InvariantViolation
 
 __all__ = ["dry_run_agrees", "dry_run_ids"]
 
@@ -30,7 +29,7 @@ def dry_run_ids(driver: Driver, source: str, domain: str, target: str) -> tuple[
 
 def dry_run_agrees(
     fleet: Fleet, domain: str, source: str, target: str, factory: AdapterFactory, seed: int = 0
-) -> tuple[Driver, inv.Violation | None]:
+) -> tuple[Driver, InvariantViolation | None]:
     """Run the dry run on a fresh system; the violation when it disagrees with z3."""
     from ldmspec.solver import check_migration
 
@@ -43,7 +42,7 @@ def dry_run_agrees(
     if (status == 0) == (verdict.status == "feasible") and ids == z3_ids:
         return driver, None
     said = ", ".join(ids) or ("accepted" if status == 0 else f"refused (status {status})")
-    return driver, inv.Violation(
+    return driver, InvariantViolation(
         "INV-PRECHECK-AGREES",
         f"ldm migrate-domain -n {domain} {source} -> {target} said {said}; "
         f"z3 says {verdict.status}" + (f" ({', '.join(z3_ids)})" if z3_ids else ""),

@@ -2,7 +2,7 @@
 
 Every checker reads frozen :class:`ldmspec.system.Observation` values only, so it works
 for any implementation behind the adapter interface. A checker returns the
-:class:`Violation` values it finds (empty when the invariant holds); each names its
+:class:`InvariantViolation` values it finds (empty when the invariant holds); each names its
 stable id and says in one line what was observed.
 
 * state invariants, after every step: :func:`single_active`, :func:`cleanup`,
@@ -41,13 +41,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
-from ldmspec.system import HostView, MigrationView, Observation
+from ldmspec.system.observation import HostView, MigrationView, Observation
+from ldmspec.testing.records import InvariantViolation
 
 __all__ = [
     "INVARIANT_IDS",
-    "Violation",
+    "InvariantViolation",
     "check_step",
     "cleanup",
     "conservation",
@@ -56,6 +56,7 @@ __all__ = [
     "flags",
     "no_lost_writes",
     "progress",
+    "settled",
     "single_active",
     "source_control",
     "terminates",
@@ -76,17 +77,6 @@ INVARIANT_IDS = (
 """The ids these checkers report (INV-PRECHECK-AGREES has its own property suites)."""
 
 
-@dataclass(frozen=True)
-class Violation:
-    """One broken invariant: its stable id and what was observed, in one line."""
-
-    id: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.id}: {self.message}"
-
-
 def _name(m: MigrationView) -> str:
     target = m.target if m.target_name == m.domain else f"{m.target}:{m.target_name}"
     return f"migration #{m.id} ({m.domain} {m.source} -> {target})"
@@ -102,14 +92,14 @@ def _later_to(obs: Observation, m: MigrationView, host: str, domain: str) -> boo
     return any(o.id > m.id and (o.target, o.target_name) == (host, domain) for o in obs.migrations)
 
 
-def _settled(m: MigrationView) -> bool:
+def settled(m: MigrationView) -> bool:
     """Both ends are done: the source ended and the target ended or never took part."""
     return m.ended and (m.target_phase is None or m.target_outcome is not None)
 
 
 # --- INV-SINGLE-ACTIVE ---------------------------------------------------------------------
-def single_active(obs: Observation) -> list[Violation]:
-    found: list[Violation] = []
+def single_active(obs: Observation) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     for m in obs.migrations:
         source = obs.host(m.source).domain(m.domain)
         # Before the target created its copy, a domain of that name there is another one.
@@ -121,14 +111,14 @@ def single_active(obs: Observation) -> list[Violation]:
             for copy in ((m.source, m.domain), (m.target, m.target_name))
         )
         if own and source and target and source.running and target.running:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-SINGLE-ACTIVE",
                 f"{m.domain} runs on {m.source} and on {m.target} at once ({_name(m)}, "
                 f"{m.status})",
             ))  # fmt: skip
         taken_over = m.outcome in ("cancelled", "failed") and m.target_outcome == "completed"
         if own and taken_over and source is not None and target is not None:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-SINGLE-ACTIVE",
                 f"{_name(m)} {m.outcome} on {m.source} but {m.target} completed it: "
                 f"{m.domain} exists on both ({source.state} and {target.state})",
@@ -136,18 +126,18 @@ def single_active(obs: Observation) -> list[Violation]:
         moved_on = _later_from(obs, m, m.target, m.target_name)
         came_back = _later_to(obs, m, m.source, m.domain)
         if m.outcome == "completed" and not came_back and source is not None:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-SINGLE-ACTIVE",
                 f"{m.domain} still exists on {m.source} ({source.state}) after {_name(m)} "
                 "completed",
             ))  # fmt: skip
         if m.outcome == "completed" and created and not moved_on and target is None:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-SINGLE-ACTIVE",
                 f"no copy of {m.target_name} on {m.target} after {_name(m)} completed",
             ))  # fmt: skip
         if m.live and m.resumed_digest is not None and m.suspended_digest is None:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-SINGLE-ACTIVE",
                 f"{m.target} resumed {m.target_name} while {m.source} had not suspended it "
                 f"({_name(m)})",
@@ -173,12 +163,12 @@ def cleanup(
     obs: Observation,
     *,
     disturbed: Callable[[MigrationView], bool] = lambda m: False,
-) -> list[Violation]:
+) -> list[InvariantViolation]:
     """INV-CLEANUP; ``disturbed(m)`` says the operator changed m's hosts during m."""
-    found: list[Violation] = []
+    found: list[InvariantViolation] = []
     for host in obs.hosts:
         if host.unscrubbed_bytes:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-CLEANUP",
                 f"{host.unscrubbed_bytes} bytes of destroyed domains' memory went back to "
                 f"{host.name}'s free pool without being scrubbed",
@@ -192,7 +182,7 @@ def cleanup(
         was = earlier.get(m.id)
         if was is None or not (was.ended and was.outcome == m.outcome):
             found += _source_restored(obs, m)
-        if _settled(m) and (was is None or not _settled(was)):
+        if settled(m) and (was is None or not settled(was)):
             # A later migration involving the target overlapped this one (the check runs
             # when this one settles): the target's books are not this one's alone.
             overlapped = any(
@@ -202,8 +192,8 @@ def cleanup(
     return found
 
 
-def _destroyed_copies_give_back(before: Observation, obs: Observation) -> list[Violation]:
-    found: list[Violation] = []
+def _destroyed_copies_give_back(before: Observation, obs: Observation) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     for host in obs.hosts:
         old = before.host(host.name)
         gone = {d.name for d in old.domains} - {d.name for d in host.domains}
@@ -211,7 +201,7 @@ def _destroyed_copies_give_back(before: Observation, obs: Observation) -> list[V
             continue
         for what, was, now in zip(_RESOURCES, _books(old), _books(host), strict=True):
             if now < was:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-CLEANUP",
                     f"destroying {', '.join(sorted(gone))} on {host.name} did not give back "
                     f"{was - now} {what}",
@@ -219,22 +209,23 @@ def _destroyed_copies_give_back(before: Observation, obs: Observation) -> list[V
     return found
 
 
-def _source_restored(obs: Observation, m: MigrationView) -> list[Violation]:
+def _source_restored(obs: Observation, m: MigrationView) -> list[InvariantViolation]:
     before = m.source_domain_before
     now = obs.host(m.source).domain(m.domain)
     if now is None:
-        return [Violation("INV-CLEANUP", f"{m.domain} is gone from {m.source} after {_name(m)} "
-                          f"was {m.outcome}")]  # fmt: skip
-    found: list[Violation] = []
+        return [InvariantViolation(
+            "INV-CLEANUP", f"{m.domain} is gone from {m.source} after {_name(m)} was {m.outcome}"
+        )]  # fmt: skip
+    found: list[InvariantViolation] = []
     if before.state == "active" and now.state != "active":
-        found.append(Violation(
+        found.append(InvariantViolation(
             "INV-CLEANUP",
             f"{m.domain} is {now.state} on {m.source} after {_name(m)} was {m.outcome} "
             "(it was active)",
         ))  # fmt: skip
     for field_name in ("vcpus", "memory", "strands", "blocks", "console_port"):
         if getattr(now, field_name) != getattr(before, field_name):
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-CLEANUP",
                 f"{m.domain}'s {field_name.replace('_', ' ')} on {m.source} changed after "
                 f"{_name(m)} was {m.outcome}",
@@ -242,21 +233,21 @@ def _source_restored(obs: Observation, m: MigrationView) -> list[Violation]:
     return found
 
 
-def _target_clean(obs: Observation, m: MigrationView, disturbed: bool) -> list[Violation]:
-    found: list[Violation] = []
+def _target_clean(obs: Observation, m: MigrationView, disturbed: bool) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     target = obs.host(m.target)
     took_part = m.target_phase is not None
     replaced = _later_to(obs, m, m.target, m.target_name)  # a later migration brought one
     remnant = target.domain(m.target_name) if took_part and not replaced else None
     if remnant is not None:
-        found.append(Violation(
+        found.append(InvariantViolation(
             "INV-CLEANUP",
             f"{m.target_name} is still on {m.target} ({remnant.state}, FLAGS {remnant.flags}) "
             f"after {_name(m)} was {m.outcome}",
         ))  # fmt: skip
     if took_part and not disturbed and remnant is None and target.free != m.target_free_before:
         was, now = m.target_free_before, target.free
-        found.append(Violation(
+        found.append(InvariantViolation(
             "INV-CLEANUP",
             f"{m.target} has {now.strands} free vCPUs, {now.memory} bytes and {now.ports} "
             f"console ports free after {_name(m)} was {m.outcome}; before it: "
@@ -266,12 +257,12 @@ def _target_clean(obs: Observation, m: MigrationView, disturbed: bool) -> list[V
 
 
 # --- INV-NO-LOST-WRITES --------------------------------------------------------------------
-def no_lost_writes(obs: Observation) -> list[Violation]:
-    found: list[Violation] = []
+def no_lost_writes(obs: Observation) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     for m in obs.migrations:
         digests = (m.resumed_digest, m.suspended_digest)
         if m.live and None not in digests and m.resumed_digest != m.suspended_digest:
-            found.append(Violation(
+            found.append(InvariantViolation(
                     "INV-NO-LOST-WRITES",
                     f"{m.target} resumed {m.target_name} with memory {m.resumed_digest} but "
                     f"{m.source} suspended it with {m.suspended_digest} ({_name(m)}): "
@@ -281,13 +272,13 @@ def no_lost_writes(obs: Observation) -> list[Violation]:
 
 
 # --- INV-CONSERVATION ----------------------------------------------------------------------
-def conservation(obs: Observation) -> list[Violation]:
-    found: list[Violation] = []
+def conservation(obs: Observation) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     for host in obs.hosts:
         totals = (host.strands_total, host.memory_total, host.ports_total)
         for what, total, books in zip(_RESOURCES, totals, _books(host), strict=True):
             if books != total:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-CONSERVATION",
                     f"{host.name}: free + held = {books} {what}, but it has {total}",
                 ))  # fmt: skip
@@ -295,13 +286,13 @@ def conservation(obs: Observation) -> list[Violation]:
     return found
 
 
-def _held_once(host: HostView) -> list[Violation]:
-    found: list[Violation] = []
+def _held_once(host: HostView) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     owner: dict[int, str] = {}
     for d in host.domains:
         for s in d.strands:
             if s in owner:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-CONSERVATION",
                     f"{host.name}: strand {s} is held by {owner[s]} and by {d.name}",
                 ))  # fmt: skip
@@ -309,7 +300,7 @@ def _held_once(host: HostView) -> list[Violation]:
     ranges = sorted((b.pa, b.pa + b.size, d.name) for d in host.domains for b in d.blocks)
     for (_, end, first), (start, _, second) in itertools.pairwise(ranges):
         if start < end:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "INV-CONSERVATION",
                 f"{host.name}: physical memory at {start:#x} is held by {first} and by {second}",
             ))  # fmt: skip
@@ -317,7 +308,7 @@ def _held_once(host: HostView) -> list[Violation]:
 
 
 # --- INV-FLAGS -----------------------------------------------------------------------------
-def flags(obs: Observation) -> list[Violation]:
+def flags(obs: Observation) -> list[InvariantViolation]:
     expected: dict[tuple[str, str], str] = {}
     for m in obs.migrations:
         if not m.ended and m.phase >= 2:
@@ -333,14 +324,14 @@ def flags(obs: Observation) -> list[Violation]:
         if m.target_outcome in ("aborted", "timed-out")
         and not _later_to(obs, m, m.target, m.target_name)
     }
-    found: list[Violation] = []
+    found: list[InvariantViolation] = []
     for host in obs.hosts:
         for d in host.domains:
             if (host.name, d.name) in remnants:
                 continue
             want = expected.get((host.name, d.name), "-")
             if d.migration_flag != want:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-FLAGS",
                     f"{d.name} on {host.name} shows FLAGS {d.flags} (column 6 "
                     f"'{d.migration_flag}'), expected '{want}'{_why(obs, host.name, d.name)}",
@@ -348,7 +339,7 @@ def flags(obs: Observation) -> list[Violation]:
     for (host_name, domain), want in expected.items():
         if obs.host(host_name).domain(domain) is None:
             found.append(
-                Violation(
+                InvariantViolation(
                     "INV-FLAGS", f"{domain} should show '{want}' on {host_name} but is not there"
                 )
             )
@@ -363,8 +354,8 @@ def _why(obs: Observation, host: str, domain: str) -> str:
 
 
 # --- INV-PROGRESS --------------------------------------------------------------------------
-def progress(before: Observation | None, obs: Observation) -> list[Violation]:
-    found: list[Violation] = []
+def progress(before: Observation | None, obs: Observation) -> list[InvariantViolation]:
+    found: list[InvariantViolation] = []
     old = {m.id: m for m in before.migrations} if before is not None else {}
     for m in obs.migrations:
         was = old.get(m.id)
@@ -377,13 +368,15 @@ def progress(before: Observation | None, obs: Observation) -> list[Violation]:
             if value is None:
                 continue
             if not 0 <= value <= 100:
-                found.append(Violation("INV-PROGRESS", f"{_name(m)}: {side} progress {value}%"))
+                found.append(
+                    InvariantViolation("INV-PROGRESS", f"{_name(m)}: {side} progress {value}%")
+                )
             elif value == 100 and not done:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-PROGRESS", f"{_name(m)}: {side} shows 100% but is {m.status}"
                 ))  # fmt: skip
             if previous is not None and value < previous:
-                found.append(Violation(
+                found.append(InvariantViolation(
                     "INV-PROGRESS",
                     f"{_name(m)}: {side} progress went back from {previous}% to {value}%",
                 ))  # fmt: skip
@@ -396,7 +389,7 @@ def check_step(
     obs: Observation,
     *,
     disturbed: Callable[[MigrationView], bool] = lambda m: False,
-) -> list[Violation]:
+) -> list[InvariantViolation]:
     """Every state invariant, most specific first (the first one names the failure)."""
     return [
         *single_active(obs),
@@ -411,24 +404,26 @@ def check_step(
 # --- step invariants -----------------------------------------------------------------------
 def source_control(
     before: Observation, after: Observation, status: int, command: str
-) -> list[Violation]:
+) -> list[InvariantViolation]:
     """INV-SOURCE-CONTROL: ``command``, a cancel run on a migration's target."""
-    found: list[Violation] = []
+    found: list[InvariantViolation] = []
     if status == 0:
-        found.append(Violation("INV-SOURCE-CONTROL", f"'{command}' on the target was accepted"))
+        found.append(
+            InvariantViolation("INV-SOURCE-CONTROL", f"'{command}' on the target was accepted")
+        )
     if after != before:
-        found.append(Violation(
+        found.append(InvariantViolation(
             "INV-SOURCE-CONTROL",
             f"'{command}' on the target changed the system: {_difference(before, after)}",
         ))  # fmt: skip
     return found
 
 
-def dry_run(before: Observation, after: Observation, command: str) -> list[Violation]:
+def dry_run(before: Observation, after: Observation, command: str) -> list[InvariantViolation]:
     """INV-DRY-RUN: ``command``, an ``ldm migrate-domain -n``, changed nothing."""
     if after == before:
         return []
-    return [Violation("INV-DRY-RUN", f"'{command}' changed {_difference(before, after)}")]
+    return [InvariantViolation("INV-DRY-RUN", f"'{command}' changed {_difference(before, after)}")]
 
 
 def _difference(before: Observation, after: Observation) -> str:
@@ -454,18 +449,18 @@ def _difference(before: Observation, after: Observation) -> str:
 
 
 # --- liveness ------------------------------------------------------------------------------
-def terminates(obs: Observation, *, quiescent: bool) -> list[Violation]:
+def terminates(obs: Observation, *, quiescent: bool) -> list[InvariantViolation]:
     """LIVE-TERMINATES, on the system after healing every link and running it."""
-    found: list[Violation] = []
+    found: list[InvariantViolation] = []
     if not quiescent:
-        found.append(Violation(
+        found.append(InvariantViolation(
             "LIVE-TERMINATES",
             f"{obs.pending} events still pending after running to quiescence with every link up",
         ))  # fmt: skip
     for m in obs.migrations:
-        if not _settled(m):
+        if not settled(m):
             end = "the source" if not m.ended else f"the target ({m.target_phase=})"
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "LIVE-TERMINATES", f"{_name(m)} never ended on {end}: {m.status}"
             ))  # fmt: skip
     return found
@@ -473,19 +468,19 @@ def terminates(obs: Observation, *, quiescent: bool) -> list[Violation]:
 
 def converges(
     obs: Observation, round_limit: int, *, undisturbed: Iterable[int] = ()
-) -> list[Violation]:
+) -> list[InvariantViolation]:
     """LIVE-CONVERGES: the undisturbed live migrations (ids) completed within the rounds."""
-    found: list[Violation] = []
+    found: list[InvariantViolation] = []
     calm = set(undisturbed)
     for m in obs.migrations:
         if not m.live:
             continue
         if m.rounds > round_limit:
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "LIVE-CONVERGES", f"{_name(m)} ran {m.rounds} pre-copy rounds (limit {round_limit})"
             ))  # fmt: skip
         if m.id in calm and m.phase >= 2 and m.outcome != "completed":
-            found.append(Violation(
+            found.append(InvariantViolation(
                 "LIVE-CONVERGES",
                 f"{_name(m)} was not disturbed but ended {m.status} in phase {m.phase} "
                 f"after {m.rounds} rounds",
@@ -493,5 +488,5 @@ def converges(
     return found
 
 
-def first(violations: Sequence[Violation]) -> Violation | None:
+def first(violations: Sequence[InvariantViolation]) -> InvariantViolation | None:
     return violations[0] if violations else None

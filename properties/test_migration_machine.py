@@ -8,9 +8,10 @@ profile (``ci`` by default, ``deep`` for nightly runs).
 
 from __future__ import annotations
 
-from ldmspec.properties.machine import default_fleet_cases, machine_for
+from ldmspec.properties.machine import machine_for
 
 from ldmspec.testing.adapter import reference_factory
+from ldmspec.testing.fleet_cases import default_fleet_cases
 from ldmspec.testing.plugin import current_options
 from ldmspec.testing.profiles import machine_settings
 

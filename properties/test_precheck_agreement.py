@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ldmspec.models.memory_fit import find_placement
 
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
 from ldmspec.system.precheck import find_congruent_placement, precheck
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import host_pairs
 
-SETTINGS = settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+SETTINGS = examples(150)
 
 
 def _explain(fleet, domain, source, target) -> str:
@@ -96,9 +93,7 @@ def test_memory_placement_agrees_with_z3(layout):
             assert any(r.pa <= pa and pa + block.size <= r.end for r in free)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=list(SETTINGS.suppress_health_check)
-)
+@examples(60)
 @given(host_pairs())
 def test_a_feasible_verdict_carries_a_valid_witness(pair):
     fleet, domain, source, target = pair

@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         _write_text(args.graph_json, json.dumps(graph_json(exploration), indent=1) + "\n")
     replay_ok = True
     if args.replay:
-        from ldmspec.conformance import replay_document
+        from ldmspec.conformance.replay import replay_document
 
         document["replay"] = replay_document(
             args.replay, model, exploration, verdicts, system_variant=args.system_variant
@@ -448,6 +448,6 @@ def _write_with(path: str, write: Callable[[str], None]) -> None:
 
 def _system_variants() -> tuple[str, ...]:
     """The implementation's fault variants, through the one module that knows both sides."""
-    from ldmspec.conformance import SYSTEM_VARIANTS
+    from ldmspec.conformance.replay import SYSTEM_VARIANTS
 
     return tuple(SYSTEM_VARIANTS)

@@ -36,7 +36,8 @@ from ldmspec.errors import LdmspecError
 from ldmspec.testing.profiles import PROFILES, active_profile, register_profiles
 
 if TYPE_CHECKING:
-    from ldmspec.properties.machine import FleetCase, RunRecord
+    from ldmspec.testing.fleet_cases import FleetCase
+    from ldmspec.testing.records import RunRecord
 
 __all__ = [
     "Options",
@@ -71,7 +72,7 @@ class Options:
         if self._cases is None:
             self._cases = ()
             if self.fleet_paths:
-                from ldmspec.properties.machine import FleetCase
+                from ldmspec.testing.fleet_cases import FleetCase
 
                 self._cases = tuple(FleetCase.from_path(p) for p in self.fleet_paths)
         return self._cases
@@ -180,7 +181,7 @@ def _enable_observability() -> None:
 # --- reports ---------------------------------------------------------------------------------
 def records_of(error: BaseException | None) -> list[RunRecord]:
     """The run records carried by ``error`` (a violation, or a group of them)."""
-    from ldmspec.properties.machine import PropertyViolation
+    from ldmspec.testing.records import PropertyViolation
 
     if error is None:
         return []
@@ -261,9 +262,9 @@ def pytest_runtest_makereport(
     error = call.excinfo.value if call.excinfo is not None else None
     records = records_of(error)
     if not records:
-        from ldmspec.properties.machine import MigrationMachine
+        from ldmspec.testing.records import FailureLog
 
-        last = MigrationMachine.last_failure
+        last = FailureLog.last
         records = [last] if last is not None and "machine" in item.nodeid.lower() else []
     for record in records:
         folder = write_run_report(record, _OPTIONS.reports, node=item.nodeid)

@@ -23,9 +23,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.stateful import get_state_machine_test
 
-from ldmspec.conformance import MODEL_VARIANT_FOR, model_shortest
 from ldmspec.system import VARIANTS
 from ldmspec.testing.profiles import MACHINE_EXAMPLES, MACHINE_STEPS
+from ldmspec.testing.records import FailureLog
+from ldmspec.testing.twins import MODEL_VARIANT_FOR, model_shortest
 
 __all__ = [
     "MODEL_VARIANT_FOR",
@@ -102,10 +103,8 @@ def hunt(
     shrink_seconds: float = 15.0,
 ) -> Detection:
     """Run the suite against ``variant``; what fired, when, and how short it shrank."""
-    from ldmspec.properties.machine import MigrationMachine
-
     expected = VARIANTS[variant].violates
-    MigrationMachine.found_at = None
+    FailureLog.reset()
     started = time.perf_counter()
     error: BaseException | None = None
     with limited_shrinking(shrink_seconds):
@@ -129,7 +128,6 @@ def hunt(
 def _detection(
     variant: str, expected: str, error: BaseException | None, started: float, total: float
 ) -> Detection:
-    from ldmspec.properties.machine import MigrationMachine
     from ldmspec.testing.plugin import records_of
 
     records = records_of(error)
@@ -138,7 +136,7 @@ def _detection(
     mine = [r for r in records if r.property_id == expected] or [
         r for r in records if expected in {f.partition(":")[0] for f in r.fired}
     ]
-    found_at = MigrationMachine.found_at
+    found_at = FailureLog.first_at
     return Detection(
         variant=variant,
         expected=expected,
@@ -153,8 +151,9 @@ def _detection(
 
 def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def]
     from ldmspec.properties.agreement import dry_run_agrees
-    from ldmspec.properties.machine import FleetCase, MigrationMachine, RunRecord, violation_class
     from ldmspec.testing.adapter import reference_factory
+    from ldmspec.testing.fleet_cases import FleetCase
+    from ldmspec.testing.records import PropertyViolation, RunRecord
     from ldmspec.testing.strategies import host_pairs
 
     factory = reference_factory(variant)
@@ -166,12 +165,9 @@ def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def
         fleet, domain, source, target = pair
         driver, violation = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
         if violation is not None:
-            if MigrationMachine.found_at is None:
-                MigrationMachine.found_at = time.perf_counter()
             case = FleetCase.from_fleet(fleet)
-            raise violation_class(violation.id)(
-                RunRecord(violation.id, violation.message, tuple(driver.lines), case.label,
-                          case.toml, variant, 0, (str(violation),), driver.steps)
-            )  # fmt: skip
+            record = RunRecord.of([violation], driver, case, variant=variant, seed=0)
+            FailureLog.note(record)
+            raise PropertyViolation.of(record)
 
     return agreement

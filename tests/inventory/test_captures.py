@@ -5,12 +5,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.captures import load_bundle, load_bundles
 from ldmspec.inventory.render import bundle_files, write_bundles
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import fleets
 
 EXAMPLES = Path("examples")
@@ -262,7 +263,7 @@ def test_bundle_files_render_every_command():
     assert files["ldm-V.txt"].startswith("Logical Domains Manager (v 3.6)\n")
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(25)
 @given(fleets(max_hosts=3, max_domains=4))
 def test_rendered_bundles_load_to_the_same_fleet(fleet):
     with tempfile.TemporaryDirectory() as folder:

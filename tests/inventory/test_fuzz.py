@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldmspec.errors import InputError
@@ -21,8 +21,9 @@ from ldmspec.inventory.parsers import (
     parse_release,
     parse_services,
 )
+from ldmspec.testing.sizing import examples
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = examples(150)
 FUZZ_FILES = settings(FUZZ, max_examples=50)  # each example copies a bundle folder
 BUNDLE = Path("examples/captures/t4-a")
 PARSERS = {

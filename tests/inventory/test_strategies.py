@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 
 from ldmspec.inventory import load_fleet_text
 from ldmspec.inventory.writer import fleet_to_toml
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import domains, fleets, host_pairs, hosts
 
 FIND = settings(
@@ -15,7 +16,7 @@ FIND = settings(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(30)
 @given(fleets(min_hosts=2, max_hosts=4))
 def test_fleets_are_valid_and_sized(fleet):
     assert 2 <= len(fleet.hosts) <= 4
@@ -28,13 +29,13 @@ def test_fleets_are_valid_and_sized(fleet):
         assert source is not None and source.domain(plan.domain) is not None
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(20)
 @given(hosts(min_domains=7, max_domains=7))
 def test_hosts_hold_the_domains_asked_for(host):
     assert len([d for d in host.domains if not d.is_control]) == 7
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(20)
 @given(hosts(), domains())
 def test_hosts_and_domains(host, domain):
     assert host.name == "h0"
@@ -42,7 +43,7 @@ def test_hosts_and_domains(host, domain):
     assert len(host.used_strands) == host.strands - host.free_vcpus
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40)
 @given(host_pairs())
 def test_host_pairs_are_a_guest_of_the_source_and_another_host(pair):
     fleet, domain, source, target = pair

@@ -2,11 +2,12 @@
 
 import tomllib
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ldmspec.inventory import load_fleet, load_fleet_text
 from ldmspec.inventory.writer import fleet_to_toml, toml_key, toml_string
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import fleets
 
 
@@ -30,7 +31,7 @@ def test_toml_strings_and_keys_survive_any_text(text):
     assert document == {text or "k": text}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40)
 @given(fleets())
 def test_fleet_to_toml_round_trips(fleet):
     assert load_fleet_text(fleet_to_toml(fleet), "written.toml") == fleet

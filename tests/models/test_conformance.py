@@ -18,13 +18,9 @@ from ldmspec.models.protocol import (
     ProtocolConfig,
 )
 
-from ldmspec.conformance import (
-    DomainState,
-    StepChecker,
-    abstract_domain,
-    find_binding,
-    replay,
-)
+from ldmspec.conformance.abstraction import ModelView, abstract_domain
+from ldmspec.conformance.replay import find_binding, replay
+from ldmspec.conformance.steps import StepChecker
 from ldmspec.errors import CommandError
 from ldmspec.explorer import check, explore
 from ldmspec.inventory import load_fleet
@@ -46,7 +42,7 @@ def steps_of(dc, checker, label="tick", limit=500):
         before = dc.observe()
         if not dc.tick():
             break
-        mismatch = checker.check(before, label, dc.observe())
+        mismatch = checker.check_step(before, label, dc.observe())
         if mismatch is not None:
             found.append(mismatch)
     return found
@@ -55,7 +51,7 @@ def steps_of(dc, checker, label="tick", limit=500):
 def test_an_idle_active_domain_is_idle_on_its_host(fleet):
     dc = Datacenter.from_fleet(fleet)
     view = abstract_domain(dc.observe(), "ldom01")
-    assert view == DomainState("t4-a", IDLE, None, RUNNING, FLAG_NONE, NONE, 0, NO_OUTCOME)
+    assert view == ModelView("t4-a", IDLE, None, RUNNING, FLAG_NONE, NONE, 0, NO_OUTCOME)
     assert str(view) == "idle on t4-a"
 
 
@@ -81,7 +77,7 @@ def test_a_cancel_in_pre_copy_conforms(fleet):
     dc.run_until(lambda: dc.observe().migrations[-1].phase == 3)
     before = dc.observe()
     dc.run_ldm("t4-a", "cancel-operation migration ldom01")
-    assert checker.check(before, "cancel", dc.observe()) is None
+    assert checker.check_step(before, "cancel", dc.observe()) is None
     assert steps_of(dc, checker) == []
     view = abstract_domain(dc.observe(), "ldom01")
     assert (view.home, view.phase, view.outcome) == ("t4-a", IDLE, CANCELLED)

@@ -7,11 +7,12 @@ import re
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from report_samples import HEADER, check_html, fixed_clock
 
 from ldmspec.report import Counterexample, Message, ModelStep, Step, validate, write_report
+from ldmspec.testing.sizing import examples
 
 # Printable text with the characters that break HTML, Markdown, DOT and shell quoting.
 hostile = st.text(
@@ -73,7 +74,7 @@ def counterexamples(draw: st.DrawFn) -> Counterexample:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40)
 @given(counterexamples())
 def test_every_writer_accepts_any_text(cx: Counterexample) -> None:
     assert Counterexample.from_json(cx.to_json()) == cx
@@ -96,7 +97,7 @@ def test_every_writer_accepts_any_text(cx: Counterexample) -> None:
 secrets = st.text(alphabet="xyzQ§7", min_size=6, max_size=10)
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(secret=secrets, typed=secrets, leak=st.sampled_from(["output", "note", "listing"]))
 def test_no_password_reaches_any_file(secret: str, typed: str, leak: str) -> None:
     leaked = f"oops {secret} and {typed}"

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ldmspec.models.preconditions import domain_side
 
@@ -28,6 +28,7 @@ from ldmspec.solver.moves import (
 )
 from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
 from ldmspec.testing.generated import SOURCE, generated_fleet
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import fleets, host_pairs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
@@ -159,7 +160,7 @@ def test_the_plan_is_verified_step_by_step(tmp_path):
     replay(fleet, evacuate(fleet, "t4-b"))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(15)
 @given(st.integers(1, 8), st.integers(2, 7), st.integers(0, 2**16), st.sampled_from([1, 2, 3]))
 def test_planted_generated_fleets_get_a_verified_plan(domains, hosts, seed, parallel):
     fleet = generated_fleet(domains, hosts, seed)
@@ -169,7 +170,7 @@ def test_planted_generated_fleets_get_a_verified_plan(domains, hosts, seed, para
     replay(fleet, result)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(15)
 @given(fleets(min_hosts=2, max_hosts=4), st.data())
 def test_generated_fleets_plan_or_sound_proof(fleet, data):
     host = data.draw(st.sampled_from(fleet.host_names))
@@ -380,7 +381,7 @@ def test_prefilter_never_drops_a_feasible_pair_of_the_example_fleet():
     assert dropped > 40  # it does drop most infeasible pairs
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40)
 @given(host_pairs())
 def test_prefilter_never_drops_a_feasible_generated_pair(pair):
     fleet, domain, source, target = pair

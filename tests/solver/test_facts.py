@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import z3
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from ldmspec.models.preconditions import (
     _free_core_count,
     _free_port_count,
@@ -20,10 +20,11 @@ from ldmspec.models.preconditions import (
 
 from ldmspec.inventory import SolarisRelease, load_fleet
 from ldmspec.testing.fleets import generated_fleet
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import hosts
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(40)
 @given(hosts())
 def test_free_core_and_port_counts_match_the_inventory(host):
     assert _free_core_count(host) == len(host.free_cores)

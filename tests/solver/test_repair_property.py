@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from ldmspec.solver import check_migration
 from ldmspec.solver.repair import apply_repair
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import host_pairs
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(60)
 @given(host_pairs())
 def test_applying_the_repair_leaves_exactly_the_unrepairable(pair):
     fleet, domain, source, target = pair

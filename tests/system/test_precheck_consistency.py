@@ -8,17 +8,14 @@ must fail in phase 1 with exactly the pre-check's requirement ids, changing noth
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from ldmspec.system import Datacenter, precheck
+from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import host_pairs
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@examples(60)
 @given(host_pairs())
 def test_accepted_migrations_complete_and_rejected_ones_change_nothing(pair) -> None:  # type: ignore[no-untyped-def]
     fleet, domain, source, target = pair

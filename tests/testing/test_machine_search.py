@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
-from ldmspec.properties.machine import FleetCase, PropertyViolation, machine_for
+from ldmspec.properties.machine import machine_for
 
 from ldmspec.testing.adapter import reference_factory
+from ldmspec.testing.fleet_cases import FleetCase
+from ldmspec.testing.records import PropertyViolation
 from ldmspec.testing.teeth import _settings, limited_shrinking, run_seeded
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"

@@ -11,7 +11,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
 
 FAILING_PROPERTY = """
 from pathlib import Path
-from ldmspec.properties.machine import RunRecord, violation_class
+from ldmspec.testing.records import RunRecord, violation_class
 
 LINES = (
     "t4-a# ldm migrate-domain ldom01 root@t4-b", "pw", ".until phase 3",
