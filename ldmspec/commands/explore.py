@@ -114,6 +114,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     search.add_argument("--max-states", type=int, metavar="N", help="stop after N states")
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print the results as JSON")
+    output.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on standard error (by default one every 5 s on long runs)",
+    )
     output.add_argument("--dot", metavar="FILE", help="write the state graph as Graphviz DOT")
     output.add_argument("--graphml", metavar="FILE", help="write the state graph as GraphML")
     output.add_argument("--graph-json", metavar="FILE", help="write the state graph as JSON")
@@ -172,13 +177,10 @@ def run(args: argparse.Namespace) -> int:
     outputs = [p for p in (args.dot, args.graphml, args.graph_json) if p]
     for path in outputs:
         check_writable(path, path)
-    progress = ProgressLine(sys.stderr)
-    try:
-        document, exploration, verdicts = _explore(
-            model, not args.no_symmetry, args.max_states, progress
-        )
-    finally:
-        progress.close()
+    progress = None if args.quiet else ProgressLine(sys.stderr)
+    document, exploration, verdicts = _explore(
+        model, not args.no_symmetry, args.max_states, progress
+    )
     if args.reduction:
         document["reduction"] = _reduction(model, exploration, args.max_states)
     if args.dot:

@@ -7,11 +7,7 @@ import io
 from explorer_toys import Counter, Spinning
 
 from ldmspec.explorer import ProgressLine, check, explore, graph_json, to_dot, trace_json
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from ldmspec.explorer.progress import resident_bytes
 
 
 def test_dot_marks_initial_terminal_and_counterexample_states():
@@ -57,18 +53,27 @@ def test_a_lasso_in_json_has_its_cycle():
     }
 
 
-def test_the_progress_line_is_written_on_a_terminal_and_erased():
-    stream = Terminal()
-    line = ProgressLine(stream, label="exploring")
+def test_the_progress_line_reports_every_few_seconds_on_any_stream():
+    stream = io.StringIO()  # not a terminal: a log still shows how a long run went
+    now = [100.0]
+    line = ProgressLine(stream, every=5.0, clock=lambda: now[0], memory=lambda: 640 * 1024**2)
+    line(10, 20, 30, 4)  # 0 s in: too early
+    now[0] = 104.9
     line(10, 20, 30, 4)
-    assert stream.getvalue().startswith("\rexploring: 20 states, 30 edges, depth 4, 10 queued, ")
-    line.close()
-    assert stream.getvalue().endswith("\r\x1b[K")
-
-
-def test_the_progress_line_is_silent_when_not_a_terminal():
-    stream = io.StringIO()
-    line = ProgressLine(stream)
-    line(10, 20, 30, 4)
-    line.close()
     assert stream.getvalue() == ""
+    now[0] = 110.0
+    line(1_000, 41_210, 90_000, 7)
+    assert stream.getvalue() == (
+        "explore: 41,210 states (4,121 states/s), 40,210 on queue, depth 7, "
+        "90,000 edges, 640 MiB, 10 s\n"
+    )
+    now[0] = 112.0  # the next report is due 5 s after the last one
+    line(2_000, 50_000, 100_000, 8)
+    assert stream.getvalue().count("\n") == 1
+    now[0] = 115.0
+    line(2_000, 50_000, 100_000, 8)
+    assert stream.getvalue().splitlines()[1].startswith("explore: 50,000 states (3,333 states/s)")
+
+
+def test_the_resident_set_is_measured_in_bytes():
+    assert resident_bytes() > 1024**2
