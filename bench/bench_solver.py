@@ -72,7 +72,7 @@ def bench_check(repeat: int = 200) -> dict[str, dict[str, Any]]:
         assert src is not None and dst is not None
         src_domain = src.domain(domain)
         assert src_domain is not None
-        DomainModel(src, src_domain).check(dst, new)
+        DomainModel(src, src_domain).verdict_for(dst, new)
 
     rebuilt = statistics.median(
         _median_ms(lambda plan=plan: cold(*plan), repeat // 4) for plan in plans

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ldmspec.inventory import CONTROL_DOMAIN, Fleet, Plan
-from ldmspec.solver import Verdict, check_migration
+from ldmspec.solver import PrecheckVerdict, check_migration
 
 __all__ = [
     "PartResult",
@@ -85,7 +85,7 @@ class PlanOutcome:
     """A planned migration, its proof, and whether that is what the plan expected."""
 
     plan: Plan
-    verdict: Verdict
+    verdict: PrecheckVerdict
 
     @property
     def violated(self) -> tuple[str, ...]:

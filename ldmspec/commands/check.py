@@ -9,7 +9,13 @@ import sys
 from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet
 from ldmspec.outputs import write_text_output
-from ldmspec.solver import DEFAULT_TIMEOUT_MS, Verdict, check_migration, domain_model, resolve_pair
+from ldmspec.solver import (
+    DEFAULT_TIMEOUT_MS,
+    PrecheckVerdict,
+    check_migration,
+    domain_model,
+    resolve_pair,
+)
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
 
@@ -95,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     return verdict.exit_status
 
 
-def render(verdict: Verdict) -> str:
+def render(verdict: PrecheckVerdict) -> str:
     """The human table: requirement id, status, observed values; fixes; repair; witness."""
     v = verdict
     rename = f" as {v.target_name}" if v.target_name != v.domain else ""
@@ -127,7 +133,7 @@ def render(verdict: Verdict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _repair_lines(v: Verdict) -> list[str]:
+def _repair_lines(v: PrecheckVerdict) -> list[str]:
     repair = v.repair
     assert repair is not None
     if repair.status == "unknown":

@@ -15,7 +15,7 @@ from ldmspec.inventory import load_fleet
 from ldmspec.inventory.units import format_size
 
 if TYPE_CHECKING:
-    from ldmspec.solver.evacuate import Blocker, Evacuation
+    from ldmspec.solver.evacuation import Blocker, Evacuation
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
 
@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() and not os.environ.get("LDMSPEC_NO_PROGRESS")
     # Imported here: OR-Tools takes half a second to load, which every other command and
     # `ldmspec --help` would pay for (the CLI loads every command module to list them).
-    from ldmspec.solver.evacuate import evacuate, progress_printer
+    from ldmspec.solver.evacuate import evacuate
+    from ldmspec.solver.evacuation_search import progress_printer
 
     result = evacuate(
         fleet,

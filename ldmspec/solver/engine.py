@@ -40,8 +40,8 @@ from ldmspec.models.preconditions import (
     target_side,
 )
 from ldmspec.requirements import CATALOG, requirement
-from ldmspec.solver import explain
-from ldmspec.solver.verdict import PlacedBlock, Row, Verdict, Violation, Witness
+from ldmspec.solver.explain import observed, suggested_fix
+from ldmspec.solver.verdict import PlacedBlock, PrecheckVerdict, RequirementViolation, Row, Witness
 
 __all__ = ["DEFAULT_TIMEOUT_MS", "DomainModel", "domain_model", "make_verdict"]
 
@@ -58,7 +58,7 @@ class _Unknown(Exception):
 class DomainModel:
     """The requirement formulas of one domain on its source, built once.
 
-    ``check(target)`` answers for one candidate; the model can be reused for any number
+    ``verdict_for(target)`` answers for one candidate; the model can be reused for any number
     of targets (``ldmspec targets`` does). Not thread-safe (z3 objects are not): use one
     model per process.
     """
@@ -89,7 +89,7 @@ class DomainModel:
         self._rlimit = 0
 
     # ------------------------------------------------------------------------------
-    def check(
+    def verdict_for(
         self,
         target: Host,
         new_name: str | None = None,
@@ -98,7 +98,7 @@ class DomainModel:
         rlimit: int | None = None,
         witness: bool = True,
         table: bool = True,
-    ) -> Verdict:
+    ) -> PrecheckVerdict:
         """The verdict for migrating the domain to ``target`` (as ``new_name``).
 
         ``table=False`` skips the rows of requirements that hold (``verdict.rows`` is
@@ -122,7 +122,7 @@ class DomainModel:
             self.solver.pop()
         return self._verdict(target, t, violated, model, table)
 
-    def _check(self, deadline: float, *ids: str) -> z3.CheckSatResult:
+    def _check_assuming(self, deadline: float, *ids: str) -> z3.CheckSatResult:
         if time.monotonic() >= deadline:
             raise _Unknown("timeout")
         assumptions = (z3.Ast * len(ids))(*(self._asts[i] for i in ids))
@@ -140,7 +140,7 @@ class DomainModel:
         remaining = list(self.literals)
         violated: list[str] = []
         while remaining:
-            if self._check(deadline, *remaining) == z3.sat:
+            if self._check_assuming(deadline, *remaining) == z3.sat:
                 return violated, self.solver.model() if witness else None
             core = sorted(
                 (self._ids[c.get_id()] for c in self.solver.unsat_core()), key=_ORDER.__getitem__
@@ -148,7 +148,7 @@ class DomainModel:
             if len(core) == 1:
                 failing = core
             else:
-                failing = [rid for rid in core if self._check(deadline, rid) == z3.unsat]
+                failing = [rid for rid in core if self._check_assuming(deadline, rid) == z3.unsat]
                 # Requirements cannot interact (module docstring), so some id of a core
                 # fails alone; if none did, report the whole core rather than guess.
                 failing = failing or core
@@ -164,7 +164,7 @@ class DomainModel:
         violated: list[str],
         model: z3.ModelRef | None,
         table: bool = True,
-    ) -> Verdict:
+    ) -> PrecheckVerdict:
         verdict = make_verdict(self.facts, t, violated, table)
         if model is not None and not violated:
             verdict = replace(verdict, witness=self._witness(target, model))
@@ -191,15 +191,15 @@ class DomainModel:
                 cores = tuple(sorted({s // tpc for s in strands}))
         return Witness(blocks, strands, cores)
 
-    def _unknown(self, t: TargetSide, reason: str) -> Verdict:
+    def _unknown(self, t: TargetSide, reason: str) -> PrecheckVerdict:
         d = self.facts
         rows = tuple(
-            Row(r.id, "unknown", explain.observed(r.id, d, t), "")
+            Row(r.id, "unknown", observed(r.id, d, t), "")
             if requirement_applies(r.id, d, t)
-            else Row(r.id, "n/a", explain.observed(r.id, d, t), "")
+            else Row(r.id, "n/a", observed(r.id, d, t), "")
             for r in CATALOG
         )
-        return Verdict(
+        return PrecheckVerdict(
             status="unknown",
             domain=d.domain,
             source=d.source,
@@ -243,28 +243,28 @@ class DomainModel:
         return "\n".join(lines) + "\n"
 
 
-def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool) -> Verdict:
+def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool) -> PrecheckVerdict:
     """The verdict (without witness) for ``violated`` ids; ``table`` adds every row."""
     rows: list[Row] = []
-    violations: list[Violation] = []
+    violations: list[RequirementViolation] = []
     holds: list[str] = []
     n_a: list[str] = []
     for req in CATALOG:
         rid = req.id
         if rid in violated:
-            seen = explain.observed(rid, d, t)
-            fix = explain.fix(rid, d, t)
-            violations.append(Violation(rid, req.text, seen, fix))
+            seen = observed(rid, d, t)
+            fix = suggested_fix(rid, d, t)
+            violations.append(RequirementViolation(rid, req.text, seen, fix))
             rows.append(Row(rid, "violated", seen, fix))
         elif requirement_applies(rid, d, t):
             holds.append(rid)
             if table:
-                rows.append(Row(rid, "holds", explain.observed(rid, d, t), ""))
+                rows.append(Row(rid, "holds", observed(rid, d, t), ""))
         else:
             n_a.append(rid)
             if table:
-                rows.append(Row(rid, "n/a", explain.observed(rid, d, t), ""))
-    return Verdict(
+                rows.append(Row(rid, "n/a", observed(rid, d, t), ""))
+    return PrecheckVerdict(
         status="infeasible" if violations else "feasible",
         domain=d.domain,
         source=d.source,

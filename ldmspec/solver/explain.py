@@ -14,7 +14,7 @@ from ldmspec.inventory.units import format_size
 from ldmspec.models.preconditions import DomainSide, TargetSide, cross_cpu
 from ldmspec.requirements import requirement
 
-__all__ = ["fix", "observed"]
+__all__ = ["observed", "suggested_fix"]
 
 
 def _cpus(d: DomainSide, t: TargetSide) -> str:
@@ -172,7 +172,7 @@ def observed(rid: str, d: DomainSide, t: TargetSide) -> str:
     return show(d, t) if show else "not in the z3 model yet"
 
 
-def fix(rid: str, d: DomainSide, t: TargetSide) -> str:
+def suggested_fix(rid: str, d: DomainSide, t: TargetSide) -> str:
     """The catalog's fix for ``rid`` with this migration's names filled in."""
     text = requirement(rid).fix
     if rid in ("CPU-4", "CPU-7"):

@@ -26,7 +26,7 @@ from typing import Any
 from ldmspec.errors import CommandError
 from ldmspec.inventory.facts import Fleet, Host
 from ldmspec.solver.engine import DEFAULT_TIMEOUT_MS, domain_model
-from ldmspec.solver.verdict import Verdict
+from ldmspec.solver.verdict import PrecheckVerdict
 
 __all__ = ["RankedTarget", "headroom", "rank_targets"]
 
@@ -35,7 +35,7 @@ __all__ = ["RankedTarget", "headroom", "rank_targets"]
 class RankedTarget:
     """One candidate of ``targets``: its verdict and what it would have left."""
 
-    verdict: Verdict
+    verdict: PrecheckVerdict
     headroom: float
     free_vcpus_after: int
     free_memory_after: int
@@ -79,7 +79,7 @@ def _check_chunk(args: tuple[Fleet | None, str, str, Sequence[str], int]) -> lis
     for name in names:
         host = fleet.host(name)
         assert host is not None
-        verdict = model.check(host, timeout_ms=timeout_ms, witness=False, table=False)
+        verdict = model.verdict_for(host, timeout_ms=timeout_ms, witness=False, table=False)
         fraction, cpus, mem = headroom(host, d.vcpus, d.memory)
         out.append(RankedTarget(verdict, fraction, cpus, mem))
     return out

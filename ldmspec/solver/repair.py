@@ -25,8 +25,8 @@ stick-frequency, the guest's or a control domain's Solaris release, the control 
 itself, a name already taken on the target, a migration under way) are reported as
 unrepairable; the other violations still get their cheapest repair ("partial").
 
-:func:`apply_repair` makes the changes on a :class:`Fleet` (new frozen values), so a
-test can re-check the repaired fleet and see it feasible.
+:func:`ldmspec.solver.repair_apply.apply_repair` makes the changes on a :class:`Fleet`
+(new frozen values), so a test can re-check the repaired fleet and see it feasible.
 """
 
 from __future__ import annotations
@@ -34,32 +34,33 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import z3
 
 from ldmspec.inventory.facts import (
-    CONTROL_DOMAIN,
     Domain,
-    DomainState,
     Fleet,
     Host,
     MemoryBlock,
-    Vcc,
-    Vds,
-    Volume,
-    Vsw,
 )
 from ldmspec.inventory.placement import GRANULE
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import LDM_RELEASES, LdmVersion
 from ldmspec.models.memory_fit import k_name, pa_name
-from ldmspec.models.preconditions import ARCH_CODE, Symbols, cpu_code, ldm_code, os_code
+from ldmspec.models.preconditions import (
+    ARCH_CODE,
+    DomainSide,
+    Symbols,
+    cpu_code,
+    ldm_code,
+    os_code,
+)
 from ldmspec.solver.engine import DomainModel
-from ldmspec.solver.verdict import Change, Repair, Verdict
+from ldmspec.solver.repair_apply import NEW_VCC
+from ldmspec.solver.verdict import Change, PrecheckVerdict, Repair
 
-__all__ = ["apply_repair", "find_repair"]
+__all__ = ["find_repair"]
 
 COST_ARCH = 3
 COST_SERVICE = 1
@@ -67,7 +68,6 @@ COST_UNBIND = 10
 COST_SHRINK = 4
 COST_UPGRADE = 5
 COST_REMOVE_IO = 8
-NEW_VCC = ("primary-vcc0", 5000, 5100)
 
 _NEVER = {
     "ST-1": "a migration is under way or in error for the domain: resolve it first",
@@ -125,28 +125,78 @@ class _Changes:
 
 def find_repair(
     fleet: Fleet,
-    verdict: Verdict,
+    verdict: PrecheckVerdict,
     model: DomainModel,
     target: Host,
     new_name: str | None,
     *,
     timeout_ms: int,
-) -> Verdict:
+) -> PrecheckVerdict:
     """``verdict`` with ``repair`` set to the cheapest admissible repair."""
     return replace(verdict, repair=_repair(verdict, model, target, timeout_ms))
 
 
-def _repair(verdict: Verdict, model: DomainModel, target: Host, timeout_ms: int) -> Repair:
+def _repair(verdict: PrecheckVerdict, model: DomainModel, target: Host, timeout_ms: int) -> Repair:
     d = model.facts
-    source = model.source
     v = Symbols(d)
     changes = _Changes()
-    facts: list[z3.BoolRef] = []
     unrepairable = [f"{rid}: {_NEVER[rid]}" for rid in verdict.violated_ids if rid in _NEVER]
     if "ST-2" in verdict.violated_ids and d.is_control:
         unrepairable.append("ST-2: the control domain cannot be migrated")
-    # --- domain and source -----------------------------------------------------------
-    facts += [v.d_state_ok, v.d_in_migration == d.in_migration, v.d_control == d.is_control]
+    facts = _domain_facts(v, changes, d)
+    facts += _target_facts(v, d, target, verdict.target_name)
+    facts += _versions(v, changes, model.source, target)
+    facts += _services(v, changes, model, target)
+    facts += _resources(v, changes, model, target)
+    # --- which violations some admissible change can fix at all ----------------------
+    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
+    feasible = z3.SolverFor("QF_LIA")
+    feasible.set("timeout", timeout_ms)
+    feasible.set("unsat_core", True)
+    feasible.add(*facts, *model.tracked.values())
+    try:
+        stuck = _beyond_repair(feasible, hard)
+    except TimeoutError as exc:
+        return Repair("unknown", (), 0, tuple(unrepairable), str(exc))
+    unrepairable += [f"{rid}: no admissible change satisfies it on {target.name}" for rid in stuck]
+    hard = [rid for rid in hard if rid not in stuck]
+    return _cheapest(facts, changes, model, hard, unrepairable, timeout_ms)
+
+
+def _cheapest(
+    facts: list[z3.BoolRef],
+    changes: _Changes,
+    model: DomainModel,
+    hard: list[str],
+    unrepairable: list[str],
+    timeout_ms: int,
+) -> Repair:
+    """The cheapest changes under which every id of ``hard`` holds."""
+    opt = z3.Optimize()
+    opt.set("timeout", timeout_ms)
+    opt.add(*facts, *model.tracked.values())
+    for var, cost in changes.soft():
+        opt.add_soft(z3.Not(var), cost)
+    # Then, among the cheapest sets, remove as little as possible from running domains.
+    if changes.sized:
+        opt.minimize(z3.Sum([amount for _, amount, _ in changes.sized]))
+    result = opt.check(*(z3.Bool(rid) for rid in hard))
+    if result != z3.sat:
+        return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
+    chosen = changes.chosen(opt.model())
+    cost = sum(c.cost for c in chosen)
+    if not unrepairable:
+        return Repair("found", chosen, cost)
+    return Repair("partial" if chosen else "none", chosen, cost, tuple(unrepairable))
+
+
+def _domain_facts(v: Symbols, changes: _Changes, d: DomainSide) -> list[z3.BoolRef]:
+    """The domain's and the source's facts; direct I/O and cpu-arch as changes."""
+    facts: list[z3.BoolRef] = [
+        v.d_state_ok,
+        v.d_in_migration == d.in_migration,
+        v.d_control == d.is_control,
+    ]
     facts += [v.d_os == os_code(d.guest), v.s_os == os_code(d.s_os)]
     if d.io and not d.is_control:
         rm_io = changes.add(
@@ -190,49 +240,20 @@ def _repair(verdict: Verdict, model: DomainModel, target: Host, timeout_ms: int)
         v.s_fujitsu == d.s_cpu.fujitsu,
         v.s_stick == d.s_stick,
     ]
-    # --- target ------------------------------------------------------------------------
-    t = target
-    facts += [
+    return facts
+
+
+def _target_facts(v: Symbols, d: DomainSide, t: Host, target_name: str) -> list[z3.BoolRef]:
+    """The target's facts no admissible change touches."""
+    return [
         v.t_same_host == (t.name == d.source),
-        v.t_name_taken == (t.domain(verdict.target_name) is not None),
+        v.t_name_taken == (t.domain(target_name) is not None),
         v.t_cpu == cpu_code(t.cpu),
         v.t_gen == t.cpu.generation,
         v.t_fujitsu == t.cpu.fujitsu,
         v.t_stick == t.stick_frequency,
         v.t_os == os_code(t.os),
     ]
-    facts += _versions(v, changes, source, t)
-    facts += _services(v, changes, model, t)
-    facts += _resources(v, changes, model, t)
-    # --- which violations some admissible change can fix at all ----------------------
-    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
-    feasible = z3.SolverFor("QF_LIA")
-    feasible.set("timeout", timeout_ms)
-    feasible.set("unsat_core", True)
-    feasible.add(*facts, *model.tracked.values())
-    try:
-        stuck = _beyond_repair(feasible, hard)
-    except TimeoutError as exc:
-        return Repair("unknown", (), 0, tuple(unrepairable), str(exc))
-    unrepairable += [f"{rid}: no admissible change satisfies it on {t.name}" for rid in stuck]
-    hard = [rid for rid in hard if rid not in stuck]
-    # --- the cheapest changes for the rest --------------------------------------------
-    opt = z3.Optimize()
-    opt.set("timeout", timeout_ms)
-    opt.add(*facts, *model.tracked.values())
-    for var, cost in changes.soft():
-        opt.add_soft(z3.Not(var), cost)
-    # Then, among the cheapest sets, remove as little as possible from running domains.
-    if changes.sized:
-        opt.minimize(z3.Sum([amount for _, amount, _ in changes.sized]))
-    result = opt.check(*(z3.Bool(rid) for rid in hard))
-    if result != z3.sat:
-        return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
-    chosen = changes.chosen(opt.model())
-    cost = sum(c.cost for c in chosen)
-    if not unrepairable:
-        return Repair("found", chosen, cost)
-    return Repair("partial" if chosen else "none", chosen, cost, tuple(unrepairable))
 
 
 def _beyond_repair(solver: z3.Solver, ids: list[str]) -> list[str]:
@@ -253,7 +274,7 @@ def _beyond_repair(solver: z3.Solver, ids: list[str]) -> list[str]:
     return sorted(stuck, key=ids.index)
 
 
-def _is_unrepairable(rid: str, verdict: Verdict, control: bool) -> bool:
+def _is_unrepairable(rid: str, verdict: PrecheckVerdict, control: bool) -> bool:
     if rid not in verdict.violated_ids:
         return False
     return rid in _NEVER or (rid == "ST-2" and control)
@@ -372,8 +393,19 @@ def _services(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> lis
 
 def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> list[z3.BoolRef]:
     """vCPUs, whole cores, memory (with MEM-2's placement) and console ports of ``t``."""
-    d = model.facts
-    facts: list[z3.BoolRef] = []
+    unbind = _unbind_changes(changes, t)
+
+    def freed(name: str) -> z3.BoolRef:
+        return unbind.get(name, z3.BoolVal(False))
+
+    facts = _cpu_facts(v, changes, t, unbind, freed)
+    facts += _memory_facts(v, changes, model, t, unbind, freed)
+    facts += _port_facts(v, changes, t, freed)
+    return facts
+
+
+def _unbind_changes(changes: _Changes, t: Host) -> dict[str, z3.BoolRef]:
+    """Stop and unbind each guest of ``t`` that holds resources: one change each."""
     unbind: dict[str, z3.BoolRef] = {}
     for dom in t.holders():
         if dom.is_control:
@@ -395,10 +427,18 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
                 (("domain", dom.name),),
             ),
         )
+    return unbind
 
-    def freed(name: str) -> z3.BoolRef:
-        return unbind.get(name, z3.BoolVal(False))
 
+def _cpu_facts(
+    v: Symbols,
+    changes: _Changes,
+    t: Host,
+    unbind: dict[str, z3.BoolRef],
+    freed: Callable[[str], z3.BoolRef],
+) -> list[z3.BoolRef]:
+    """Free vCPUs and whole cores of ``t`` after unbinding and shrinking guests."""
+    facts: list[z3.BoolRef] = []
     # vCPUs: a domain unbound gives all its strands; one shrunk gives some (never its
     # last; whole-core domains only give whole cores, so they are only unbound)
     given_cpus = []
@@ -423,8 +463,21 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
             owners.setdefault(s // tpc, set()).add(x.name)
     extra = [z3.If(z3.And(*(freed(n) for n in sorted(names))), 1, 0) for names in owners.values()]
     facts.append(v.t_free_core_strands == tpc * (len(t.free_cores) + z3.Sum(extra)))
-    # memory: a domain unbound gives all of it; one shrunk gives the end of its last
-    # block, in 256M steps (ldm remove-memory), keeping at least 256M
+    return facts
+
+
+def _memory_facts(
+    v: Symbols,
+    changes: _Changes,
+    model: DomainModel,
+    t: Host,
+    unbind: dict[str, z3.BoolRef],
+    freed: Callable[[str], z3.BoolRef],
+) -> list[z3.BoolRef]:
+    """Free memory of ``t`` (and MEM-2's placement) after unbinding and shrinking guests."""
+    facts: list[z3.BoolRef] = []
+    # a domain unbound gives all of it; one shrunk gives the end of its last block, in
+    # 256M steps (ldm remove-memory), keeping at least 256M
     given_mem = []
     cut: dict[str, z3.ArithRef] = {}
     for x in t.holders():
@@ -444,8 +497,14 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
         given_mem.append(z3.If(unbind[x.name], sum(b.size for b in x.memory), steps * GRANULE))
     facts.append(v.t_free_memory == t.free_memory_size + z3.Sum(given_mem))
     if "MEM-2" in model.tracked:
-        facts += _placement(d.blocks, t, freed, cut)
-    # console ports
+        facts += _placement(model.facts.blocks, t, freed, cut)
+    return facts
+
+
+def _port_facts(
+    v: Symbols, changes: _Changes, t: Host, freed: Callable[[str], z3.BoolRef]
+) -> list[z3.BoolRef]:
+    """``t``'s vcc and free console ports: widen the vcc, or add one."""
     if t.vcc:
         vcc = t.vcc[0]
         extend = changes.add(
@@ -460,31 +519,30 @@ def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> li
                 (("vcc", vcc.name),),
             ),
         )
-        facts.append(v.t_vcc)
         ports = [z3.If(freed(x.name), 1, 0) for x in t.holders() if x.console is not None]
-        facts.append(
-            v.t_free_ports == len(t.free_console_ports()) + z3.If(extend, 1, 0) + z3.Sum(ports)
-        )
-    else:
-        name, lo, hi = NEW_VCC
-        add_vcc = changes.add(
-            "vcc",
-            Change(
-                "add-vcc",
-                t.name,
-                f"add virtual console concentrator {name}",
-                (f"ldm add-vcc port-range={lo}-{hi} {name} primary",),
-                COST_SERVICE,
-                ("VIO-3", "VIO-4"),
-                (("vcc", name),),
-            ),
-        )
-        facts += [v.t_vcc == add_vcc, v.t_free_ports == z3.If(add_vcc, hi - lo + 1, 0)]
-    return facts
+        free = len(t.free_console_ports()) + z3.If(extend, 1, 0) + z3.Sum(ports)
+        return [v.t_vcc, v.t_free_ports == free]
+    name, lo, hi = NEW_VCC
+    add_vcc = changes.add(
+        "vcc",
+        Change(
+            "add-vcc",
+            t.name,
+            f"add virtual console concentrator {name}",
+            (f"ldm add-vcc port-range={lo}-{hi} {name} primary",),
+            COST_SERVICE,
+            ("VIO-3", "VIO-4"),
+            (("vcc", name),),
+        ),
+    )
+    return [v.t_vcc == add_vcc, v.t_free_ports == z3.If(add_vcc, hi - lo + 1, 0)]
 
 
 def _placement(
-    blocks: tuple[tuple[int, int], ...], t: Host, freed: Any, cut: dict[str, z3.ArithRef]
+    blocks: tuple[tuple[int, int], ...],
+    t: Host,
+    freed: Callable[[str], z3.BoolRef],
+    cut: dict[str, z3.ArithRef],
 ) -> list[z3.BoolRef]:
     """MEM-2 with unbinding and shrinking: blocks inside T's memory, off what is held."""
     page = t.largest_page
@@ -536,74 +594,3 @@ def _remove_memory(host: str, domain: str, steps: int) -> Change:
 
 def _gb(size: int) -> str:
     return format_size(size) if size else "no"
-
-
-# --------------------------------------------------------------------------------------
-def apply_repair(fleet: Fleet, verdict: Verdict) -> Fleet:
-    """``fleet`` with every change of ``verdict.repair`` made (new frozen values)."""
-    if verdict.repair is None:
-        return fleet
-    hosts = {h.name: h for h in fleet.hosts}
-    for change in verdict.repair.changes:
-        info = dict(change.detail)
-        host = hosts[change.host]
-        hosts[change.host] = _apply(change.kind, info, host)
-    return replace(fleet, hosts=tuple(hosts[h.name] for h in fleet.hosts))
-
-
-def _apply(kind: str, info: dict[str, Any], host: Host) -> Host:
-    if kind == "cpu-arch":
-        return _edit_domain(host, info["domain"], cpu_arch=CpuArch.GENERIC)
-    if kind == "remove-io":
-        return _edit_domain(host, info["domain"], io=())
-    if kind == "unbind":
-        dom = host.domain(info["domain"])
-        assert dom is not None
-        size = sum(b.size for b in dom.memory) or dom.memory_size
-        return _edit_domain(
-            host, dom.name, state=DomainState.INACTIVE, strands=(), memory=(), memory_size=size
-        )
-    if kind == "remove-vcpu":
-        dom = host.domain(info["domain"])
-        assert dom is not None
-        count = info["count"]
-        keep = dom.strands[: len(dom.strands) - count]
-        return _edit_domain(host, dom.name, vcpus=dom.vcpus - count, strands=keep)
-    if kind == "remove-memory":
-        dom = host.domain(info["domain"])
-        assert dom is not None
-        last = max(dom.memory)
-        shorter = replace(last, size=last.size - info["bytes"])
-        memory = tuple(sorted(shorter if b == last else b for b in dom.memory))
-        size = dom.memory_size - info["bytes"]
-        return _edit_domain(host, dom.name, memory=memory, memory_size=size)
-    if kind == "add-vds":
-        return replace(host, vds=(*host.vds, Vds(info["vds"])))
-    if kind == "add-vdsdev":
-        volume = Volume(info["volume"], info["device"] or "DEVICE")
-        vds = tuple(
-            replace(s, volumes=(*s.volumes, volume)) if s.name == info["vds"] else s
-            for s in host.vds
-        )
-        return replace(host, vds=vds)
-    if kind == "add-vsw":
-        return replace(host, vsw=(*host.vsw, Vsw(info["vsw"], info["net_dev"])))
-    if kind == "add-vcc":
-        name, lo, hi = NEW_VCC
-        return replace(host, vcc=(*host.vcc, Vcc(name, lo, hi)))
-    if kind == "set-vcc":
-        vcc = tuple(
-            replace(c, port_hi=c.port_hi + 1) if c.name == info["vcc"] else c for c in host.vcc
-        )
-        return replace(host, vcc=vcc)
-    if kind == "upgrade":
-        return replace(host, ldm_version=LdmVersion.parse(info["version"]))
-    raise ValueError(f"unknown change kind {kind!r}")
-
-
-def _edit_domain(host: Host, name: str, **fields: Any) -> Host:
-    domains: tuple[Domain, ...] = tuple(
-        replace(x, **fields) if x.name == name else x for x in host.domains
-    )
-    assert name != CONTROL_DOMAIN or "cpu_arch" in fields
-    return replace(host, domains=domains)

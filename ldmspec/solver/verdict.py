@@ -19,11 +19,11 @@ from ldmspec.inventory.units import format_size
 __all__ = [
     "Change",
     "PlacedBlock",
+    "PrecheckVerdict",
     "Repair",
+    "RequirementViolation",
     "Row",
     "Status",
-    "Verdict",
-    "Violation",
     "Witness",
 ]
 
@@ -32,7 +32,7 @@ RowStatus = Literal["holds", "violated", "n/a", "unknown"]
 
 
 @dataclass(frozen=True)
-class Violation:
+class RequirementViolation:
     """A violated requirement: its id, its words, what was observed and how to fix it."""
 
     id: str
@@ -114,7 +114,7 @@ class Change:
     commands: tuple[str, ...]
     cost: int
     fixes: tuple[str, ...] = ()
-    # What :func:`ldmspec.solver.repair.apply_repair` needs to make the change.
+    # What :func:`ldmspec.solver.repair_apply.apply_repair` needs to make the change.
     detail: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -155,7 +155,7 @@ class Repair:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class PrecheckVerdict:
     """The prover's answer for one migration ``domain: source -> target[:target_name]``.
 
     ``status`` is ``"feasible"`` (z3 found a model of every applicable requirement:
@@ -171,7 +171,7 @@ class Verdict:
     source: str
     target: str
     target_name: str
-    violations: tuple[Violation, ...] = ()
+    violations: tuple[RequirementViolation, ...] = ()
     holds: tuple[str, ...] = ()
     not_applicable: tuple[str, ...] = ()
     rows: tuple[Row, ...] = ()

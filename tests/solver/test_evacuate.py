@@ -17,7 +17,9 @@ from ldmspec.commands.evacuate import render
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.facts import Fleet, MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
-from ldmspec.solver.evacuate import OFFERED, Evacuation, evacuate
+from ldmspec.solver.evacuate import evacuate
+from ldmspec.solver.evacuation import Evacuation
+from ldmspec.solver.evacuation_search import OFFERED
 from ldmspec.solver.moves import (
     DomainFacts,
     host_facts,
@@ -528,9 +530,10 @@ def test_move_domain_refuses_addresses_that_break_mem2():
 
 
 def test_an_undecided_z3_step_makes_the_answer_unknown(tmp_path, monkeypatch):
-    import ldmspec.solver.evacuate as module
+    import ldmspec.solver.evacuation_plan as plan
+    import ldmspec.solver.evacuation_search as search
 
-    real = module.check_migration
+    real = plan.check_migration
 
     def undecided(fleet, domain, source, target, *args, **kwargs):
         verdict = real(fleet, domain, source, target, *args, **kwargs)
@@ -538,7 +541,8 @@ def test_an_undecided_z3_step_makes_the_answer_unknown(tmp_path, monkeypatch):
             return replace(verdict, status="unknown", violations=(), reason="timeout")
         return verdict
 
-    monkeypatch.setattr(module, "check_migration", undecided)
+    monkeypatch.setattr(plan, "check_migration", undecided)
+    monkeypatch.setattr(search, "check_migration", undecided)
     fleet = load_fleet(str(example_with_web01_on_t4a(tmp_path)))
     result = evacuate(fleet, "t4-b")
     assert (result.verdict, result.exit_status, result.waves) == ("unknown", 3, ())
@@ -627,7 +631,7 @@ vnets = { vnet0 = "primary-vsw0" }
 
 
 def test_one_explained_blocker_is_the_proof_when_the_budget_runs_out(monkeypatch):
-    import ldmspec.solver.evacuate as module
+    import ldmspec.solver.evacuation_proof as module
 
     fleet = load_fleet(str(EXAMPLE))
     t4a = fleet.host("t4-a")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 
 from ldmspec.solver import check_migration
-from ldmspec.solver.repair import apply_repair
+from ldmspec.solver.repair_apply import apply_repair
 from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import host_pairs
 

@@ -20,7 +20,7 @@ from ldmspec.inventory import (
 from ldmspec.inventory.units import GIB
 from ldmspec.requirements import CATALOG
 from ldmspec.solver import check_migration
-from ldmspec.solver.repair import apply_repair
+from ldmspec.solver.repair_apply import apply_repair
 
 
 def make(domain=None, *, src=None, dst=None, dst_domains=()) -> Fleet:
