@@ -21,11 +21,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ldmspec.models.protocol import FAULTS, ProtocolConfig
+from ldmspec.models.protocol_config import FAULTS, ProtocolConfig
 from ldmspec.models.protocol_variants import protocol_model
 
 from ldmspec.errors import InputError
-from ldmspec.explorer import check, explore
+from ldmspec.explorer.analysis import check_properties
+from ldmspec.explorer.search import explore
 
 __all__ = ["ManifestEntry", "load_manifest", "measure", "write_manifest"]
 
@@ -122,7 +123,7 @@ def measure(
     exploration = explore(protocol_model(config, variant), symmetry=symmetry)
     violated = {
         verdict.id: len(verdict.counterexample.actions) if verdict.counterexample else 0
-        for verdict in check(exploration)
+        for verdict in check_properties(exploration)
         if verdict.status != "holds"
     }
     stats = exploration.stats

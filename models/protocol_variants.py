@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ldmspec.models.protocol import (
+from ldmspec.models.protocol import Deltas, Protocol
+from ldmspec.models.protocol_config import ProtocolConfig
+from ldmspec.models.protocol_domain import (
     CANCELLED,
     FAILED,
     FLAG_SOURCE,
@@ -20,9 +22,7 @@ from ldmspec.models.protocol import (
     SUSPENDED,
     SUSPENDED_COPY,
     TARGET_RUNNING,
-    Domain,
-    Protocol,
-    ProtocolConfig,
+    ModelDomain,
 )
 
 from ldmspec.errors import InputError
@@ -35,7 +35,7 @@ class EarlyResume(Protocol):
 
     variant = "early-resume"
 
-    def suspend(self, d: Domain) -> tuple[Domain]:
+    def suspend(self, d: ModelDomain) -> tuple[ModelDomain]:
         if d.dirty == 0:  # nothing left to send, so "why wait": both copies now run
             return (d._replace(phase=HANDOFF, target_copy=TARGET_RUNNING, target_flag=0),)
         return super().suspend(d)
@@ -46,7 +46,7 @@ class CancelLeavesSuspended(Protocol):
 
     variant = "cancel-leaves-suspended"
 
-    def cancel_on_source(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+    def cancel_on_source(self, d: ModelDomain) -> tuple[ModelDomain, Deltas]:
         after, deltas = super().cancel_on_source(d)
         if d.phase == SUSPENDED:
             after = after._replace(source_copy=SUSPENDED_COPY)
@@ -58,7 +58,7 @@ class TargetAcceptsCancel(Protocol):
 
     variant = "target-accepts-cancel"
 
-    def cancel_on_target(self, d: Domain) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+    def cancel_on_target(self, d: ModelDomain) -> tuple[ModelDomain, Deltas]:
         if d.phase != HANDOFF:
             return self.fail(d, CANCELLED)
         return super().cancel_on_target(d)
@@ -69,7 +69,7 @@ class SkipFinalCopy(Protocol):
 
     variant = "skip-final-copy"
 
-    def ready_to_resume(self, d: Domain) -> bool:
+    def ready_to_resume(self, d: ModelDomain) -> bool:
         return True
 
 
@@ -78,15 +78,15 @@ class NoRoundLimit(Protocol):
 
     variant = "no-round-limit"
 
-    def round_allowed(self, d: Domain) -> bool:
+    def round_allowed(self, d: ModelDomain) -> bool:
         return True
 
-    def precopy_round(self, d: Domain) -> tuple[Domain]:
+    def precopy_round(self, d: ModelDomain) -> tuple[ModelDomain]:
         # the counter saturates at the limit, which the stop rule no longer reads
         rounds = min(d.rounds + 1, self.config.round_limit)
         return (d._replace(dirty=d.dirty - 1, rounds=rounds),)
 
-    def stop_rule(self, d: Domain) -> bool:
+    def stop_rule(self, d: ModelDomain) -> bool:
         return d.dirty == 0
 
 
@@ -95,7 +95,7 @@ class AckWaitForever(Protocol):
 
     variant = "ack-wait-forever"
 
-    def ack_timeout(self, d: Domain) -> Domain | None:
+    def ack_timeout(self, d: ModelDomain) -> ModelDomain | None:
         return None
 
 
@@ -104,7 +104,7 @@ class LeakOnFailure(Protocol):
 
     variant = "leak-on-failure"
 
-    def fail(self, d: Domain, outcome: int) -> tuple[Domain, tuple[tuple[int, int, int], ...]]:
+    def fail(self, d: ModelDomain, outcome: int) -> tuple[ModelDomain, Deltas]:
         after, deltas = super().fail(d, outcome)
         return after, (() if outcome == FAILED else deltas)
 
@@ -114,7 +114,7 @@ class FlagLeftOnCancel(Protocol):
 
     variant = "flag-left-on-cancel"
 
-    def end(self, d: Domain, outcome: int) -> Domain:
+    def end(self, d: ModelDomain, outcome: int) -> ModelDomain:
         after = super().end(d, outcome)
         if outcome == CANCELLED and d.source_flag == FLAG_SOURCE:
             after = after._replace(source_flag=FLAG_SOURCE)

@@ -11,20 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ldmspec.errors import InputError
-from ldmspec.explorer import (
-    Exploration,
-    ProgressLine,
-    Verdict,
-    check,
-    coverage,
-    explore,
-    graph_json,
-    to_dot,
-    trace_json,
-    write_graphml,
-)
+from ldmspec.explorer.analysis import ModelVerdict, check_properties, coverage
+from ldmspec.explorer.export import graph_json, to_dot, trace_json, write_graphml
+from ldmspec.explorer.progress import ProgressLine
+from ldmspec.explorer.search import Exploration, explore
 from ldmspec.inventory import load_fleet
-from ldmspec.models.protocol import FAULTS, Protocol, ProtocolConfig
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_config import FAULTS, ProtocolConfig
 from ldmspec.models.protocol_variants import VARIANTS, protocol_model
 from ldmspec.outputs import check_writable, write_output
 
@@ -237,11 +230,11 @@ def _explore(
     symmetry: bool,
     max_states: int | None,
     progress: Callable[[int, int, int, int], None] | None,
-) -> tuple[dict[str, Any], Exploration, list[Verdict]]:
+) -> tuple[dict[str, Any], Exploration, list[ModelVerdict]]:
     started = time.perf_counter()
     exploration = explore(model, symmetry=symmetry, max_states=max_states, progress=progress)
     searched = time.perf_counter() - started
-    verdicts = check(exploration)
+    verdicts = check_properties(exploration)
     analysed = time.perf_counter() - started - searched
     stats = exploration.stats
     covered = coverage(exploration)
@@ -291,7 +284,7 @@ def _config_json(config: ProtocolConfig) -> dict[str, Any]:
     }
 
 
-def _verdict_json(model: Protocol, verdict: Verdict) -> dict[str, Any]:
+def _verdict_json(model: Protocol, verdict: ModelVerdict) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": verdict.id,
         "kind": verdict.kind,

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from ldmspec.models.protocol import (
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_domain import (
     BOUND,
     CANCELLED,
     CHECKS,
@@ -55,7 +56,6 @@ from ldmspec.models.protocol import (
     SUSPENDED_COPY,
     TARGET_FULL,
     TARGET_RUNNING,
-    Protocol,
 )
 from ldmspec.system.observation import DomainView, MigrationView, Observation
 

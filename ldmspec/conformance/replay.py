@@ -17,35 +17,37 @@ from typing import Any
 from ldmspec.conformance.abstraction import CONTROL_DOMAIN, ModelView, abstract_domain, project
 from ldmspec.conformance.steps import StepChecker
 from ldmspec.errors import CommandError
-from ldmspec.explorer.analysis import Verdict
-from ldmspec.explorer.model import Step, Trace
+from ldmspec.explorer.analysis import ModelVerdict
+from ldmspec.explorer.model import Trace, TraceStep
 from ldmspec.explorer.search import Exploration
 from ldmspec.inventory.facts import Fleet
 from ldmspec.inventory.loader import load_fleet
-from ldmspec.models.protocol import (
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_actions import (
     BIND_OTHER,
     BURST,
     CANCEL_S,
     CANCEL_T,
-    CANCELLED,
-    COMPLETED,
     DESTROY_SOURCE,
     DROP,
-    FAILED,
     HANDOFF_FAIL,
     HEAL,
-    IDLE,
     LOSE_ACK,
-    OUTCOME_NAMES,
     PARTITION,
     RECOVER_CANCEL,
+    START,
+)
+from ldmspec.models.protocol_config import ProtocolConfig
+from ldmspec.models.protocol_domain import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    IDLE,
+    OUTCOME_NAMES,
     RECOVERED_ON_SOURCE,
     RECOVERED_ON_TARGET,
-    START,
     TARGET_FULL,
-    Domain,
-    Protocol,
-    ProtocolConfig,
+    ModelDomain,
 )
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.datacenter import Datacenter
@@ -157,7 +159,7 @@ class _Driver:
         kind, d, argument = action >> 8, (action >> 4) & 15, action & 15
         if kind == BIND_OTHER:
             return self.bind_other(self.binding.hosts[argument])
-        dom: Domain = self.model.decode(before)[3][d]
+        dom: ModelDomain = self.model.decode(before)[3][d]
         name = self.binding.domains[d]
         home = self.binding.hosts[dom.home]
         target = self.binding.hosts[dom.target] if dom.phase != IDLE else ""
@@ -240,7 +242,7 @@ def replay(
     fleet: Fleet,
     model: Protocol,
     exploration: Exploration,
-    verdicts: Sequence[Verdict] = (),
+    verdicts: Sequence[ModelVerdict] = (),
     *,
     system_variant: str | None = None,
 ) -> list[ReplayResult]:
@@ -268,7 +270,7 @@ def replay(
 
 
 def _goals(
-    model: Protocol, exploration: Exploration, verdicts: Sequence[Verdict]
+    model: Protocol, exploration: Exploration, verdicts: Sequence[ModelVerdict]
 ) -> list[tuple[str, list[Trace]]]:
     """Each goal with its candidate paths, shortest first."""
     goals: list[tuple[str, list[Trace]]] = []
@@ -316,7 +318,7 @@ def _each_kind(model: Protocol, exploration: Exploration) -> list[tuple[str, lis
             goal = canon(after)
             step = next(
                 (
-                    Step(a, nxt)
+                    TraceStep(a, nxt)
                     for a, nxt in model.successors(prefix.steps[-1].state)
                     if model.action_kind(a) == kind and canon(nxt) == goal
                 ),
@@ -385,7 +387,7 @@ def replay_document(
     fleet_path: str,
     model: Protocol,
     exploration: Exploration,
-    verdicts: Sequence[Verdict] = (),
+    verdicts: Sequence[ModelVerdict] = (),
     *,
     system_variant: str | None = None,
 ) -> dict[str, Any]:

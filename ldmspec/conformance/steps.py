@@ -19,7 +19,8 @@ from ldmspec.conformance.abstraction import (
     project,
 )
 from ldmspec.explorer.search import explore
-from ldmspec.models.protocol import Protocol, ProtocolConfig
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_config import ProtocolConfig
 from ldmspec.system.observation import Observation
 
 __all__ = ["MODEL_HOSTS", "Mismatch", "StepChecker", "one_domain_config"]

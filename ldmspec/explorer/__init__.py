@@ -3,10 +3,10 @@
 Write a :class:`Model` (initial states, actions in a deterministic order, next state,
 properties), then::
 
-    from ldmspec.explorer import explore, check, coverage
+    from ldmspec.explorer import explore, check_properties, coverage
 
     exploration = explore(model)               # BFS; exploration.graph is a nx.DiGraph
-    for verdict in check(exploration):         # always/step/sometimes/eventually + built-ins
+    for verdict in check_properties(exploration):  # always/step/sometimes/eventually + built-ins
         print(verdict.id, verdict.status)
     print(coverage(exploration).unfired)       # actions that never fired
 
@@ -17,9 +17,9 @@ Symmetry reduction canonicalises states with :meth:`Model.representative`;
 and JSON (:mod:`ldmspec.explorer.export`).
 """
 
-from ldmspec.explorer.analysis import Coverage, Verdict, check, coverage
+from ldmspec.explorer.analysis import Coverage, ModelVerdict, check_properties, coverage
 from ldmspec.explorer.export import graph_json, to_dot, trace_json, write_graphml
-from ldmspec.explorer.model import Model, Property, Step, Trace
+from ldmspec.explorer.model import Model, Property, Trace, TraceStep
 from ldmspec.explorer.progress import ProgressLine
 from ldmspec.explorer.search import Exploration, Statistics, explore
 
@@ -27,13 +27,13 @@ __all__ = [
     "Coverage",
     "Exploration",
     "Model",
+    "ModelVerdict",
     "ProgressLine",
     "Property",
     "Statistics",
-    "Step",
     "Trace",
-    "Verdict",
-    "check",
+    "TraceStep",
+    "check_properties",
     "coverage",
     "explore",
     "graph_json",

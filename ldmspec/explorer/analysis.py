@@ -24,14 +24,14 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from ldmspec.explorer.model import Model, Property, Step, Trace
+from ldmspec.explorer.model import Model, Property, Trace, TraceStep
 from ldmspec.explorer.search import Exploration
 
 __all__ = [
     "Coverage",
+    "ModelVerdict",
     "Status",
-    "Verdict",
-    "check",
+    "check_properties",
     "coverage",
     "strongly_connected_components",
 ]
@@ -47,7 +47,7 @@ FAIR_CYCLE_FREE = "fair-cycle-free"
 
 
 @dataclass(frozen=True)
-class Verdict(Generic[S, A]):
+class ModelVerdict(Generic[S, A]):
     """The answer for one property.
 
     ``counterexample`` is set when ``status`` is ``violated``; ``example`` is the
@@ -74,13 +74,13 @@ class Coverage:
     unfired: tuple[str, ...]
 
 
-def check(
+def check_properties(
     exploration: Exploration[S, A],
     properties: Sequence[Property] | None = None,
     *,
     deadlock: bool = True,
     termination: bool | None = None,
-) -> list[Verdict[S, A]]:
+) -> list[ModelVerdict[S, A]]:
     """Check ``properties`` (default: the model's) plus the built-in checks.
 
     Built-ins: ``deadlock-free`` (no non-terminal state without successors) and, when
@@ -94,7 +94,7 @@ def check(
     if termination is None:
         termination = type(model).is_terminal is not Model.is_terminal
     graph = _Graph(exploration)
-    verdicts: list[Verdict[S, A]] = []
+    verdicts: list[ModelVerdict[S, A]] = []
     for prop in properties:
         if prop.kind == "always":
             verdicts.append(_always(graph, prop))
@@ -300,41 +300,43 @@ def strongly_connected_components(
 # --- safety and reachability ------------------------------------------------------------
 
 
-def _always(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+def _always(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
     holds = prop.holds
     for i, state in enumerate(graph.x.states):
         if not holds(state):
-            return Verdict(prop.id, prop.kind, "violated", prop.description, graph.x.trace_to(i))
-    return Verdict(prop.id, prop.kind, _complete(graph), prop.description)
+            return ModelVerdict(
+                prop.id, prop.kind, "violated", prop.description, graph.x.trace_to(i)
+            )
+    return ModelVerdict(prop.id, prop.kind, _complete(graph), prop.description)
 
 
-def _step(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+def _step(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
     found = graph.x.step_violations.get(prop.id)
     if found is None:
-        return Verdict(prop.id, prop.kind, _complete(graph), prop.description)
+        return ModelVerdict(prop.id, prop.kind, _complete(graph), prop.description)
     x = graph.x
     prefix = x.trace_to(found.source)
-    trace = Trace((*prefix.steps, Step(found.action, found.after)))
-    return Verdict(prop.id, prop.kind, "violated", prop.description, trace)
+    trace = Trace((*prefix.steps, TraceStep(found.action, found.after)))
+    return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
 
 
-def _sometimes(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+def _sometimes(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
     holds = prop.holds
     for i, state in enumerate(graph.x.states):
         if holds(state):
             example = graph.x.trace_to(i)
-            return Verdict(prop.id, prop.kind, "holds", prop.description, example=example)
+            return ModelVerdict(prop.id, prop.kind, "holds", prop.description, example=example)
     status: Status = "violated" if graph.complete else "unknown"
-    return Verdict(prop.id, prop.kind, status, prop.description)
+    return ModelVerdict(prop.id, prop.kind, status, prop.description)
 
 
-def _deadlock(graph: _Graph[S, A]) -> Verdict[S, A]:
+def _deadlock(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     text = "no reachable non-terminal state is without successors"
     x = graph.x
     for i in range(x.expanded):
         if x.offsets[i] == x.offsets[i + 1] and not graph.terminal[i]:
-            return Verdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
-    return Verdict(DEADLOCK, "deadlock", _complete(graph), text)
+            return ModelVerdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
+    return ModelVerdict(DEADLOCK, "deadlock", _complete(graph), text)
 
 
 def _complete(graph: _Graph[S, A]) -> Status:
@@ -344,32 +346,34 @@ def _complete(graph: _Graph[S, A]) -> Status:
 # --- liveness ---------------------------------------------------------------------------
 
 
-def _terminal_reachable(graph: _Graph[S, A]) -> Verdict[S, A]:
+def _terminal_reachable(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     text = "every reachable state can reach a terminal state"
     if not graph.complete:
-        return Verdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
+        return ModelVerdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
     terminal = graph.terminal
     can_end = graph.distances_to((i for i in range(graph.n) if terminal[i]), _anything)
     for i in range(graph.n):
         if can_end[i] < 0:
-            return Verdict(TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i))
-    return Verdict(TERMINAL_REACHABLE, "liveness", "holds", text)
+            return ModelVerdict(
+                TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i)
+            )
+    return ModelVerdict(TERMINAL_REACHABLE, "liveness", "holds", text)
 
 
-def _fair_cycle_free(graph: _Graph[S, A]) -> Verdict[S, A]:
+def _fair_cycle_free(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     text = "no cycle of non-terminal states that a fair scheduler can stay in"
     if not graph.complete:
-        return Verdict(FAIR_CYCLE_FREE, "liveness", "unknown", text)
+        return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "unknown", text)
     terminal = graph.terminal
     trace = _lasso(graph, lambda i: not terminal[i], None, stutter=False)
     if trace is None:
-        return Verdict(FAIR_CYCLE_FREE, "liveness", "holds", text)
-    return Verdict(FAIR_CYCLE_FREE, "liveness", "violated", text, trace)
+        return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "holds", text)
+    return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "violated", text, trace)
 
 
-def _eventually(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
+def _eventually(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
     if not graph.complete:
-        return Verdict(prop.id, prop.kind, "unknown", prop.description)
+        return ModelVerdict(prop.id, prop.kind, "unknown", prop.description)
     states = graph.x.states
     goal = prop.holds
     pending = [not goal(s) for s in states]
@@ -377,8 +381,8 @@ def _eventually(graph: _Graph[S, A], prop: Property) -> Verdict[S, A]:
     starts = [i for i in range(graph.n) if pending[i] and (trigger is None or trigger(states[i]))]
     trace = _lasso(graph, pending.__getitem__, starts, stutter=True)
     if trace is None:
-        return Verdict(prop.id, prop.kind, "holds", prop.description)
-    return Verdict(prop.id, prop.kind, "violated", prop.description, trace)
+        return ModelVerdict(prop.id, prop.kind, "holds", prop.description)
+    return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
 
 
 def _lasso(

@@ -29,8 +29,8 @@ __all__ = [
     "Model",
     "Property",
     "PropertyKind",
-    "Step",
     "Trace",
+    "TraceStep",
 ]
 
 S = TypeVar("S", bound=Hashable)
@@ -178,7 +178,7 @@ class Model(Generic[S, A]):
 
 
 @dataclass(frozen=True)
-class Step(Generic[S, A]):
+class TraceStep(Generic[S, A]):
     """One step of a trace: the action taken (None for an initial state) and its result."""
 
     action: A | None
@@ -193,14 +193,14 @@ class Trace(Generic[S, A]):
     means the behaviour stays in the last state because no fair action is enabled.
     """
 
-    steps: tuple[Step[S, A], ...]
-    cycle: tuple[Step[S, A], ...] = ()
+    steps: tuple[TraceStep[S, A], ...]
+    cycle: tuple[TraceStep[S, A], ...] = ()
     stutters: bool = False
 
     def __len__(self) -> int:
         return len(self.steps) + len(self.cycle)
 
-    def __iter__(self) -> Iterator[Step[S, A]]:
+    def __iter__(self) -> Iterator[TraceStep[S, A]]:
         yield from self.steps
         yield from self.cycle
 

@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 
 import networkx as nx
 
-from ldmspec.explorer.model import Model, Step, Trace
+from ldmspec.explorer.model import Model, Trace, TraceStep
 
 __all__ = ["Exploration", "Statistics", "explore"]
 
@@ -178,17 +178,17 @@ class Exploration(Generic[S, A]):
         steps = tuple(concrete[: len(numbers)])
         return Trace(steps, tuple(concrete[len(numbers) :]), stutters)
 
-    def _concretize(self, numbers: list[int]) -> list[Step[S, A]]:
+    def _concretize(self, numbers: list[int]) -> list[TraceStep[S, A]]:
         model = self.model
         canon = model.representative if self.symmetry else (lambda s: s)
         first = self.states[numbers[0]]
         current = next((s for s in self.raw_initial if canon(s) == first), first)
-        steps: list[Step[S, A]] = [Step(None, current)]
+        steps: list[TraceStep[S, A]] = [TraceStep(None, current)]
         for target in numbers[1:]:
             wanted = self.states[target]
             for action, after in model.successors(current):
                 if canon(after) == wanted:
-                    steps.append(Step(action, after))
+                    steps.append(TraceStep(action, after))
                     current = after
                     break
             else:  # pragma: no cover - only a nondeterministic model gets here

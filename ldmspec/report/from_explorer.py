@@ -4,7 +4,7 @@
 ``(action, state)`` steps (the first action is None), possibly closed by a cycle for a
 liveness violation. A report shows it beside the implementation's steps::
 
-    verdict = check(exploration, prop)
+    verdict = check_properties(exploration, [prop])
     cx = Counterexample(..., model_path=model_path_from_trace(model, verdict.trace))
 """
 

@@ -9,9 +9,9 @@ shortest possible one (``bench/bench_teeth.py``).
 
 from __future__ import annotations
 
-from ldmspec.explorer.analysis import check
+from ldmspec.explorer.analysis import check_properties
 from ldmspec.explorer.search import explore
-from ldmspec.models.protocol import ProtocolConfig
+from ldmspec.models.protocol_config import ProtocolConfig
 from ldmspec.models.protocol_variants import protocol_model
 
 __all__ = ["MODEL_VARIANT_FOR", "model_shortest"]
@@ -37,7 +37,7 @@ def model_shortest(variant: str, invariant: str) -> int | None:
     if model_variant is None:
         return None
     model = protocol_model(ProtocolConfig(hosts=2, domains=1, concurrent=1), model_variant)
-    for verdict in check(explore(model)):
+    for verdict in check_properties(explore(model)):
         if verdict.id == invariant and verdict.counterexample is not None:
             return len(verdict.counterexample.actions)
     return None

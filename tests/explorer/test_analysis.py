@@ -5,12 +5,12 @@ from __future__ import annotations
 import networkx as nx
 from explorer_toys import Counter, Deadlocking, Spinning, TwoPhaseCommit, Waiting
 
-from ldmspec.explorer import check, coverage, explore
+from ldmspec.explorer import check_properties, coverage, explore
 from ldmspec.explorer.analysis import strongly_connected_components
 
 
 def verdicts(model, **kwargs):
-    return {v.id: v for v in check(explore(model, **kwargs))}
+    return {v.id: v for v in check_properties(explore(model, **kwargs))}
 
 
 def states_of(trace):
@@ -55,7 +55,7 @@ def test_step_properties_see_every_edge_and_report_the_first_bad_one():
 
 
 def test_bounded_search_answers_unknown_instead_of_holds():
-    result = {v.id: v.status for v in check(explore(Counter(), max_depth=2))}
+    result = {v.id: v.status for v in check_properties(explore(Counter(), max_depth=2))}
     assert result["below four"] == "unknown"
     assert result["below two"] == "violated"
     assert result["reaches five"] == "unknown"

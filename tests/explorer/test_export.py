@@ -6,13 +6,13 @@ import io
 
 from explorer_toys import Counter, Spinning
 
-from ldmspec.explorer import ProgressLine, check, explore, graph_json, to_dot, trace_json
+from ldmspec.explorer import ProgressLine, check_properties, explore, graph_json, to_dot, trace_json
 from ldmspec.explorer.progress import resident_bytes
 
 
 def test_dot_marks_initial_terminal_and_counterexample_states():
     exploration = explore(Counter())
-    below_two = next(v for v in check(exploration) if v.id == "below two")
+    below_two = next(v for v in check_properties(exploration) if v.id == "below two")
     dot = to_dot(exploration, below_two.counterexample)
     assert dot.splitlines() == [
         "digraph states {",
@@ -40,7 +40,7 @@ def test_graph_json_lists_states_and_labelled_edges():
 
 def test_a_lasso_in_json_has_its_cycle():
     model = Spinning()
-    lasso = next(v for v in check(explore(model)) if v.id == "ends").counterexample
+    lasso = next(v for v in check_properties(explore(model)) if v.id == "ends").counterexample
     assert trace_json(model, lasso) == {
         "length": 2,
         "steps": [

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ldmspec.models.protocol import (
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_config import ProtocolConfig
+from ldmspec.models.protocol_domain import (
     CANCELLED,
     CHECKS,
     COMPLETED,
@@ -14,15 +16,13 @@ from ldmspec.models.protocol import (
     NO_OUTCOME,
     NONE,
     RUNNING,
-    Protocol,
-    ProtocolConfig,
 )
 
 from ldmspec.conformance.abstraction import ModelView, abstract_domain
 from ldmspec.conformance.replay import find_binding, replay
 from ldmspec.conformance.steps import StepChecker
 from ldmspec.errors import CommandError
-from ldmspec.explorer import check, explore
+from ldmspec.explorer import check_properties, explore
 from ldmspec.inventory import load_fleet
 from ldmspec.system import Datacenter
 
@@ -127,7 +127,7 @@ def test_a_fleet_too_small_for_the_model_is_refused(fleet):
 def small_model():
     model = Protocol(SMALL)
     exploration = explore(model)
-    return model, exploration, check(exploration)
+    return model, exploration, check_properties(exploration)
 
 
 def test_the_correct_implementation_follows_every_drivable_model_path(fleet, small_model):
@@ -180,7 +180,7 @@ def test_replay_catches_implementation_variants(fleet, small_model, variant, goa
 def test_three_hosts_three_domains_two_at_once_replay_on_the_replay_fleet():
     model = Protocol(ProtocolConfig(hosts=3, domains=3, concurrent=2, migrations=2, faults=1))
     exploration = explore(model)
-    verdicts = check(exploration)
+    verdicts = check_properties(exploration)
     fleet = load_fleet(FLEET.with_name("replay-fleet.toml"))
     results = {r.goal: r for r in replay(fleet, model, exploration, verdicts)}
     assert all(r.conforms for r in results.values())

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 from ldmspec.models.manifest import load_manifest, measure
-from ldmspec.models.protocol import (
-    _KINDS,
-    ACTION_KINDS,
-    STANDARD,
-    Domain,
-    Protocol,
-    ProtocolConfig,
-)
+from ldmspec.models.protocol import Protocol
+from ldmspec.models.protocol_actions import ACTION_KINDS, KINDS
+from ldmspec.models.protocol_config import STANDARD, ProtocolConfig
+from ldmspec.models.protocol_domain import ModelDomain
 from ldmspec.models.protocol_variants import VARIANTS, protocol_model
 
 from ldmspec.errors import InputError
-from ldmspec.explorer import check, coverage, explore
+from ldmspec.explorer import check_properties, coverage, explore
 
 SMALL = ProtocolConfig(hosts=2, domains=1, concurrent=1)
 PAIR = ProtocolConfig(hosts=2, domains=2, concurrent=2)
@@ -44,7 +40,7 @@ def test_each_variant_violates_exactly_its_property_with_a_shortest_counterexamp
     variant = VARIANTS[name]
     model = protocol_model(SMALL, name)
     exploration = explore(model)
-    verdicts = {v.id: v for v in check(exploration)}
+    verdicts = {v.id: v for v in check_properties(exploration)}
     violated = {v for v, verdict in verdicts.items() if verdict.status == "violated"}
     assert violated == {variant.violates, *variant.also_breaks}
     trace = verdicts[variant.violates].counterexample
@@ -70,7 +66,7 @@ def test_each_variant_violates_exactly_its_property_with_a_shortest_counterexamp
 
 def test_early_resume_is_caught_when_the_target_resumes_with_the_source_running():
     model = protocol_model(SMALL, "early-resume")
-    verdict = next(v for v in check(explore(model)) if v.id == "INV-SINGLE-ACTIVE")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "INV-SINGLE-ACTIVE")
     assert [model.describe_action(a) for a in verdict.counterexample.actions] == [
         "start_migration(d0 -> h1)",
         "checks_pass(d0)",
@@ -86,14 +82,14 @@ def test_early_resume_is_caught_when_the_target_resumes_with_the_source_running(
 
 def test_a_pre_copy_that_never_stops_is_reported_as_a_lasso_of_rounds_and_bursts():
     model = protocol_model(SMALL, "no-round-limit")
-    verdict = next(v for v in check(explore(model)) if v.id == "LIVE-CONVERGES")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "LIVE-CONVERGES")
     cycle = [model.describe_action(step.action) for step in verdict.counterexample.cycle]
     assert sorted(cycle) == ["dirty_burst(d0)", "precopy_round(d0)"]
 
 
 def test_waiting_forever_for_an_acknowledgement_is_reported_as_a_stuttering_lasso():
     model = protocol_model(SMALL, "ack-wait-forever")
-    verdict = next(v for v in check(explore(model)) if v.id == "LIVE-TERMINATES")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "LIVE-TERMINATES")
     trace = verdict.counterexample
     assert trace.stutters and trace.cycle == ()
     assert model.describe_action(trace.actions[-1]) == "partition(d0)"
@@ -122,7 +118,7 @@ def test_disabled_faults_are_not_expected_to_fire():
 
 
 def test_every_action_kind_has_a_one_line_docstring():
-    for kind in _KINDS:
+    for kind in KINDS:
         assert kind.doc and "\n" not in kind.doc and kind.doc.endswith(".")
 
 
@@ -135,8 +131,8 @@ def test_the_correct_model_without_symmetry_agrees_with_the_reduced_one():
 
 
 def test_packed_domains_round_trip():
-    domain = Domain(2, 1, 4, 2, 1, 1, 1, 2, 3, 1, 1, 5)
-    assert Domain.unpack(domain.pack()) == domain
+    domain = ModelDomain(2, 1, 4, 2, 1, 1, 1, 2, 3, 1, 1, 5)
+    assert ModelDomain.unpack(domain.pack()) == domain
 
 
 def test_states_read_as_hosts_and_domains():

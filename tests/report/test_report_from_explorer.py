@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from report_samples import make_counterexample
 
-from ldmspec.explorer import Model, Property, check, explore
+from ldmspec.explorer import Model, Property, check_properties, explore
 from ldmspec.report import ModelStep, render_files
 from ldmspec.report.from_explorer import model_path_from_trace
 
@@ -41,7 +41,7 @@ class Phases(Model[tuple[int, bool], str]):
 
 def test_the_shortest_model_path_is_carried_into_the_report() -> None:
     model = Phases()
-    verdict = next(v for v in check(explore(model)) if v.id == "INV-CLEANUP")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "INV-CLEANUP")
     assert verdict.counterexample is not None
     path = model_path_from_trace(model, verdict.counterexample)
     assert path == (
@@ -62,19 +62,19 @@ def test_a_state_that_is_not_a_mapping_is_wrapped() -> None:
             return repr(state)
 
     model = Plain()
-    verdict = next(v for v in check(explore(model)) if v.id == "INV-CLEANUP")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "INV-CLEANUP")
     assert verdict.counterexample is not None
     path = model_path_from_trace(model, verdict.counterexample)
     assert path[0] == ModelStep("init", {"state": "(0, False)"})
 
 
 def test_the_protocol_models_path_shows_each_changed_field_by_its_path() -> None:
-    from ldmspec.models.protocol import ProtocolConfig
+    from ldmspec.models.protocol_config import ProtocolConfig
     from ldmspec.models.protocol_variants import protocol_model
 
     config = ProtocolConfig(hosts=2, domains=1, concurrent=1, migrations=1, faults=1)
     model = protocol_model(config, "target-accepts-cancel")
-    verdict = next(v for v in check(explore(model)) if v.id == "INV-SOURCE-CONTROL")
+    verdict = next(v for v in check_properties(explore(model)) if v.id == "INV-SOURCE-CONTROL")
     assert verdict.counterexample is not None
     path = model_path_from_trace(model, verdict.counterexample)
     assert [step.action for step in path] == [
