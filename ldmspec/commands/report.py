@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ldmspec.errors import InputError, LdmspecError
 from ldmspec.report import Counterexample, rebuild_index, rerender_report
+from ldmspec.report.files import COUNTEREXAMPLE_FILE
 from ldmspec.report.index import report_folders
-from ldmspec.report.writer import COUNTEREXAMPLE_FILE, read_report
+from ldmspec.report.writer import read_report
 
 HELP = "re-render counterexample reports from their JSON and rebuild reports/index.html"
 

@@ -3,17 +3,17 @@
 Build a :class:`Counterexample` from a failing run (the property suites and the explorer
 both do) and write it::
 
-    from ldmspec.report import Counterexample, Message, Step, current_versions, write_report
+    from ldmspec.report import Counterexample, Message, ReportStep, current_versions, write_report
 
     cx = Counterexample(
         property_id="INV-CLEANUP",
         words="after cancel or failure: no remnant on T ...",
         kind="safety",
         steps=(
-            Step(host="t4-a", command="ldm migrate-domain -p password-1 ldom01 root@t4-b",
+            ReportStep(host="t4-a", command="ldm migrate-domain -p password-1 ldom01 root@t4-b",
                  messages=(Message("t4-a", "t4-b", "precheck"),),
                  listing={"t4-a": "NAME  STATE ...", "t4-b": "..."}),
-            Step(host="t4-a", command="ldm cancel-operation migration ldom01"),
+            ReportStep(host="t4-a", command="ldm cancel-operation migration ldom01"),
         ),
         violation="ldom01 is still bound on t4-b after the cancel",
         fleet_path="examples/fleet.toml", fleet_text=open("examples/fleet.toml").read(),
@@ -44,11 +44,10 @@ Passwords never reach a report: see :mod:`ldmspec.report.redact`.
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from ldmspec.report.from_explorer import model_path_from_trace
 from ldmspec.report.from_system import counterexample_from_transcript, replay_report
 from ldmspec.report.index import list_reports, rebuild_index
+from ldmspec.report.provenance import current_versions
 from ldmspec.report.redact import PLACEHOLDER
 from ldmspec.report.schema import load_schema, validate
 from ldmspec.report.values import (
@@ -58,7 +57,7 @@ from ldmspec.report.values import (
     Kind,
     Message,
     ModelStep,
-    Step,
+    ReportStep,
     freeze,
 )
 from ldmspec.report.writer import read_report, render_files, rerender_report, write_report
@@ -71,7 +70,7 @@ __all__ = [
     "Kind",
     "Message",
     "ModelStep",
-    "Step",
+    "ReportStep",
     "counterexample_from_transcript",
     "current_versions",
     "freeze",
@@ -86,18 +85,3 @@ __all__ = [
     "validate",
     "write_report",
 ]
-
-_DISTRIBUTIONS = ("ldmspec", "hypothesis", "z3-solver", "networkx", "ortools", "pytest")
-
-
-def current_versions() -> dict[str, str]:
-    """The versions a report records: Python, ldmspec and its main dependencies."""
-    import platform
-
-    versions = {"python": platform.python_version()}
-    for name in _DISTRIBUTIONS:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions

@@ -35,7 +35,8 @@ from typing import Any
 from ldmspec.errors import InputError
 from ldmspec.inventory.loader import load_fleet, load_fleet_text
 from ldmspec.report.catalog import property_text
-from ldmspec.report.values import Counterexample, FrozenMap, Kind, Message, ModelStep, Step
+from ldmspec.report.provenance import current_versions
+from ldmspec.report.values import Counterexample, FrozenMap, Kind, Message, ModelStep, ReportStep
 from ldmspec.system import Datacenter, Observation, SystemConfig
 from ldmspec.system.transcript import Shell
 
@@ -120,7 +121,7 @@ def run_transcript(
     hosts: Sequence[str] | None = None,
     password_dir: str | os.PathLike[str] | None = None,
     source: str = "<transcript>",
-) -> tuple[tuple[Step, ...], dict[str, str], dict[str, str]]:
+) -> tuple[tuple[ReportStep, ...], dict[str, str], dict[str, str]]:
     """Run ``lines`` on ``dc``; return the steps, the initial listings and password files.
 
     ``hosts`` are the hosts whose ``ldm list`` and observation every step records
@@ -136,7 +137,7 @@ def run_transcript(
         return {h: dc.run_ldm(h, "list").output for h in involved}
 
     initial = listings()
-    steps: list[Step] = []
+    steps: list[ReportStep] = []
     notes: list[str] = []
     mark = len(dc.scheduler.trace)
     cursor = 0  # where in ``text`` the shell is: it consumes password lines itself
@@ -159,7 +160,7 @@ def run_transcript(
         trace = dc.scheduler.trace[mark:]
         mark = len(dc.scheduler.trace)
         steps.append(
-            Step(
+            ReportStep(
                 host=host,
                 command=passwords.rewrite(command) if match else command,
                 output="\n".join(result.output[1:]),
@@ -225,7 +226,6 @@ def counterexample_from_transcript(
     ``kind`` default to the DESIGN.md text of ``property_id``. Bad lines raise
     :class:`~ldmspec.errors.InputError` as ``ldmspec shell`` would.
     """
-    from ldmspec.report import current_versions
 
     fleet_path = os.fspath(fleet)
     if fleet_text is None:
@@ -271,7 +271,7 @@ def counterexample_from_transcript(
 
 def replay_report(
     folder: str | os.PathLike[str], *, config: SystemConfig | None = None
-) -> tuple[Step, ...]:
+) -> tuple[ReportStep, ...]:
     """Run a report folder's ``replay.ldm`` as ``ldmspec shell`` would, from the folder.
 
     Returns the steps it produced, recorded like the report's own (same hosts), so a

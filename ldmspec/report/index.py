@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from ldmspec.report.files import COUNTEREXAMPLE_FILE, replace_file
 from ldmspec.report.page import STYLE, e
 from ldmspec.report.values import SCHEMA_ID
-from ldmspec.report.writer import COUNTEREXAMPLE_FILE, _replace_file
 
 __all__ = ["INDEX_FILE", "IndexEntry", "list_reports", "rebuild_index", "render_index"]
 
@@ -152,5 +152,5 @@ def rebuild_index(reports_dir: str | os.PathLike[str]) -> Path:
     """Write ``reports_dir/index.html`` listing every report, newest first; return its path."""
     root = Path(reports_dir)
     path = root / INDEX_FILE
-    _replace_file(path, render_index(list_reports(root)))
+    replace_file(path, render_index(list_reports(root)))
     return path

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ldmspec.report.catalog import LISTING_LEGEND, MESSAGES
-from ldmspec.report.listing import ListingDiff, diff_listing
+from ldmspec.report.listing_diff import ListingDiff, diff_listing
 from ldmspec.report.replay import (
     MODEL_ONLY,
     copied_from,

@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from ldmspec.report.catalog import LISTING_LEGEND, MESSAGES
-from ldmspec.report.listing import ListingDiff, diff_listing
+from ldmspec.report.listing_diff import ListingDiff, diff_listing
 from ldmspec.report.markdown import plural, state_changes
 from ldmspec.report.replay import (
     MODEL_ONLY,
@@ -28,7 +28,7 @@ from ldmspec.report.replay import (
     shell_command,
 )
 from ldmspec.report.sequence import collapse_messages, render_sequence_svg
-from ldmspec.report.values import SCHEMA_ID, Counterexample, Step, thaw
+from ldmspec.report.values import SCHEMA_ID, Counterexample, ReportStep, thaw
 
 __all__ = ["STYLE", "render_html"]
 
@@ -186,7 +186,7 @@ def _listing(host: str, diff: ListingDiff) -> str:
     )
 
 
-def _step(number: int, step: Step, last: bool, previous: dict[str, str]) -> list[str]:
+def _step(number: int, step: ReportStep, last: bool, previous: dict[str, str]) -> list[str]:
     where = "simulator event" if step.is_event else f'on <span class="host">{e(step.host)}</span>'
     parts = [
         f'<section class="step{" last" if last else ""}" id="step-{number}">',

@@ -25,6 +25,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ldmspec.report.frozen import FrozenMap
+
 if TYPE_CHECKING:
     from ldmspec.report.values import Counterexample
 
@@ -73,8 +75,6 @@ def _replacer(secrets: Mapping[str, str]) -> Callable[[str], str]:
 
 
 def _deep(value: Any, fix: Callable[[str], str]) -> Any:
-    from ldmspec.report.values import FrozenMap
-
     if isinstance(value, str):
         return fix(value)
     if isinstance(value, Mapping):

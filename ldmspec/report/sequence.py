@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from ldmspec.report.values import Counterexample, Message
+from ldmspec.report.values import Counterexample, Message, ReportStep
 
 __all__ = ["collapse_messages", "render_sequence_svg"]
 
@@ -130,62 +130,82 @@ def _message(layout: _Layout, m: Message, y: float, count: int = 1) -> list[str]
 def render_sequence_svg(cx: Counterexample) -> str:
     """An ``<svg>`` element drawing the steps and messages of ``cx`` between its hosts."""
     hosts = cx.hosts or ("(no host)",)
-    # Wide enough for the longest host name and, within reason, the longest command.
-    longest_host = max(len(h) for h in hosts) * _CHAR + 24
-    longest_command = max((len(s.command) for s in cx.steps if s.host), default=0) * _CHAR + 24
-    longest_label = (
-        max(
-            (len(_label(m, n)) for s in cx.steps for m, n in collapse_messages(s.messages)),
-            default=0,
-        )
-        * _CHAR
-        + 24
-    )
-    wanted = max(180, longest_host, longest_command, longest_label)
-    layout = _Layout(hosts, int(min(wanted, 330)))
+    layout = _Layout(hosts, _column_width(cx, hosts))
     body: list[str] = []
     y = _TOP + _HEAD + 22.0
     for number, step in enumerate(cx.steps, 1):
-        body.append(f'<g class="step" id="seq-step-{number}">')
-        body.append(_text(8, y + 15, str(number), _LEFT, "stepno", "start"))
-        if step.is_event or step.host not in hosts:
-            width = layout.right - layout.left
-            body.append(
-                f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
-                'class="event" rx="3"/>'
-            )
-            body.append(_text(layout.left + width / 2, y + 15, step.command, width - 10, "cmd"))
-        else:
-            # The box starts in the host's column and may run right, over idle columns.
-            left = layout.x(step.host) - layout.column / 2 + 6
-            width = min(len(step.command) * _CHAR + 16, layout.right - left)
-            width = max(width, layout.column - 12)
-            body.append(
-                f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
-                'class="command" rx="3"/>'
-            )
-            body.append(_text(left + 8, y + 15, step.command, width - 12, "cmd", "start"))
-        y += _ROW
-        for message, count in collapse_messages(step.messages):
-            y += 12
-            body.extend(_message(layout, message, y, count))
-            y += _MSG - 12
-        body.append("</g>")
-        y += 6
+        y = _draw_step(body, layout, number, step, y)
+    y = _draw_violation(body, layout, cx.property_id, y)
+    height = y + 36
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="sequence" '
+            f'width="{layout.width}" height="{height:.0f}" '
+            f'viewBox="0 0 {layout.width} {height:.0f}" role="img" '
+            f'aria-label="sequence diagram of the messages between {len(hosts)} hosts">',
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+            'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+            '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
+            *_lifelines(layout, hosts, height),
+            *body,
+            "</svg>",
+        ]
+    )
+
+
+def _column_width(cx: Counterexample, hosts: tuple[str, ...]) -> int:
+    """Wide enough for the longest host name and, within reason, the longest command."""
+    longest_host = max(len(h) for h in hosts) * _CHAR + 24
+    longest_command = max((len(s.command) for s in cx.steps if s.host), default=0) * _CHAR + 24
+    labels = (len(_label(m, n)) for s in cx.steps for m, n in collapse_messages(s.messages))
+    longest_label = max(labels, default=0) * _CHAR + 24
+    return int(min(max(180, longest_host, longest_command, longest_label), 330))
+
+
+def _draw_step(body: list[str], layout: _Layout, number: int, step: ReportStep, y: float) -> float:
+    """Append step ``number`` (its command box and messages) at ``y``; the next free y."""
+    hosts = layout.hosts
+    body.append(f'<g class="step" id="seq-step-{number}">')
+    body.append(_text(8, y + 15, str(number), _LEFT, "stepno", "start"))
+    if step.is_event or step.host not in hosts:
+        width = layout.right - layout.left
+        body.append(
+            f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+            'class="event" rx="3"/>'
+        )
+        body.append(_text(layout.left + width / 2, y + 15, step.command, width - 10, "cmd"))
+    else:
+        # The box starts in the host's column and may run right, over idle columns.
+        left = layout.x(step.host) - layout.column / 2 + 6
+        width = min(len(step.command) * _CHAR + 16, layout.right - left)
+        width = max(width, layout.column - 12)
+        body.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{width:.1f}" height="22" '
+            'class="command" rx="3"/>'
+        )
+        body.append(_text(left + 8, y + 15, step.command, width - 12, "cmd", "start"))
+    y += _ROW
+    for message, count in collapse_messages(step.messages):
+        y += 12
+        body.extend(_message(layout, message, y, count))
+        y += _MSG - 12
+    body.append("</g>")
+    return y + 6
+
+
+def _draw_violation(body: list[str], layout: _Layout, property_id: str, y: float) -> float:
+    width = layout.right - layout.left
     body.append(
-        f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{layout.right - layout.left:.1f}" '
+        f'<rect x="{layout.left:.1f}" y="{y:.1f}" width="{width:.1f}" '
         'height="24" class="violation" rx="3"/>'
     )
-    body.append(
-        _text(
-            (layout.left + layout.right) / 2,
-            y + 16,
-            f"✗ {cx.property_id} violated",
-            layout.right - layout.left - 10,
-            "violationlabel",
-        )
-    )
-    height = y + 36
+    label = f"✗ {property_id} violated"
+    body.append(_text(layout.left + width / 2, y + 16, label, width - 10, "violationlabel"))
+    return y
+
+
+def _lifelines(layout: _Layout, hosts: tuple[str, ...], height: float) -> list[str]:
+    """Each host's name box and the vertical line its messages leave from."""
     head: list[str] = []
     for host in hosts:
         x = layout.x(host)
@@ -199,17 +219,4 @@ def render_sequence_svg(cx: Counterexample) -> str:
             'rx="4"/>'
         )
         head.append(_text(x, _TOP + 20, host, w - 8, "hostname"))
-    return "\n".join(
-        [
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="sequence" '
-            f'width="{layout.width}" height="{height:.0f}" '
-            f'viewBox="0 0 {layout.width} {height:.0f}" role="img" '
-            f'aria-label="sequence diagram of the messages between {len(hosts)} hosts">',
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-            'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-            '<path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker></defs>',
-            *head,
-            *body,
-            "</svg>",
-        ]
-    )
+    return head

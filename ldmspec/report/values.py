@@ -21,11 +21,13 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from ldmspec.errors import InputError
+from ldmspec.report.frozen import FrozenMap
+from ldmspec.report.redact import redact
 
 __all__ = [
     "SCHEMA_ID",
@@ -35,7 +37,7 @@ __all__ = [
     "Kind",
     "Message",
     "ModelStep",
-    "Step",
+    "ReportStep",
     "freeze",
     "thaw",
 ]
@@ -47,41 +49,6 @@ Kind: TypeAlias = Literal["safety", "liveness", "agreement"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
 Json: TypeAlias = "bool | int | float | str | tuple[Json, ...] | FrozenMap | None"
-
-
-class FrozenMap(Mapping[str, Any]):
-    """An immutable, hashable mapping with string keys, compared like a dict.
-
-    Keys keep the order they were given in (that order is what the reports show).
-    """
-
-    __slots__ = ("_hash", "_items")
-
-    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
-        self._items: dict[str, Any] = dict(items or {})
-        self._hash: int | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(frozenset(self._items.items()))
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self._items == dict(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._items!r})"
 
 
 def freeze(value: object) -> Any:
@@ -166,7 +133,7 @@ class Message:
 
 
 @dataclass(frozen=True)
-class Step:
+class ReportStep:
     """One step of a counterexample and what the hosts looked like after it.
 
     ``host`` is where an ``ldm`` command ran (``t4-a``); it is empty for a simulator event,
@@ -190,12 +157,12 @@ class Step:
     password: str | None = None
 
     def __post_init__(self) -> None:
-        _one_line("Step.host", self.host)
+        _one_line("ReportStep.host", self.host)
         if self.password is not None:
-            _one_line("Step.password", self.password)
-        _one_line("Step.command", self.command)
+            _one_line("ReportStep.password", self.password)
+        _one_line("ReportStep.command", self.command)
         if not self.command.strip():
-            raise ValueError("Step.command must not be empty")
+            raise ValueError("ReportStep.command must not be empty")
         _set(self, "messages", tuple(self.messages))
         _set(self, "listing", FrozenMap({str(k): str(v) for k, v in self.listing.items()}))
         _set(self, "observation", freeze(dict(self.observation)))
@@ -223,7 +190,7 @@ class Step:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Step:
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportStep:
         return cls(
             host=data["host"],
             command=data["command"],
@@ -279,7 +246,7 @@ class Counterexample:
     property_id: str
     words: str
     kind: Kind
-    steps: tuple[Step, ...]
+    steps: tuple[ReportStep, ...]
     violation: str
     fleet_path: str = ""
     fleet_text: str | None = None
@@ -293,8 +260,6 @@ class Counterexample:
     initial_listing: Mapping[str, str] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
-        from ldmspec.report.redact import redact  # the redactor needs these classes
-
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         _one_line("Counterexample.property_id", self.property_id)
@@ -354,7 +319,7 @@ class Counterexample:
             words=doc["property"]["words"],
             kind=doc["property"]["kind"],
             violation=doc["violation"],
-            steps=tuple(Step.from_dict(s) for s in doc["steps"]),
+            steps=tuple(ReportStep.from_dict(s) for s in doc["steps"]),
             fleet_path=rep.get("fleet_path", ""),
             fleet_text=rep.get("fleet_text"),
             variant=rep.get("variant"),

@@ -21,8 +21,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ldmspec.errors import ReportError
+from ldmspec.errors import InputError, ReportError
 from ldmspec.report.dot import render_dot
+from ldmspec.report.files import COUNTEREXAMPLE_FILE, os_reason, replace_file
+from ldmspec.report.index import rebuild_index
 from ldmspec.report.markdown import render_markdown
 from ldmspec.report.page import render_html
 from ldmspec.report.replay import fleet_file_name, replay_transcript
@@ -37,9 +39,6 @@ __all__ = [
     "rerender_report",
     "write_report",
 ]
-
-#: The file every report folder is re-rendered from.
-COUNTEREXAMPLE_FILE = "counterexample.json"
 
 Clock = Callable[[], datetime]
 
@@ -88,10 +87,6 @@ def _safe_file_name(name: str) -> str:
     return base
 
 
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
 def write_report(
     cx: Counterexample,
     reports_dir: str | os.PathLike[str],
@@ -111,7 +106,7 @@ def write_report(
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=root))
     except OSError as exc:
-        raise ReportError(str(root), _reason(exc)) from None
+        raise ReportError(str(root), os_reason(exc)) from None
     try:
         for file_name, text in files.items():
             (staging / file_name).write_text(text, encoding="utf-8", newline="\n")
@@ -119,10 +114,8 @@ def write_report(
         target = _move_into_place(staging, root, name)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise ReportError(str(root / name), _reason(exc)) from None
+        raise ReportError(str(root / name), os_reason(exc)) from None
     if index:
-        from ldmspec.report.index import rebuild_index
-
         try:
             rebuild_index(root)
         except ReportError as exc:
@@ -156,8 +149,6 @@ def read_report(folder: str | os.PathLike[str]) -> Counterexample:
 
     A missing, unreadable or malformed file raises InputError naming it.
     """
-    from ldmspec.errors import InputError
-
     path = Path(folder) / COUNTEREXAMPLE_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -176,20 +167,5 @@ def rerender_report(folder: str | os.PathLike[str], cx: Counterexample | None = 
     path = Path(folder)
     cx = cx if cx is not None else read_report(path)
     for file_name, text in render_files(cx).items():
-        _replace_file(path / file_name, text)
+        replace_file(path / file_name, text)
     return path
-
-
-def _replace_file(path: Path, text: str) -> None:
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".writing-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ReportError(str(path.parent), _reason(exc)) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from ldmspec.report import Counterexample, Message, ModelStep, Step
+from ldmspec.report import Counterexample, Message, ModelStep, ReportStep
 
 HEADER = "NAME             STATE    FLAGS   CONS    VCPU  MEMORY   UTIL  NORM  UPTIME"
 PRIMARY = "primary          active   -n-cv-  UART    16    32G      0.5%  0.5%  3d 21h 7m"
@@ -37,8 +37,8 @@ def make_counterexample(
         words="after cancel or failure: no remnant on T",
         kind="safety",
         steps=(
-            Step(host="", command=f".password {target} {secret}"),
-            Step(
+            ReportStep(host="", command=f".password {target} {secret}"),
+            ReportStep(
                 host=source,
                 command=f"ldm migrate-domain -p password-1 {domain} root@{target}",
                 messages=(
@@ -49,12 +49,12 @@ def make_counterexample(
                 observation={source: {"flags": "-n---s", "free": frozenset({3, 1})}},
                 note="the migration starts",
             ),
-            Step(
+            ReportStep(
                 host="",
                 command=f".drop {source} {target}",
                 messages=(Message(source, target, "precopy-round", "round 1", delivered=False),),
             ),
-            Step(
+            ReportStep(
                 host=source,
                 command=f"ldm cancel-operation migration {domain}",
                 output=f"Migration of {domain} cancelled",

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from report_samples import HEADER, check_html, fixed_clock
 
-from ldmspec.report import Counterexample, Message, ModelStep, Step, validate, write_report
+from ldmspec.report import Counterexample, Message, ModelStep, ReportStep, validate, write_report
 from ldmspec.testing.sizing import examples
 
 # Printable text with the characters that break HTML, Markdown, DOT and shell quoting.
@@ -42,7 +42,7 @@ def counterexamples(draw: st.DrawFn) -> Counterexample:
         domain = draw(hostile).replace(" ", "_")
         listing = {h: f"{HEADER}\n{domain:<16} active   -n----\n" for h in names[:2]}
         steps.append(
-            Step(
+            ReportStep(
                 host=on,
                 command=command,
                 output=draw(line),
@@ -101,7 +101,7 @@ secrets = st.text(alphabet="xyzQ§7", min_size=6, max_size=10)
 @given(secret=secrets, typed=secrets, leak=st.sampled_from(["output", "note", "listing"]))
 def test_no_password_reaches_any_file(secret: str, typed: str, leak: str) -> None:
     leaked = f"oops {secret} and {typed}"
-    step = Step(
+    step = ReportStep(
         host="t4-a",
         command="ldm migrate ldom01 root@t4-b",
         password=typed,
@@ -114,7 +114,7 @@ def test_no_password_reaches_any_file(secret: str, typed: str, leak: str) -> Non
         property_id="INV-CLEANUP",
         words="w",
         kind="safety",
-        steps=(Step(host="", command=f".password t4-b {secret}"), step),
+        steps=(ReportStep(host="", command=f".password t4-b {secret}"), step),
         violation=leaked,
         password_files={"password-1": f"{typed}\n"},
     )

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ldmspec.report import Step, read_report, render_files, replay_report
+from ldmspec.report import ReportStep, read_report, render_files, replay_report
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "reports" / "example"
 REGENERATE = "regenerate it: .venv/bin/python tests/report/make_example_report.py"
 
 
-def _words(step: Step) -> tuple[str, str, dict[str, str]]:
+def _words(step: ReportStep) -> tuple[str, str, dict[str, str]]:
     def squeeze(text: str) -> str:
         return " ".join(text.split())
 

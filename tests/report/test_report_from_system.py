@@ -11,7 +11,7 @@ import pytest
 from report_samples import fixed_clock
 
 from ldmspec.errors import InputError
-from ldmspec.report import Counterexample, Step, write_report
+from ldmspec.report import Counterexample, ReportStep, write_report
 from ldmspec.report.from_system import counterexample_from_transcript, replay_report
 from ldmspec.system import VARIANTS, Observation
 from ldmspec.system.transcript import masked
@@ -57,7 +57,7 @@ def _two_copies(observation: Observation) -> str:
     return f"ldom01 runs on {len(hosts)} hosts at once: {', '.join(hosts)}"
 
 
-def _without_notes(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+def _without_notes(steps: tuple[ReportStep, ...]) -> tuple[ReportStep, ...]:
     return tuple(dataclasses.replace(s, note="") for s in steps)
 
 

@@ -9,7 +9,7 @@ import pytest
 from report_samples import make_counterexample
 
 from ldmspec.errors import InputError
-from ldmspec.report import Counterexample, FrozenMap, Step, freeze
+from ldmspec.report import Counterexample, FrozenMap, ReportStep, freeze
 
 
 def test_json_round_trip_gives_an_equal_value(counterexample: Counterexample) -> None:
@@ -50,8 +50,8 @@ def test_a_secret_leaked_into_any_text_is_replaced_everywhere() -> None:
     leaky = dataclasses.replace(
         make_counterexample(),
         steps=(
-            Step(host="", command=".password t4-b s3cr3t-pw"),
-            Step(host="t4-a", command="ldm list", output="pw was s3cr3t-pw!"),
+            ReportStep(host="", command=".password t4-b s3cr3t-pw"),
+            ReportStep(host="t4-a", command="ldm list", output="pw was s3cr3t-pw!"),
         ),
         violation="saw s3cr3t-pw",
     )
@@ -63,8 +63,8 @@ def test_a_short_secret_is_replaced_only_as_a_whole_word() -> None:
     leaky = dataclasses.replace(
         make_counterexample(),
         steps=(
-            Step(host="", command=".password t4-b t4"),
-            Step(host="t4-a", command="ldm list", output="t4 typed"),
+            ReportStep(host="", command=".password t4-b t4"),
+            ReportStep(host="t4-a", command="ldm list", output="t4 typed"),
         ),
     )
     assert leaky.steps[-1].output == "REDACTED-1 typed"
@@ -74,9 +74,9 @@ def test_a_short_secret_is_replaced_only_as_a_whole_word() -> None:
 def test_equal_passwords_keep_equal_placeholders_and_different_ones_differ() -> None:
     cx = make_counterexample(secret="alpha-1")
     steps = (
-        Step(host="", command=".password t4-a alpha-1"),
-        Step(host="", command=".password t4-b beta-22"),
-        Step(host="", command=".password t4-c alpha-1"),
+        ReportStep(host="", command=".password t4-a alpha-1"),
+        ReportStep(host="", command=".password t4-b beta-22"),
+        ReportStep(host="", command=".password t4-c alpha-1"),
     )
     cx = dataclasses.replace(cx, steps=steps, password_files={})
     assert [s.command for s in cx.steps] == [
@@ -87,8 +87,8 @@ def test_equal_passwords_keep_equal_placeholders_and_different_ones_differ() -> 
 
 
 def test_a_step_command_must_be_one_line() -> None:
-    with pytest.raises(ValueError, match=r"Step\.command must be one line"):
-        Step(host="t4-a", command="ldm list\n.kill t4-a")
+    with pytest.raises(ValueError, match=r"ReportStep\.command must be one line"):
+        ReportStep(host="t4-a", command="ldm list\n.kill t4-a")
 
 
 def test_an_unknown_kind_is_refused(counterexample: Counterexample) -> None:
@@ -123,7 +123,7 @@ def test_the_public_api_is_small_and_importable() -> None:
         "Kind",
         "Message",
         "ModelStep",
-        "Step",
+        "ReportStep",
         "counterexample_from_transcript",
         "current_versions",
         "freeze",

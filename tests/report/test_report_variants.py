@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from report_samples import fixed_clock
 
-from ldmspec.report import Step, counterexample_from_transcript, replay_report, write_report
+from ldmspec.report import ReportStep, counterexample_from_transcript, replay_report, write_report
 from ldmspec.system import VARIANTS
 
 FLEET = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
@@ -28,44 +28,44 @@ BUSY = [*START, ".rate ldom01 3000"]
 CANCEL_IN_PRECOPY = [*START, ".write ldom01 40000", ".until phase 3", ".tick 3"]
 CANCEL_IN_PRECOPY += ["t4-a# ldm cancel-operation migration ldom01", ".run"]
 
-Check = Callable[[Sequence[Step]], "str | None"]
+Check = Callable[[Sequence[ReportStep]], "str | None"]
 
 
-def _host(step: Step, host: str) -> Any:
+def _host(step: ReportStep, host: str) -> Any:
     return step.observation[host]["host"]
 
 
-def _domain(step: Step, host: str, name: str = "ldom01") -> Any:
+def _domain(step: ReportStep, host: str, name: str = "ldom01") -> Any:
     return next((d for d in _host(step, host)["domains"] if d["name"] == name), None)
 
 
-def _migration(step: Step, host: str = "t4-a") -> Any:
+def _migration(step: ReportStep, host: str = "t4-a") -> Any:
     migrations = step.observation[host]["migrations"]
     return migrations[0] if migrations else None
 
 
-def _remnant(steps: Sequence[Step]) -> str | None:
+def _remnant(steps: Sequence[ReportStep]) -> str | None:
     last = steps[-1]
     if _migration(last)["outcome"] == "cancelled" and _domain(last, "t4-b") is not None:
         return "INV-CLEANUP: ldom01 is still on t4-b after the cancel"
     return None
 
 
-def _left_suspended(steps: Sequence[Step]) -> str | None:
+def _left_suspended(steps: Sequence[ReportStep]) -> str | None:
     source = _domain(steps[-1], "t4-a")
     if _migration(steps[-1])["outcome"] == "cancelled" and source["state"] == "suspended":
         return "INV-CLEANUP: ldom01 stays suspended on t4-a after the cancel"
     return None
 
 
-def _lost_writes(steps: Sequence[Step]) -> str | None:
+def _lost_writes(steps: Sequence[ReportStep]) -> str | None:
     m = _migration(steps[-1])
     if m["outcome"] == "completed" and m["suspended_digest"] != m["resumed_digest"]:
         return "INV-NO-LOST-WRITES: t4-b resumed memory that differs from t4-a's at suspension"
     return None
 
 
-def _two_copies(steps: Sequence[Step]) -> str | None:
+def _two_copies(steps: Sequence[ReportStep]) -> str | None:
     for number, step in enumerate(steps, 1):
         running = [h for h in ("t4-a", "t4-b") if (d := _domain(step, h)) and d["running"]]
         if len(running) == 2:
@@ -73,38 +73,38 @@ def _two_copies(steps: Sequence[Step]) -> str | None:
     return None
 
 
-def _obeyed_target(steps: Sequence[Step]) -> str | None:
+def _obeyed_target(steps: Sequence[ReportStep]) -> str | None:
     if _migration(steps[-1])["outcome"] != "completed":
         return "INV-SOURCE-CONTROL: cancel-operation on t4-b stopped the migration"
     return None
 
 
-def _port_leaked(steps: Sequence[Step]) -> str | None:
+def _port_leaked(steps: Sequence[ReportStep]) -> str | None:
     before, after = _host(steps[0], "t4-b")["ports_free"], _host(steps[-1], "t4-b")["ports_free"]
     if after < before:
         return f"INV-CLEANUP: t4-b has {after} free console ports after the cancel, not {before}"
     return None
 
 
-def _unscrubbed(steps: Sequence[Step]) -> str | None:
+def _unscrubbed(steps: Sequence[ReportStep]) -> str | None:
     if _host(steps[-1], "t4-b")["unscrubbed_bytes"]:
         return "INV-CLEANUP: t4-b returned ldom01's memory to the free pool unscrubbed"
     return None
 
 
-def _flag_stays(steps: Sequence[Step]) -> str | None:
+def _flag_stays(steps: Sequence[ReportStep]) -> str | None:
     if _migration(steps[-1])["outcome"] and _domain(steps[-1], "t4-a")["flags"][5] == "s":
         return "INV-FLAGS: FLAGS column 6 stays s on t4-a after the migration ended"
     return None
 
 
-def _dry_run_changed(steps: Sequence[Step]) -> str | None:
+def _dry_run_changed(steps: Sequence[ReportStep]) -> str | None:
     if _domain(steps[-1], "t4-b") is not None:
         return "INV-DRY-RUN: ldm migrate -n left ldom01 on t4-b"
     return None
 
 
-def _progress_back(steps: Sequence[Step]) -> str | None:
+def _progress_back(steps: Sequence[ReportStep]) -> str | None:
     seen = [m["progress"] for step in steps if (m := _migration(step)) and not m["outcome"]]
     for before, after in itertools.pairwise(seen):
         if after < before:
@@ -112,7 +112,7 @@ def _progress_back(steps: Sequence[Step]) -> str | None:
     return None
 
 
-def _no_cpu3(steps: Sequence[Step]) -> str | None:
+def _no_cpu3(steps: Sequence[ReportStep]) -> str | None:
     dry_run = next(s for s in steps if "migrate -n" in s.command)
     if "CPU-3" not in dry_run.output:
         return "INV-PRECHECK-AGREES: the pre-check accepts ldom03 on t4-c despite CPU-3"

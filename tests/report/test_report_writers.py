@@ -22,7 +22,7 @@ from report_samples import (
 from ldmspec.errors import ReportError
 from ldmspec.report import Counterexample, read_report, rerender_report, validate, write_report
 from ldmspec.report.index import rebuild_index
-from ldmspec.report.listing import diff_listing, parse_listing
+from ldmspec.report.listing_diff import diff_listing, parse_listing
 
 REPORT_FILES = {
     "report.md",
