@@ -25,7 +25,7 @@ from typing import Any
 from ldmspec.inventory.facts import Fleet
 from ldmspec.solver.engine import _CACHE
 from ldmspec.solver.evacuate import evacuate
-from ldmspec.testing.generated import SOURCE, generated_fleet
+from ldmspec.testing.big_fleets import SOURCE, evacuation_fleet
 
 
 def _cpu() -> float:
@@ -55,7 +55,7 @@ def _time(fleet: Fleet, runs: int, jobs: int = 2) -> tuple[list[float], Any]:
 def run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for domains, hosts, runs, goal in ((32, 100, 5, None), (128, 1000, 3, 10.0)):
-        fleet = generated_fleet(domains, hosts)
+        fleet = evacuation_fleet(domains, hosts)
         times, result = _time(fleet, runs)
         ok = result.verdict == "plan" and result.verified
         median = statistics.median(times)

@@ -10,7 +10,7 @@ Figures (medians over repeated runs, after warm-up):
 * ``check_cold_ms``: the same with the model built from scratch every time;
 * ``repair_ms``: an infeasible pair with the cheapest repair (z3 Optimize);
 * ``targets_1000_s`` / ``targets_10000_s``: ``ldmspec targets`` over generated fleets
-  (:func:`ldmspec.testing.fleets.generated_fleet`), 2 worker processes, wall time
+  (:func:`ldmspec.testing.big_fleets.mixed_fleet`), 2 worker processes, wall time
   without generating the fleet.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 from ldmspec.inventory import load_fleet
 from ldmspec.solver import check_migration, check_targets
 from ldmspec.solver.engine import DomainModel
-from ldmspec.testing.fleets import generated_fleet
+from ldmspec.testing.big_fleets import mixed_fleet
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fleet.toml"
 
@@ -96,7 +96,7 @@ def _one_cpu_ms(action: Any) -> float:
 
 def targets_cpu_ms_per_host(hosts: int = 2000) -> float:
     """CPU per candidate host in one process (model reused, no table or witness)."""
-    fleet = generated_fleet(hosts, seed=1)
+    fleet = mixed_fleet(hosts, seed=1)
     start = time.process_time()
     check_targets(fleet, "ldom01", "h00000", jobs=1)
     return (time.process_time() - start) * 1000 / (hosts - 1)
@@ -111,7 +111,7 @@ def _cpu_seconds() -> float:
 
 def bench_targets(hosts: int, jobs: int = 2) -> tuple[float, float]:
     """``(wall seconds, CPU seconds of every process)`` for one ``targets`` run."""
-    fleet = generated_fleet(hosts, seed=1)
+    fleet = mixed_fleet(hosts, seed=1)
     start, cpu = time.perf_counter(), _cpu_seconds()
     ranked = check_targets(fleet, "ldom01", "h00000", jobs=jobs)
     elapsed, used = time.perf_counter() - start, _cpu_seconds() - cpu

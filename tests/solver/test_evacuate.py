@@ -29,7 +29,7 @@ from ldmspec.solver.moves import (
     schedule_waves,
 )
 from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
-from ldmspec.testing.generated import SOURCE, generated_fleet
+from ldmspec.testing.big_fleets import SOURCE, evacuation_fleet
 from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import fleets, host_pairs
 
@@ -165,7 +165,7 @@ def test_the_plan_is_verified_step_by_step(tmp_path):
 @examples(15)
 @given(st.integers(1, 8), st.integers(2, 7), st.integers(0, 2**16), st.sampled_from([1, 2, 3]))
 def test_planted_generated_fleets_get_a_verified_plan(domains, hosts, seed, parallel):
-    fleet = generated_fleet(domains, hosts, seed)
+    fleet = evacuation_fleet(domains, hosts, seed)
     result = evacuate(fleet, SOURCE, max_parallel=parallel)
     assert result.verdict == "plan" and result.verified, result.reason
     assert len(result.moves) == domains
@@ -319,7 +319,7 @@ def test_waves_serve_the_busiest_target_first():
 
 
 def test_max_parallel_spreads_the_domains_so_the_waves_are_fewest():
-    fleet = generated_fleet(32, 100, seed=0)
+    fleet = evacuation_fleet(32, 100, seed=0)
     for parallel, waves in ((1, 32), (4, 8), (16, 2)):
         result = evacuate(fleet, SOURCE, max_parallel=parallel)
         assert result.verdict == "plan" and len(result.waves) == waves

@@ -19,7 +19,7 @@ from ldmspec.models.preconditions import (
 )
 
 from ldmspec.inventory import SolarisRelease, load_fleet
-from ldmspec.testing.fleets import generated_fleet
+from ldmspec.testing.big_fleets import mixed_fleet
 from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import hosts
 
@@ -32,7 +32,7 @@ def test_free_core_and_port_counts_match_the_inventory(host):
 
 
 def test_free_counts_on_a_generated_fleet():
-    for host in generated_fleet(50, seed=2).hosts:
+    for host in mixed_fleet(50, seed=2).hosts:
         assert _free_core_count(host) == len(host.free_cores)
         assert _free_port_count(host) == len(host.free_console_ports())
 

@@ -10,7 +10,7 @@ import pytest
 from ldmspec import cli
 from ldmspec.inventory import load_fleet
 from ldmspec.solver import check_migration, check_targets
-from ldmspec.testing.fleets import generated_fleet
+from ldmspec.testing.big_fleets import mixed_fleet
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "fleet.toml")
 
@@ -51,7 +51,7 @@ def test_each_target_agrees_with_a_single_check():
 
 
 def test_processes_give_the_same_ranking_as_one():
-    fleet = generated_fleet(60, seed=3)
+    fleet = mixed_fleet(60, seed=3)
     one = check_targets(fleet, "ldom01", "h00000", jobs=1)
     two = check_targets(fleet, "ldom01", "h00000", jobs=2)
     assert [(r.verdict.target, r.verdict.violated_ids) for r in one] == [
@@ -62,8 +62,8 @@ def test_processes_give_the_same_ranking_as_one():
 
 
 def test_generated_fleets_are_reproducible():
-    assert generated_fleet(20, seed=7) == generated_fleet(20, seed=7)
-    assert generated_fleet(20, seed=7) != generated_fleet(20, seed=8)
+    assert mixed_fleet(20, seed=7) == mixed_fleet(20, seed=7)
+    assert mixed_fleet(20, seed=7) != mixed_fleet(20, seed=8)
 
 
 @pytest.mark.parametrize(
