@@ -83,7 +83,10 @@ class Exploration(Generic[S, A]):
     successors generated (all of them when :attr:`Statistics.complete`).
     ``fair_exit[i]`` is 1 when a fair action leads from state ``i`` to another state
     (in TLA+ terms, a fair action is enabled there: a step back to the same state is
-    a stutter).
+    a stutter). Under symmetry reduction "another state" is another *concrete* state:
+    a step to another member of ``i``'s own class (an *orbit edge*, stored as the
+    edge ``i -> i``) is a real step, not a stutter, and ``orbit[i]`` is 1 when state
+    ``i`` has one; repeating it is a real cycle.
     """
 
     def __init__(
@@ -102,6 +105,7 @@ class Exploration(Generic[S, A]):
         expanded: int,
         fired: dict[A, int],
         fair_exit: bytearray,
+        orbit: bytearray,
         step_violations: dict[str, StepViolation[S, A]],
         stats: Statistics,
     ) -> None:
@@ -118,6 +122,7 @@ class Exploration(Generic[S, A]):
         self.expanded = expanded
         self.fired = fired
         self.fair_exit = fair_exit
+        self.orbit = orbit
         self.step_violations = step_violations
         self.stats = stats
 
@@ -139,6 +144,23 @@ class Exploration(Generic[S, A]):
             target = self.index.get(after)
             if target is not None:
                 yield action, target
+
+    def transitions(self, i: int) -> Iterator[tuple[A, int, bool]]:
+        """Every transition out of state ``i``: ``(action, target, moved)``.
+
+        ``moved`` is False for a stutter (the action leads back to the very same
+        state). Under symmetry reduction a step to another member of ``i``'s class has
+        target ``i`` and ``moved`` True: an orbit edge, a real step.
+        """
+        canon = self.model.representative if self.symmetry else None
+        state = self.states[i]
+        for action, after in self.model.successors(state):
+            moved = after != state
+            if canon is not None:
+                after = canon(after)
+            target = self.index.get(after)
+            if target is not None:
+                yield action, target, moved
 
     def path_to(self, i: int) -> list[tuple[A | None, int]]:
         """The shortest path to state ``i``: (action, state number) from an initial state."""
@@ -280,6 +302,7 @@ def explore(
     records: dict[A, list] = {}
     records_get = records.get
     fair_exit = bytearray()
+    orbit = bytearray()
     add_target = targets.append
     step_checks = [(p.id, p.holds, p.concerns) for p in step_properties]
     while expanded < len(states):
@@ -293,6 +316,7 @@ def explore(
         first_edge = len(targets)
         slot = -1
         fair_here = 0
+        orbit_here = 0
         for slot, (action, after) in enumerate(successors(state)):
             record = records_get(action)
             if record is None:
@@ -331,14 +355,21 @@ def explore(
             if linked[v] != u:  # the first transition from u to v: an edge
                 linked[v] = u
                 add_target(v)
-            if v != u and not fair_here and record[1]:
-                fair_here = 1
+            if v != u:
+                if record[1]:
+                    fair_here = 1
+            elif after is not state and after != state:
+                # an orbit edge: a real step to another member of u's class
+                orbit_here = 1
+                if record[1]:
+                    fair_here = 1
         if truncated:
             # u lost successors to the bound: leave it unexpanded, as if never reached
             del targets[offsets[u] :]
             offsets.pop()
             break
         fair_exit.append(fair_here)
+        orbit.append(orbit_here)
         transitions += slot + 1
         if len(targets) - first_edge > max_out:
             max_out = len(targets) - first_edge
@@ -379,6 +410,7 @@ def explore(
         expanded=expanded,
         fired=fired,
         fair_exit=fair_exit,
+        orbit=orbit,
         step_violations=step_violations,
         stats=stats,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import ClassVar
 
 from ldmspec.explorer import Model, Property
@@ -227,3 +227,111 @@ class Waiting(Model[str, str]):
 
     def properties(self) -> Sequence[Property]:
         return [Property.eventually("ends", lambda s: s == "done")]
+
+
+# --- fairness per class, and symmetry that must not hide a cycle ---------------------------
+
+TokenState = tuple[tuple[str, str], bool]
+
+
+class Swapping(Model[TokenState, tuple[str, str]]):
+    """Two tokens A and B on two seats, interchangeable (symmetry renames them).
+
+    ``swap`` (fair) exchanges the seats; ``finish(X)`` ends the run when token X sits
+    on seat 0. Weak fairness of ``finish(A)`` alone never forces it: it is enabled in
+    ``(A, B)`` and not in ``(B, A)``, so swapping forever is a fair behaviour that never
+    finishes (``eventually done`` is violated). Judged per kind (``per_kind``), the kind
+    ``finish`` is enabled in both seatings and never taken, so the swap cycle is unfair.
+    ``fair_finish=False`` makes finishing an environment step that is never owed.
+
+    Under symmetry both seatings are one class and ``swap`` an orbit edge: a real step
+    whose repetition is a real cycle.
+    """
+
+    def __init__(self, *, per_kind: bool = False, fair_finish: bool = True) -> None:
+        self.per_kind = per_kind
+        self.fair_finish = fair_finish
+
+    symmetric_fairness = property(lambda self: self.per_kind)
+
+    def init_states(self) -> Sequence[TokenState]:
+        return [(("A", "B"), False), (("B", "A"), False)]
+
+    def actions(self, state: TokenState) -> Iterable[tuple[str, str]]:
+        seats, done = state
+        return [] if done else [("swap", ""), ("finish", seats[0])]
+
+    def next_state(self, state: TokenState, action: tuple[str, str]) -> TokenState:
+        seats, _ = state
+        if action[0] == "swap":
+            return ((seats[1], seats[0]), False)
+        return (seats, True)
+
+    def is_terminal(self, state: TokenState) -> bool:
+        return state[1]
+
+    def is_fair(self, action: tuple[str, str]) -> bool:
+        return action[0] == "swap" or self.fair_finish
+
+    def fairness_class(self, action: tuple[str, str]) -> Hashable:
+        return action[0] if self.per_kind else action
+
+    def representative(self, state: TokenState) -> TokenState:
+        # renaming A <-> B: the canonical seating has A on seat 0
+        return (("A", "B"), state[1])
+
+    def describe_action(self, action: tuple[str, str]) -> str:
+        return f"{action[0]}({action[1]})" if action[1] else action[0]
+
+    def properties(self) -> Sequence[Property]:
+        return [Property.eventually("done", lambda s: s[1])]
+
+
+ToggleState = tuple[int, bool, bool]
+
+
+class Toggling(Model[ToggleState, tuple[str, int]]):
+    """Two migrations d0 and d1; the environment toggles which one may step.
+
+    ``go(d)`` (fair) ends migration d; it is enabled for d0 while the toggle points at
+    it (or once d1 ended), for d1 while the toggle points at d1. ``toggle`` is the
+    environment's. Toggling forever keeps *some* ``go`` enabled at every moment but
+    neither ``go(d0)`` nor ``go(d1)`` continuously: weak fairness per migration
+    allows it (d0 starves: violated), weak fairness per kind forbids it (holds).
+    """
+
+    def __init__(self, *, per_kind: bool = False) -> None:
+        self.per_kind = per_kind
+
+    def init_states(self) -> Sequence[ToggleState]:
+        return [(0, False, False)]
+
+    def actions(self, state: ToggleState) -> Iterable[tuple[str, int]]:
+        toggle, done0, done1 = state
+        if not done0 and not done1:
+            yield ("toggle", 0)
+        if not done0 and (toggle == 0 or done1):
+            yield ("go", 0)
+        if not done1 and not done0 and toggle == 1:
+            yield ("go", 1)
+
+    def next_state(self, state: ToggleState, action: tuple[str, int]) -> ToggleState:
+        toggle, done0, done1 = state
+        if action[0] == "toggle":
+            return (1 - toggle, done0, done1)
+        return (toggle, True, done1) if action[1] == 0 else (toggle, done0, True)
+
+    def is_terminal(self, state: ToggleState) -> bool:
+        return state[1]
+
+    def is_fair(self, action: tuple[str, int]) -> bool:
+        return action[0] == "go"
+
+    def fairness_class(self, action: tuple[str, int]) -> Hashable:
+        return action[0] if self.per_kind else action
+
+    def describe_action(self, action: tuple[str, int]) -> str:
+        return action[0] if action[0] == "toggle" else f"go(d{action[1]})"
+
+    def properties(self) -> Sequence[Property]:
+        return [Property.eventually("d0 ends", lambda s: s[1])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import networkx as nx
-from explorer_toys import Counter, TwoPhaseCommit
+from explorer_toys import Counter, Swapping, TwoPhaseCommit
 
 from ldmspec.explorer import explore
 
@@ -80,3 +80,24 @@ def test_progress_is_reported_at_the_end_of_a_search():
     seen: list[tuple[int, int, int, int]] = []
     explore(Counter(), progress=lambda *args: seen.append(args))
     assert seen[-1] == (4, 4, 4, 3)
+
+
+def test_a_step_to_another_member_of_the_class_is_an_orbit_edge_not_a_stutter():
+    reduced = explore(Swapping())
+    assert reduced.states == [(("A", "B"), False), (("A", "B"), True)]
+    # swap leads from the class to itself: a real step, and swap is fair
+    assert list(reduced.orbit) == [1, 0]
+    assert list(reduced.fair_exit) == [1, 0]
+    assert [(a, t, moved) for a, t, moved in reduced.transitions(0)] == [
+        (("swap", ""), 0, True),
+        (("finish", "A"), 1, True),
+    ]
+    full = explore(Swapping(), symmetry=False)
+    assert list(full.orbit) == [0] * full.expanded
+
+
+def test_a_step_that_changes_nothing_is_a_stutter():
+    exploration = explore(Counter())
+    # 0 -double-> 0 changes nothing
+    assert (("double", 0, False)) in set(exploration.transitions(0))
+    assert exploration.orbit[0] == 0
