@@ -21,10 +21,10 @@ from ldmspec.models.memory_fit import find_placement
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
 from ldmspec.system.precheck import find_congruent_placement, precheck
-from ldmspec.testing.sizing import examples
+from ldmspec.testing.profiles import suite_settings
 from ldmspec.testing.strategies import host_pairs
 
-SETTINGS = examples(150)
+SETTINGS = suite_settings(max_examples=150)
 
 
 def _explain(fleet, domain, source, target) -> str:
@@ -93,7 +93,7 @@ def test_memory_placement_agrees_with_z3(layout):
             assert any(r.pa <= pa and pa + block.size <= r.end for r in free)
 
 
-@examples(60)
+@suite_settings(max_examples=60)
 @given(host_pairs())
 def test_a_feasible_verdict_carries_a_valid_witness(pair):
     fleet, domain, source, target = pair

@@ -12,15 +12,15 @@ from ldmspec.properties.agreement import dry_run_agrees
 from ldmspec.testing.adapter import reference_factory
 from ldmspec.testing.fleet_cases import FleetCase
 from ldmspec.testing.plugin import current_options
+from ldmspec.testing.profiles import suite_settings
 from ldmspec.testing.records import PropertyViolation, RunRecord
-from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import host_pairs
 
 _options = current_options()
 _factory = reference_factory(_options.variant)
 
 
-@examples(60)
+@suite_settings(max_examples=60)
 @given(host_pairs())
 def test_dry_run_names_what_z3_names(pair):
     fleet, domain, source, target = pair

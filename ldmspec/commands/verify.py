@@ -11,7 +11,7 @@ from typing import Any
 
 from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet
-from ldmspec.verify import PROFILES, PartResult, PlanOutcome, Progress, VerifyOptions, verify
+from ldmspec.pipeline import PROFILES, PartResult, PlanOutcome, Progress, VerifyOptions, verify
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "run"]
 
@@ -58,7 +58,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--profile",
         choices=PROFILES,
         default="ci",
-        help="property-suite budget: ci (minutes) or deep (nightly)",
+        help="property-suite budget: ci (minutes; the ldmspec-ci Hypothesis profile) or deep "
+        "(nightly; ldmspec-deep)",
     )
     parser.add_argument(
         "--variant",
@@ -196,11 +197,17 @@ def render_part(result: PartResult) -> str:
         lines += _plan_lines(outcomes) if planned else _matrix_lines(outcomes)
     elif result.part == "model":
         lines += _model_lines(result.detail.get("exploration", {}))
-    elif result.part == "properties" and not result.ok:
+    elif result.part == "properties" and not result.ok and _unexplained(result):
         lines += ["  " + line for line in result.detail.get("output", [])[-25:]]
     if result.reports:
         lines.append(f"  report: {result.reports}")
     return "\n".join(lines)
+
+
+def _unexplained(result: PartResult) -> bool:
+    """No run recorded, or a failure that is no property's: pytest's output says why."""
+    run = result.detail.get("last_run")
+    return run is None or any(f["property"] is None for f in run["failures"])
 
 
 def _plan_lines(outcomes: tuple[PlanOutcome, ...]) -> list[str]:

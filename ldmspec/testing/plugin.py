@@ -1,30 +1,44 @@
 """The ldmspec pytest plugin (registered through the ``pytest11`` entry point).
 
-Options:
+It is loaded into every pytest session of the environment ldmspec is installed in, so
+it changes nothing there unless asked: importing it imports no Hypothesis, registers
+and loads no profile and touches no Hypothesis internals. ldmspec's suites take their
+settings from :mod:`ldmspec.testing.profiles`; a plain Hypothesis test of another
+project keeps exactly Hypothesis's own settings.
 
-* ``--ldmspec-reports DIR``: every failing property writes a counterexample report
-  into DIR (:func:`ldmspec.report.write_report`; the minimal JSON form if the report
-  cannot be built), the terminal summary says ``ldmspec: report written to ...`` and
-  ``DIR/last-run.json`` lists the reports of this run (``{"reports": [...]}``).
+Options (all optional):
+
+* ``--ldmspec-reports DIR``: every failing property writes a counterexample report into
+  DIR (:func:`ldmspec.testing.outcomes.write_run_report`), the terminal summary says
+  ``ldmspec: INV-... report written to ...``, and ``DIR/last-run.json``
+  (:class:`ldmspec.testing.outcomes.LastRun`) records which tests passed and failed and
+  which property each failure violated.
 * ``--ldmspec-variant NAME``: run the stateful machines against that fault variant of
-  the reference implementation (expected outcome: a failure and a report). An unknown
-  name is a usage error listing the variants.
+  the reference implementation. An unknown name is a usage error listing the variants.
 * ``--ldmspec-fleet FILE`` (repeatable): also run the machines on that fleet (a fleet
   file or a folder of capture bundles), besides the example and generated fleets.
-* ``--ldmspec-observability``: Hypothesis observability (one JSON line per test case
-  in ``.hypothesis/observed/``); also ``LDMSPEC_OBSERVABILITY=1``.
+* ``--ldmspec-db URL`` (or ``LDMSPEC_DB``): share failures through the example database
+  URL names (``redis://HOST:PORT/N`` or a directory) besides the local one;
+  ``--ldmspec-db-read-only`` (or ``LDMSPEC_DB_READ_ONLY=1``) reads it without writing
+  (CI replaying what a fuzzing farm found). See :mod:`ldmspec.testing.databases`.
+* ``--ldmspec-shrink`` (or ``LDMSPEC_SHRINK=1``): replay the failures saved in the
+  example database and shrink them, generating nothing new. The ``ldmspec-ci`` profile
+  detects without shrinking; this is the separate run that shortens what it found.
+* ``--ldmspec-observability``: Hypothesis observability (one JSON line per test case in
+  ``.hypothesis/observed/``), through Hypothesis's documented switch
+  ``HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY``; a usage error when Hypothesis was imported
+  before the plugin could set it.
 
-It also registers the Hypothesis profiles ``ci`` and ``deep``
-(:mod:`ldmspec.testing.profiles`), loads ``$LDMSPEC_PROFILE`` when
-``--hypothesis-profile`` is not given, and under ``ci`` caps shrinking at
-:data:`CI_SHRINK_SECONDS` (Hypothesis's own limit is five minutes). Test modules
-read the options with :func:`current_options`.
+``--hypothesis-profile ldmspec-ci`` (or ``ldmspec-deep``) registers ldmspec's profiles
+with Hypothesis before Hypothesis's own plugin loads the one named. Test modules read
+the options with :func:`current_options`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,37 +47,31 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ldmspec.errors import LdmspecError
-from ldmspec.testing.profiles import PROFILES, active_profile, register_profiles
+from ldmspec.testing.outcomes import Failure, LastRun, records_of, write_run_report
+from ldmspec.testing.session import PROFILES, Session, configure_session
 
 if TYPE_CHECKING:
     from ldmspec.testing.fleet_cases import FleetCase
-    from ldmspec.testing.records import RunRecord
 
-__all__ = [
-    "Options",
-    "current_options",
-    "pytest_addoption",
-    "pytest_configure",
-    "records_of",
-    "write_run_report",
-]
+__all__ = ["OBSERVABILITY_SWITCH", "Options", "current_options"]
 
-register_profiles()  # before Hypothesis's own plugin loads --hypothesis-profile
-
-_USER_PROPERTY = "ldmspec_report"
-CI_SHRINK_SECONDS = 30
-"""Under the ``ci`` profile a failing property stops shrinking after this long."""
+OBSERVABILITY_SWITCH = "HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY"
+_FAILURE = "ldmspec_failure"
 
 
 @dataclass
 class Options:
-    """What the plugin's options asked for (the defaults without the plugin)."""
+    """What the plugin's options asked for (the defaults without the plugin), and what
+    the session saw happen."""
 
     variant: str | None = None
     fleet_paths: tuple[str, ...] = ()
     reports: Path | None = None
-    written: list[str] = field(default_factory=list)
+    session: Session = field(default_factory=Session)
+    passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     _cases: tuple[FleetCase, ...] | None = None
 
     @property
@@ -88,217 +96,175 @@ def current_options() -> Options:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ldmspec")
-    group.addoption(
-        "--ldmspec-reports",
-        metavar="DIR",
-        default=None,
-        help="write a counterexample report for every failing ldmspec property into DIR",
-    )
-    group.addoption(
-        "--ldmspec-variant",
-        metavar="NAME",
-        default=None,
-        help="run the stateful machines against this fault variant of the reference "
-        "implementation (see ldmspec.system.VARIANTS)",
-    )
-    group.addoption(
-        "--ldmspec-fleet",
-        metavar="FILE",
-        action="append",
-        default=[],
-        help="also run the stateful machines on this fleet file or capture folder",
-    )
-    group.addoption(
-        "--ldmspec-observability",
-        action="store_true",
-        default=False,
-        help="write Hypothesis observability data (.hypothesis/observed/)",
-    )
+    group.addoption("--ldmspec-reports", metavar="DIR", default=None,
+                    help="write a counterexample report for every failing ldmspec property, "
+                    "and last-run.json, into DIR")  # fmt: skip
+    group.addoption("--ldmspec-variant", metavar="NAME", default=None,
+                    help="run the stateful machines against this fault variant of the "
+                    "reference implementation (see ldmspec.system.VARIANTS)")  # fmt: skip
+    group.addoption("--ldmspec-fleet", metavar="FILE", action="append", default=[],
+                    help="also run the stateful machines on this fleet file or capture "
+                    "folder")  # fmt: skip
+    group.addoption("--ldmspec-db", metavar="URL", default=None,
+                    help="share failures of ldmspec's suites through this example database "
+                    "(redis://HOST:PORT/N or a directory) besides the local one; "
+                    "default $LDMSPEC_DB")  # fmt: skip
+    group.addoption("--ldmspec-db-read-only", action="store_true", default=False,
+                    help="read the --ldmspec-db database, never write to it (CI replaying "
+                    "a farm's failures)")  # fmt: skip
+    group.addoption("--ldmspec-shrink", action="store_true", default=False,
+                    help="replay the failures saved in the example database and shrink "
+                    "them; generate nothing new")  # fmt: skip
+    group.addoption("--ldmspec-observability", action="store_true", default=False,
+                    help="write Hypothesis observability data (.hypothesis/observed/) "
+                    f"through {OBSERVABILITY_SWITCH}")  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
     global _OPTIONS
     # The suites run from the installed package too (--pyargs), outside this repository's
     # pytest configuration: declare the marker they use.
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    if config.getoption("ldmspec_observability", False) or os.environ.get("LDMSPEC_OBSERVABILITY"):
+        _enable_observability()
     variant = config.getoption("ldmspec_variant", None) or os.environ.get("LDMSPEC_VARIANT")
     _check_variant(variant)
-    fleets = tuple(config.getoption("ldmspec_fleet", None) or ())
     reports = config.getoption("ldmspec_reports", None)
     _OPTIONS = Options(
         variant=None if variant in (None, "correct") else variant,
-        fleet_paths=fleets,
+        fleet_paths=tuple(config.getoption("ldmspec_fleet", None) or ()),
         reports=Path(reports) if reports else None,
+        session=_session(config),
     )
+    configure_session(_OPTIONS.session)
     try:
         _OPTIONS.fleet_cases  # noqa: B018 - load now: a bad fleet is a usage error
     except LdmspecError as exc:
         raise pytest.UsageError(f"--ldmspec-fleet: {exc}") from None
-    _load_profile(config)
-    if active_profile() == "ci":
-        _cap_shrinking(CI_SHRINK_SECONDS)
-    if config.getoption("ldmspec_observability", False) or os.environ.get("LDMSPEC_OBSERVABILITY"):
-        _enable_observability()
+    if config.getoption("hypothesis_profile", None) in PROFILES:
+        from ldmspec.testing.profiles import register_profiles
+
+        register_profiles(_OPTIONS.session)
+
+
+def _session(config: pytest.Config) -> Session:
+    try:
+        environment = Session.from_environment()
+    except LdmspecError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    url = config.getoption("ldmspec_db", None) or environment.database_url
+    session = Session(
+        database_url=url,
+        read_only=config.getoption("ldmspec_db_read_only", False) or environment.read_only,
+        shrink=config.getoption("ldmspec_shrink", False) or environment.shrink,
+        profile=environment.profile,
+    )
+    if url is not None:
+        from ldmspec.testing.databases import shared_database
+
+        try:
+            shared_database(url)  # a bad URL is a usage error now, not a failing test later
+        except LdmspecError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return session
 
 
 def _check_variant(variant: str | None) -> None:
-    from ldmspec.system import VARIANTS
+    if variant is None or variant == "correct":
+        return
+    from ldmspec.system.variants import VARIANTS
 
-    if variant is not None and variant != "correct" and variant not in VARIANTS:
+    if variant not in VARIANTS:
         raise pytest.UsageError(
             f"--ldmspec-variant: expected one of correct, {', '.join(VARIANTS)}; got {variant!r}"
         )
 
 
-def _load_profile(config: pytest.Config) -> None:
-    from hypothesis import settings
-
-    wanted = os.environ.get("LDMSPEC_PROFILE")
-    if wanted is None or config.getoption("hypothesis_profile", None):
-        return
-    if wanted not in PROFILES:
-        raise pytest.UsageError(
-            f"LDMSPEC_PROFILE: expected one of {', '.join(PROFILES)}; got {wanted!r}"
-        )
-    settings.load_profile(wanted)
-
-
-def _cap_shrinking(seconds: int) -> None:
-    """Hypothesis shrinks for up to five minutes; a ci run reports sooner."""
-    from hypothesis.internal.conjecture import engine
-
-    engine.MAX_SHRINKING_SECONDS = min(engine.MAX_SHRINKING_SECONDS, seconds)
-
-
 def _enable_observability() -> None:
-    from hypothesis.internal import observability
-
-    deliver = getattr(observability, "_deliver_to_file", None)
-    if deliver is not None and not observability.observability_enabled():
-        observability.add_observability_callback(deliver, all_threads=True)
-
-
-# --- reports ---------------------------------------------------------------------------------
-def records_of(error: BaseException | None) -> list[RunRecord]:
-    """The run records carried by ``error`` (a violation, or a group of them)."""
-    from ldmspec.testing.records import PropertyViolation
-
-    if error is None:
-        return []
-    if isinstance(error, PropertyViolation):
-        return [error.record]
-    if isinstance(error, BaseExceptionGroup):
-        return [r for sub in error.exceptions for r in records_of(sub)]
-    return records_of(error.__cause__) if error.__cause__ is not None else []
-
-
-def write_run_report(record: RunRecord, reports: Path, *, node: str | None = None) -> Path:
-    """The counterexample report of ``record`` under ``reports`` (the folder written).
-
-    Falls back to the minimal JSON form (property id, violation, steps, seed) when the
-    full report cannot be built.
-    """
-    try:
-        from ldmspec.report import write_report
-        from ldmspec.report.from_system import counterexample_from_transcript
-
-        name = record.fleet_label if record.fleet_label.endswith(".toml") else "fleet.toml"
-        cx = counterexample_from_transcript(
-            Path(name).name,
-            record.lines,
-            property_id=record.property_id,
-            violation=record.violation,
-            variant=record.variant,
-            seed=record.seed,
-            fleet_text=record.fleet_toml,
-            pytest_node=node,
-            reproduce=_reproduce(record, node),
+    """Hypothesis reads its observability switch once, when it is imported."""
+    if os.environ.get(OBSERVABILITY_SWITCH):
+        return
+    if "hypothesis" in sys.modules:
+        raise pytest.UsageError(
+            "--ldmspec-observability: Hypothesis was imported before the plugin could "
+            f"switch observability on; set {OBSERVABILITY_SWITCH}=1 in the environment instead"
         )
-        return write_report(cx, reports)
-    except (LdmspecError, ValueError, ImportError, OSError) as exc:
-        return _write_minimal(record, reports, node, f"{type(exc).__name__}: {exc}")
+    os.environ[OBSERVABILITY_SWITCH] = "1"
 
 
-def _reproduce(record: RunRecord, node: str | None) -> str:
-    variant = f" --ldmspec-variant={record.variant}" if record.variant else ""
-    return f"pytest {node or 'properties/'}{variant}  # replays from .hypothesis/ first"
-
-
-def _write_minimal(record: RunRecord, reports: Path, node: str | None, why: str) -> Path:
-    reports.mkdir(parents=True, exist_ok=True)
-    stem = f"{record.property_id}-{record.seed}"
-    path = reports / f"{stem}.json"
-    number = 1
-    while path.exists():
-        number += 1
-        path = reports / f"{stem}-{number}.json"
-    document = {
-        "property": record.property_id,
-        "violation": record.violation,
-        "steps": [line for line in record.lines if not _secret(line)],
-        "seed": record.seed,
-        "variant": record.variant,
-        "pytest_node": node,
-        "fleet_toml": record.fleet_toml,
-        "why_minimal": why,
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-def _secret(line: str) -> bool:
-    """A ``.password`` directive or the line answering ``Target Password:``."""
-    return line.startswith(".password ") or not (line.startswith((".", "#")) or "# ldm " in line)
-
-
+# --- results and reports --------------------------------------------------------------------
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    if call.when != "call" or not report.failed or _OPTIONS.reports is None:
+    if call.when != "call" or not report.failed or call.excinfo is None:
         return
-    error = call.excinfo.value if call.excinfo is not None else None
-    records = records_of(error)
-    if not records:
-        from ldmspec.testing.records import FailureLog
-
-        last = FailureLog.last
-        records = [last] if last is not None and "machine" in item.nodeid.lower() else []
-    for record in records:
-        folder = write_run_report(record, _OPTIONS.reports, node=item.nodeid)
-        report.user_properties.append((_USER_PROPERTY, f"{record.property_id} {folder}"))
+    for record in records_of(call.excinfo.value):
+        folder = None
+        if _OPTIONS.reports is not None:
+            folder = str(write_run_report(record, _OPTIONS.reports, node=item.nodeid))
+        report.user_properties.append((_FAILURE, json.dumps([record.property_id, folder])))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    for key, value in report.user_properties:
-        if key == _USER_PROPERTY and str(value) not in _OPTIONS.written:
-            _OPTIONS.written.append(str(value))
-    if report.failed and report.when == "call" and report.nodeid not in _OPTIONS.failed:
-        _OPTIONS.failed.append(report.nodeid)
+    node = report.nodeid
+    if report.failed and node not in _OPTIONS.failed:
+        _OPTIONS.failed.append(node)
+        found = [json.loads(str(v)) for k, v in report.user_properties if k == _FAILURE]
+        _OPTIONS.failures.extend(Failure(node, pid, folder) for pid, folder in found)
+        if not found:
+            _OPTIONS.failures.append(Failure(node))
+    elif report.skipped and node not in _OPTIONS.skipped:
+        _OPTIONS.skipped.append(node)
+    elif report.passed and report.when == "call":
+        _OPTIONS.passed.append(node)
+
+
+def _last_run(rootdir: Path) -> LastRun:
+    failed = set(_OPTIONS.failed)
+    return LastRun(
+        passed=tuple(n for n in _OPTIONS.passed if n not in failed),
+        failed=tuple(_OPTIONS.failed),
+        skipped=tuple(_OPTIONS.skipped),
+        failures=tuple(_OPTIONS.failures),
+        variant=_OPTIONS.variant,
+        profile=_profile(),
+        shrink=_OPTIONS.session.shrink,
+        rootdir=str(rootdir),
+    )
+
+
+def _profile() -> str:
+    """The profile ldmspec's suites ran under (no Hypothesis import for a session without
+    them)."""
+    if "hypothesis" not in sys.modules:
+        return _OPTIONS.session.profile or PROFILES[0]
+    from ldmspec.testing.profiles import selected_profile
+
+    return selected_profile()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    for entry in _OPTIONS.written:
-        property_id, _, folder = entry.partition(" ")
-        terminalreporter.write_line(f"ldmspec: {property_id} report written to {folder}")
+    for failure in _OPTIONS.failures:
+        if failure.report:
+            terminalreporter.write_line(
+                f"ldmspec: {failure.property_id} report written to {failure.report}"
+            )
+    violated = [f.test for f in _OPTIONS.failures if f.property_id]
+    if violated and not _OPTIONS.session.shrink and _profile() == "ldmspec-ci":
+        nodes = " ".join(dict.fromkeys(violated))
+        terminalreporter.write_line(
+            f"ldmspec: failures saved unshrunk; shrink them with: pytest {nodes} --ldmspec-shrink"
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _OPTIONS.reports is None or hasattr(session.config, "workerinput"):
-        return  # xdist workers hand their reports to the controller
-    folders = [entry.partition(" ")[2] for entry in _OPTIONS.written]
-    document = {
-        "reports": folders,
-        "properties": [entry.partition(" ")[0] for entry in _OPTIONS.written],
-        "failed_tests": _OPTIONS.failed,
-        "variant": _OPTIONS.variant,
-    }
+        return  # xdist workers hand their results to the controller
     try:
-        _OPTIONS.reports.mkdir(parents=True, exist_ok=True)
-        (_OPTIONS.reports / "last-run.json").write_text(
-            json.dumps(document, indent=2) + "\n", encoding="utf-8"
-        )
+        _last_run(session.config.rootpath).write(_OPTIONS.reports)
     except OSError as exc:
         session.config.get_terminal_writer().line(f"ldmspec: cannot write last-run.json: {exc}")

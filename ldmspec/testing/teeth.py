@@ -2,29 +2,41 @@
 
 :func:`hunt` runs the stateful machine (or, for INV-PRECHECK-AGREES, the dry-run
 agreement property) against one fault variant of the reference implementation with the
-``ci`` budget, seeded (:data:`SEED`) so a run is reproducible, and returns a :class:`Detection`:
-which invariants fired, how long until the first failure, and how many steps the shrunk
-counterexample has. :func:`model_shortest` gives, for the same invariant, the length of
-the state-graph model's shortest counterexample (a wrong-on-purpose model variant that
-breaks it), so the two can be compared (goal: shrunk <= 1.5 x shortest).
+``ldmspec-ci`` budget, seeded (:data:`SEED`) so a run is reproducible, and returns a
+:class:`Detection`: which invariants fired, how long until the first failure, and how
+many steps the failing program has. Detection runs without Hypothesis's shrink phase
+(its time is not ours to bound); with ``shrink=True`` a second run replays the failure
+from the example database the first one saved it to and shrinks it, so the shrunk
+length is measured without any time limit of ours. :func:`model_shortest` gives, for
+the same invariant, the length of the state-graph model's shortest counterexample (a
+wrong-on-purpose model variant that breaks it), so the two can be compared (goal:
+shrunk <= 1.5 x shortest).
 
 ``properties/test_teeth.py`` asserts every variant is caught and writes
-``test-artifacts/teeth.json``; ``bench/bench_teeth.py`` records the same figures.
+``test-artifacts/teeth.json``; ``bench/bench_teeth.py`` records the same figures with
+the shrunk lengths.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import Phase, given, seed, settings
+from hypothesis.database import ExampleDatabase, InMemoryExampleDatabase
 from hypothesis.stateful import get_state_machine_test
 
 from ldmspec.system import VARIANTS
-from ldmspec.testing.profiles import MACHINE_EXAMPLES, MACHINE_STEPS
+from ldmspec.testing.databases import ShrinkReplayDatabase
+from ldmspec.testing.outcomes import records_of
+from ldmspec.testing.profiles import (
+    MACHINE_EXAMPLES,
+    MACHINE_STEPS,
+    SHRINK_PHASES,
+    SUPPRESSED_HEALTH_CHECKS,
+)
 from ldmspec.testing.records import FailureLog
 from ldmspec.testing.twins import MODEL_VARIANT_FOR, model_shortest
 
@@ -32,8 +44,10 @@ __all__ = [
     "MODEL_VARIANT_FOR",
     "SEED",
     "Detection",
+    "detect_then_shrink",
     "hunt",
-    "limited_shrinking",
+    "hunt_settings",
+    "machine_test",
     "model_shortest",
     "run_seeded",
 ]
@@ -49,6 +63,7 @@ class Detection:
     fired: tuple[str, ...]
     seconds_to_detect: float | None
     seconds_total: float
+    detected_steps: int | None
     shrunk_steps: int | None
     transcript: tuple[str, ...]
 
@@ -56,86 +71,112 @@ class Detection:
         return asdict(self)
 
 
-@contextmanager
-def limited_shrinking(seconds: float) -> Iterator[None]:
-    """Cap Hypothesis's shrinking time (its own default is five minutes)."""
-    from hypothesis.internal.conjecture import engine
-
-    saved = engine.MAX_SHRINKING_SECONDS
-    engine.MAX_SHRINKING_SECONDS = seconds  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        engine.MAX_SHRINKING_SECONDS = saved
-
-
 SEED = 20261127
 """The Hypothesis seed of every hunt: a run is reproducible, not derandomized (whose
 generation starts from the simplest programs and stays near them)."""
 
+#: Without the targeting phase: it spends the budget climbing the machine's target()
+#: measures around one program, where teeth want many different programs.
+HUNT_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
 
-def _settings(examples: int, steps: int) -> settings:
-    # Without the targeting phase: it spends the budget climbing the machine's target()
-    # measures around one program, where teeth want many different programs.
+
+def hunt_settings(
+    examples: int, steps: int, database: ExampleDatabase | None = None, *, shrink: bool = False
+) -> settings:
     return settings(
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=SHRINK_PHASES if shrink else HUNT_PHASES,
         max_examples=examples,
         stateful_step_count=steps,
         deadline=None,
         derandomize=False,
-        database=None,
+        database=database,
         print_blob=False,
-        suppress_health_check=list(HealthCheck),
+        suppress_health_check=SUPPRESSED_HEALTH_CHECKS,
     )
 
 
+def machine_test(
+    machine: type[Any], examples: int, steps: int, **overrides: Any
+) -> Callable[[ExampleDatabase | None, bool], Callable[[], None]]:
+    """A builder of seeded runs of ``machine`` (see :func:`detect_then_shrink`)."""
+    # @seed on the machine class seeds the run and, unlike @seed on a test function,
+    # keeps the example database the shrink run replays from.
+    seeded = seed(SEED)(type(machine.__name__, (machine,), {"__doc__": machine.__doc__}))
+
+    def build(database: ExampleDatabase | None, shrink: bool) -> Callable[[], None]:
+        options = settings(hunt_settings(examples, steps, database, shrink=shrink), **overrides)
+        return get_state_machine_test(seeded, settings=options)
+
+    return build
+
+
 def run_seeded(machine: type[Any], examples: int, steps: int) -> None:
-    """Run a state machine with the ``ci`` shape of search, reproducibly (:data:`SEED`)."""
-    test = get_state_machine_test(machine, settings=_settings(examples, steps))
-    seed(SEED)(test)()
+    """Run a state machine with the ``ldmspec-ci`` shape of search, reproducibly (:data:`SEED`)."""
+    machine_test(machine, examples, steps)(None, False)()
+
+
+def detect_then_shrink(
+    build: Callable[[ExampleDatabase | None, bool], Callable[[], None]], *, shrink: bool
+) -> tuple[BaseException | None, BaseException | None]:
+    """The failure of a detection run (no shrink phase) of the test ``build`` makes, and,
+    when ``shrink``, the failure of a second run that replays it from the example
+    database and shrinks it (``None``: the run passed)."""
+    found = InMemoryExampleDatabase()
+    detected = _failure_of(build(found, False))
+    if detected is None or not shrink:
+        return detected, None
+    return detected, _failure_of(build(ShrinkReplayDatabase(found), True))
+
+
+def _failure_of(test: Callable[[], None]) -> BaseException | None:
+    try:
+        test()
+    except BaseException as exc:  # a failure is the expected outcome
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return exc
+    return None
 
 
 def hunt(
     variant: str,
     *,
-    examples: int = MACHINE_EXAMPLES["ci"],
-    steps: int = MACHINE_STEPS["ci"],
-    shrink_seconds: float = 15.0,
+    examples: int = MACHINE_EXAMPLES["ldmspec-ci"],
+    steps: int = MACHINE_STEPS["ldmspec-ci"],
+    shrink: bool = False,
 ) -> Detection:
-    """Run the suite against ``variant``; what fired, when, and how short it shrank."""
+    """Run the suite against ``variant``; what fired, when, and (``shrink``) how short it
+    shrank."""
     expected = VARIANTS[variant].violates
     FailureLog.reset()
     started = time.perf_counter()
-    error: BaseException | None = None
-    with limited_shrinking(shrink_seconds):
-        try:
-            if expected == "INV-PRECHECK-AGREES":
-                _agreement_test(variant, examples)()
-            else:
-                from ldmspec.properties.machine import machine_for
-                from ldmspec.testing.adapter import reference_factory
+    if expected == "INV-PRECHECK-AGREES":
+        build = _agreement_test(variant, examples)
+    else:
+        from ldmspec.properties.machine import machine_for
+        from ldmspec.testing.adapter import reference_factory
 
-                machine = machine_for(reference_factory(variant), variant=variant)
-                run_seeded(machine, examples, steps)
-        except BaseException as exc:  # a failure is the expected outcome
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            error = exc
+        machine = machine_for(reference_factory(variant), variant=variant)
+        build = machine_test(machine, examples, steps)
+    detected, shrunk = detect_then_shrink(build, shrink=shrink)
     total = time.perf_counter() - started
-    return _detection(variant, expected, error, started, total)
+    return _detection(variant, expected, detected, shrunk, started, total)
 
 
 def _detection(
-    variant: str, expected: str, error: BaseException | None, started: float, total: float
+    variant: str,
+    expected: str,
+    detected: BaseException | None,
+    shrunk: BaseException | None,
+    started: float,
+    total: float,
 ) -> Detection:
-    from ldmspec.testing.plugin import records_of
 
-    records = records_of(error)
+    records = records_of(detected)
     fired = tuple(dict.fromkeys(r.property_id for r in records))
     also = {f.partition(":")[0] for r in records for f in r.fired}
-    mine = [r for r in records if r.property_id == expected] or [
-        r for r in records if expected in {f.partition(":")[0] for f in r.fired}
-    ]
+    mine = _records_for(expected, records)
+    short = _records_for(expected, records_of(shrunk))
     found_at = FailureLog.first_at
     return Detection(
         variant=variant,
@@ -144,12 +185,22 @@ def _detection(
         fired=fired + tuple(sorted(also - set(fired))),
         seconds_to_detect=None if found_at is None else round(found_at - started, 3),
         seconds_total=round(total, 3),
-        shrunk_steps=mine[0].steps if mine else None,
-        transcript=mine[0].lines if mine else (),
+        detected_steps=mine[0].steps if mine else None,
+        shrunk_steps=short[0].steps if short else None,
+        transcript=(short or mine)[0].lines if short or mine else (),
     )
 
 
-def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def]
+def _records_for(expected: str, records: list[Any]) -> list[Any]:
+    """The records that violated ``expected`` first, else those that violated it too."""
+    return [r for r in records if r.property_id == expected] or [
+        r for r in records if expected in {f.partition(":")[0] for f in r.fired}
+    ]
+
+
+def _agreement_test(
+    variant: str, examples: int
+) -> Callable[[ExampleDatabase | None, bool], Callable[[], None]]:
     from ldmspec.properties.agreement import dry_run_agrees
     from ldmspec.testing.adapter import reference_factory
     from ldmspec.testing.fleet_cases import FleetCase
@@ -158,9 +209,6 @@ def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def
 
     factory = reference_factory(variant)
 
-    @seed(SEED)
-    @_settings(examples, 1)
-    @given(host_pairs())
     def agreement(pair):  # type: ignore[no-untyped-def]
         fleet, domain, source, target = pair
         driver, violation = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
@@ -170,4 +218,9 @@ def _agreement_test(variant: str, examples: int):  # type: ignore[no-untyped-def
             FailureLog.note(record)
             raise PropertyViolation.of(record)
 
-    return agreement
+    def build(database: ExampleDatabase | None, shrink: bool) -> Callable[[], None]:
+        options = hunt_settings(examples, 1, database, shrink=shrink)
+        # The settings go on last: @seed alone would also drop the example database.
+        return options(seed(SEED)(given(host_pairs())(agreement)))
+
+    return build

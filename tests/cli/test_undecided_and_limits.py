@@ -81,7 +81,7 @@ def test_evacuate_refuses_a_timeout_that_is_not_a_positive_finite_number(capsys,
 
 
 def test_verify_with_only_unknown_proofs_says_undecided_not_fails(capsys, monkeypatch):
-    from ldmspec import verify as verify_module
+    from ldmspec import pipeline as verify_module
 
     def undecided(fleet, domain, source, target, new_name=None, **kwargs):
         verdict = check_migration(fleet, domain, source, target, new_name, **kwargs)
@@ -103,12 +103,16 @@ def test_verify_with_only_unknown_proofs_says_undecided_not_fails(capsys, monkey
 def test_a_properties_run_that_passes_but_exits_nonzero_says_so(monkeypatch, tmp_path):
     import sys
 
-    from ldmspec import verify as verify_module
+    from ldmspec import pipeline as verify_module
+    from ldmspec.testing.outcomes import LastRun
 
-    script = "print('3 passed in 0.1s'); raise SystemExit(1)"
-    monkeypatch.setattr(
-        verify_module, "properties_command", lambda options, reports: [sys.executable, "-c", script]
-    )
+    def command(options, reports):
+        record = LastRun(passed=("a", "b", "c")).to_json()
+        script = f"import json, pathlib; pathlib.Path({str(reports / 'last-run.json')!r})"
+        script += f".write_text(json.dumps({record!r})); raise SystemExit(1)"
+        return [sys.executable, "-c", script]
+
+    monkeypatch.setattr(verify_module, "properties_command", command)
     options = verify_module.VerifyOptions(fleet_path=EXAMPLE, reports=str(tmp_path))
     result = verify_module.run_properties(options, verify_module.Progress())
     assert not result.ok

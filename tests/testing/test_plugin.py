@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,8 +63,13 @@ def test_failing_property_writes_a_report_and_last_run(tmp_path):
     assert done.returncode == 1
     written = json.loads((reports / "last-run.json").read_text())
     assert written["properties"] == ["INV-CLEANUP"]
-    assert written["failed_tests"] == ["test_failing.py::test_machine_property"]
+    assert written["failed"] == ["test_failing.py::test_machine_property"]
+    assert written["passed"] == ["test_failing.py::test_passes"]
     folder = Path(written["reports"][0])
+    assert written["failures"] == [
+        {"test": "test_failing.py::test_machine_property", "property": "INV-CLEANUP",
+         "report": str(folder)},
+    ]  # fmt: skip
     assert f"ldmspec: INV-CLEANUP report written to {folder}" in done.stdout
     document = json.loads((folder / "counterexample.json").read_text())
     assert document["property"]["id"] == "INV-CLEANUP"
@@ -73,10 +79,87 @@ def test_failing_property_writes_a_report_and_last_run(tmp_path):
     assert "\npw\n" not in replay  # the password line is a placeholder
 
 
+def test_a_failure_that_is_no_property_is_recorded_without_one(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_x():\n    assert 1 + 1 == 3\n")
+    reports = tmp_path / "reports"
+    done = _pytest("--ldmspec-reports", str(reports), "test_plain.py", cwd=tmp_path)
+    assert done.returncode == 1
+    written = json.loads((reports / "last-run.json").read_text())
+    assert written["failures"] == [{"test": "test_plain.py::test_x", "property": None,
+                                    "report": None}]  # fmt: skip
+    assert written["properties"] == [] and written["reports"] == []
+
+
 def test_a_passing_run_lists_no_reports(tmp_path):
     (tmp_path / "test_nothing.py").write_text("def test_x():\n    assert 1 + 1 == 2\n")
     reports = tmp_path / "reports"
     done = _pytest("--ldmspec-reports", str(reports), "test_nothing.py", cwd=tmp_path)
     assert done.returncode == 0
     written = json.loads((reports / "last-run.json").read_text())
-    assert written == {"reports": [], "properties": [], "failed_tests": [], "variant": None}
+    assert written == {
+        "variant": None, "profile": "ldmspec-ci", "shrink": False, "rootdir": str(tmp_path),
+        "passed": ["test_nothing.py::test_x"], "failed": [], "skipped": [], "failures": [],
+        "properties": [], "reports": [],
+    }  # fmt: skip
+
+
+def test_a_bad_database_url_is_one_usage_error(tmp_path):
+    (tmp_path / "test_nothing.py").write_text("def test_x():\n    assert 1 + 1 == 2\n")
+    done = _pytest("--ldmspec-db", "ftp://somewhere", "test_nothing.py", cwd=tmp_path)
+    assert done.returncode == 4
+    assert done.stderr.strip() == (
+        'ERROR: --ldmspec-db: expected redis://HOST:PORT/N or a directory, got "ftp://somewhere"'
+    )
+
+
+def test_an_unknown_ldmspec_profile_is_one_usage_error(tmp_path):
+    (tmp_path / "test_nothing.py").write_text("def test_x():\n    assert 1 + 1 == 2\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_nothing.py"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env={**os.environ, "LDMSPEC_PROFILE": "ci"},
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert done.stderr.strip() == (
+        'ERROR: LDMSPEC_PROFILE: expected a profile: ldmspec-ci, ldmspec-deep, got "ci"'
+    )
+
+
+def test_observability_goes_through_hypothesis_documented_switch(tmp_path):
+    (tmp_path / "test_switch.py").write_text(
+        "import os\n"
+        "from hypothesis import given, strategies as st\n"
+        "@given(st.integers())\n"
+        "def test_x(n):\n"
+        "    assert os.environ['HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY'] == '1'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS_EXPERIMENTAL")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "--ldmspec-observability", "test_switch.py"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    observed = list((tmp_path / ".hypothesis" / "observed").glob("*_testcases.jsonl"))
+    assert observed, "Hypothesis wrote no observations"
+    lines = [json.loads(line) for path in observed for line in path.read_text().splitlines()]
+    assert {line["property"] for line in lines if line["type"] == "test_case"} == {
+        "test_switch.py::test_x"
+    }
+
+
+def test_observability_asked_for_too_late_is_an_error_not_a_no_op(tmp_path):
+    (tmp_path / "conftest.py").write_text("import hypothesis  # imported before the plugin\n")
+    (tmp_path / "test_nothing.py").write_text("def test_x():\n    assert 1 + 1 == 2\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOTHESIS_EXPERIMENTAL")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+         "--ldmspec-observability", "test_nothing.py"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert done.stderr.strip() == (
+        "ERROR: --ldmspec-observability: Hypothesis was imported before the plugin could "
+        "switch observability on; set HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY=1 in the "
+        "environment instead"
+    )

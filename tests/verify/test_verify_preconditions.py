@@ -76,7 +76,7 @@ def test_model_part_reports_every_property(monkeypatch, capsys):
     # The standard configuration takes tens of seconds; the part's logic is the same on
     # a small one.
     monkeypatch.setattr(
-        "ldmspec.verify.STANDARD_MODEL", {"hosts": 2, "domains": 1, "concurrent": 1}
+        "ldmspec.pipeline.STANDARD_MODEL", {"hosts": 2, "domains": 1, "concurrent": 1}
     )
     assert main(["verify", EXAMPLE, "--part", "model", "--json"]) == 0
     (part,) = json.loads(capsys.readouterr().out)["parts"]

@@ -15,9 +15,8 @@ Each part gives a :class:`PartResult`; the whole run holds only when every part 
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
-import re
 import subprocess
 import sys
 import time
@@ -26,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ldmspec.errors import InputError
 from ldmspec.inventory import CONTROL_DOMAIN, Fleet, Plan
 from ldmspec.solver import PrecheckVerdict, check_migration
+from ldmspec.testing.outcomes import LAST_RUN, LastRun
 
 __all__ = [
     "PartResult",
@@ -172,31 +173,70 @@ def preconditions_part(fleet: Fleet, options: VerifyOptions, progress: Progress)
 
 # --- properties -----------------------------------------------------------------------------
 
-_SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors|skipped|xfailed|xpassed)")
-
 
 def properties_command(options: VerifyOptions, reports: Path) -> list[str]:
     """The pytest command line that runs the property suites for ``options``."""
-    command = [
-        sys.executable, "-m", "pytest", "--pyargs", "ldmspec.properties",
-        "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        f"--hypothesis-profile={options.profile}",
-        f"--ldmspec-reports={reports}",
-        f"--ldmspec-fleet={options.fleet_path}",
-    ]  # fmt: skip
-    if options.variant:
-        command.append(f"--ldmspec-variant={options.variant}")
+    command = [sys.executable, "-m", "pytest", "--pyargs", "ldmspec.properties",
+               *_plugin_arguments(options, reports)]  # fmt: skip
     if (os.cpu_count() or 1) > 1 and not options.variant:
         command += ["-n", str(min(os.cpu_count() or 2, 4))]
     return command
 
 
+def shrink_command(options: VerifyOptions, reports: Path, tests: Sequence[str]) -> list[str]:
+    """The pytest command line that replays the saved failures of ``tests`` (absolute
+    node ids) and shrinks them."""
+    return [sys.executable, "-m", "pytest", *tests, *_plugin_arguments(options, reports),
+            "--ldmspec-shrink"]  # fmt: skip
+
+
+def _plugin_arguments(options: VerifyOptions, reports: Path) -> list[str]:
+    arguments = ["-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+                 f"--ldmspec-reports={reports}",
+                 f"--ldmspec-fleet={options.fleet_path}"]  # fmt: skip
+    if options.variant:
+        arguments.append(f"--ldmspec-variant={options.variant}")
+    return arguments
+
+
 def run_properties(options: VerifyOptions, progress: Progress) -> PartResult:
-    """Run the suites in a pytest subprocess; parse its closing line."""
+    """Run the suites in a pytest subprocess, then shrink what failed in a second one
+    (the ``ldmspec-ci`` profile detects without shrinking); read the results from the
+    plugin's ``last-run.json``, never from the terminal."""
     started = time.perf_counter()
     reports = Path(options.reports)
     command = properties_command(options, reports)
-    env = dict(os.environ, LDMSPEC_PROFILE=options.profile)
+    status, output, run = _pytest(command, options, progress)
+    if run is not None and run.properties and options.profile == "ci":
+        progress.update("shrinking the failures")
+        failing = [run.absolute(f.test) for f in run.failures if f.property_id]
+        _, _, shrunk = _pytest(shrink_command(options, reports, failing), options, progress)
+        if shrunk is not None and shrunk.properties:
+            run = _with_reports(run, shrunk)
+        run.write(reports)  # the record of the whole run, the shrunk reports in it
+    summary, ok = _properties_summary(options, status, run)
+    return PartResult(
+        "properties",
+        ok,
+        summary,
+        time.perf_counter() - started,
+        reports=run.reports[0] if run is not None and run.reports else None,
+        detail={"command": command, "status": status,
+                "last_run": run.to_json() if run is not None else None,
+                "caught": list(run.properties) if run is not None else [],
+                "reports": list(run.reports) if run is not None else [],
+                "output": output[-60:] if status else []},
+    )  # fmt: skip
+
+
+def _pytest(
+    command: list[str], options: VerifyOptions, progress: Progress
+) -> tuple[int, list[str], LastRun | None]:
+    """Run ``command``; its status, the tail of its output and the ``last-run.json`` it wrote."""
+    started = time.perf_counter()
+    index = Path(options.reports) / LAST_RUN
+    index.unlink(missing_ok=True)  # never read a previous run's record
+    env = dict(os.environ, LDMSPEC_PROFILE=f"ldmspec-{options.profile}")
     tail: list[str] = []
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
@@ -206,60 +246,45 @@ def run_properties(options: VerifyOptions, progress: Progress) -> PartResult:
             tail = [*tail[-200:], line.rstrip("\n")]
             progress.update(f"{time.perf_counter() - started:.0f} s")
         status = proc.wait()
-    counts: dict[str, int] = {}
-    for line in reversed(tail):
-        found = _SUMMARY.findall(line)
-        if found:
-            counts = {kind: int(n) for n, kind in found}
-            break
-    failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
-    passed = counts.get("passed", 0)
-    caught = _caught_properties(tail)
-    written = _reports_of_run(reports)
-    if options.variant:
-        summary = (
-            f"variant {options.variant} caught by {', '.join(caught) or 'a failing test'}"
-            if failed
-            else f"variant {options.variant} NOT caught ({passed} passed)"
-        )
-    elif not counts:
-        summary = f"pytest ended with status {status} before running the suites"
-    else:
-        summary = f"{passed} passed, {failed} failed"
-        if status and not failed:  # e.g. the plugin could not write; the output says why
-            summary += f", but pytest ended with status {status}"
-    return PartResult(
-        "properties",
-        status == 0 and failed == 0 and passed > 0,
-        summary,
-        time.perf_counter() - started,
-        reports=written[0] if written else None,
-        detail={"command": command, "counts": counts, "caught": caught, "reports": written,
-                "output": tail[-60:] if status else []},
-    )  # fmt: skip
-
-
-_CAUGHT = re.compile(r"\b((?:INV|LIVE)-[A-Z-]+[A-Z])\b")
-
-
-def _caught_properties(lines: Sequence[str]) -> list[str]:
-    seen: list[str] = []
-    for line in lines:
-        for pid in _CAUGHT.findall(line):
-            if pid not in seen:
-                seen.append(pid)
-    return seen
-
-
-def _reports_of_run(reports: Path) -> list[str]:
-    """The report folders the plugin says this run wrote (``last-run.json``)."""
-    index = reports / "last-run.json"
     try:
-        listed = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    folders = listed.get("reports", []) if isinstance(listed, dict) else listed
-    return [str(f) for f in folders if isinstance(f, str)]
+        return status, tail, LastRun.read(index)
+    except InputError:
+        return status, tail, None
+
+
+def _with_reports(run: LastRun, shrunk: LastRun) -> LastRun:
+    """``run`` with the shrunk reports of the tests the shrink run failed again."""
+    by_test = {shrunk.absolute(f.test): f for f in shrunk.failures if f.property_id}
+    failures = tuple(
+        dataclasses.replace(by_test[key], test=f.test) if (key := run.absolute(f.test)) in by_test
+        else f
+        for f in run.failures
+    )  # fmt: skip
+    return dataclasses.replace(run, failures=failures)
+
+
+def _properties_summary(
+    options: VerifyOptions, status: int, run: LastRun | None
+) -> tuple[str, bool]:
+    if run is None:
+        return f"pytest ended with status {status} before recording a run", False
+    passed, failed = len(run.passed), len(run.failed)
+    ok = status == 0 and failed == 0 and passed > 0
+    if options.variant:
+        from ldmspec.system.variants import VARIANTS
+
+        expected = VARIANTS[options.variant].violates
+        if expected in run.properties:
+            return f"variant {options.variant} caught by {expected}", ok
+        found = ", ".join(run.properties) or (f"{failed} failing tests" if failed else "nothing")
+        return (f"variant {options.variant} NOT caught by {expected} ({passed} passed; "
+                f"failed: {found})"), ok  # fmt: skip
+    summary = f"{passed} passed, {failed} failed"
+    if run.properties:
+        summary += f" ({', '.join(run.properties)})"
+    if status and not failed:  # e.g. the plugin could not write; the output says why
+        summary += f", but pytest ended with status {status}"
+    return summary, ok
 
 
 # --- model ------------------------------------------------------------------------------------
