@@ -5,9 +5,10 @@ agreement property) against one fault variant of the reference implementation wi
 ``ldmspec-ci`` budget, seeded (:data:`SEED`) so a run is reproducible, and returns a
 :class:`Detection`: which invariants fired, how long until the first failure, and how
 many steps the failing program has. Detection runs without Hypothesis's shrink phase
-(its time is not ours to bound); with ``shrink=True`` a second run replays the failure
-from the example database the first one saved it to and shrinks it, so the shrunk
-length is measured without any time limit of ours. :func:`model_shortest` gives, for
+(its time is not ours to bound); with ``shrink=True``, or when detection did not show
+the documented invariant (another one, a conformance mismatch say, fired first), a
+second run replays the failure from the example database the first one saved it to and
+shrinks it, so the shrunk length is measured without any time limit of ours. :func:`model_shortest` gives, for
 the same invariant, the length of the state-graph model's shortest counterexample (a
 wrong-on-purpose model variant that breaks it), so the two can be compared (goal:
 shrunk <= 1.5 x shortest).
@@ -116,14 +117,16 @@ def run_seeded(machine: type[Any], examples: int, steps: int) -> None:
 
 
 def detect_then_shrink(
-    build: Callable[[ExampleDatabase | None, bool], Callable[[], None]], *, shrink: bool
+    build: Callable[[ExampleDatabase | None, bool], Callable[[], None]],
+    *,
+    shrink: bool | Callable[[BaseException], bool],
 ) -> tuple[BaseException | None, BaseException | None]:
     """The failure of a detection run (no shrink phase) of the test ``build`` makes, and,
-    when ``shrink``, the failure of a second run that replays it from the example
-    database and shrinks it (``None``: the run passed)."""
+    when ``shrink`` (or ``shrink(failure)``), the failure of a second run that replays it
+    from the example database and shrinks it (``None``: the run passed or did not run)."""
     found = InMemoryExampleDatabase()
     detected = _failure_of(build(found, False))
-    if detected is None or not shrink:
+    if detected is None or not (shrink(detected) if callable(shrink) else shrink):
         return detected, None
     return detected, _failure_of(build(ShrinkReplayDatabase(found), True))
 
@@ -158,7 +161,11 @@ def hunt(
 
         machine = machine_for(reference_factory(variant), variant=variant)
         build = machine_test(machine, examples, steps)
-    detected, shrunk = detect_then_shrink(build, shrink=shrink)
+    # Shrinking may bring out the documented invariant behind another that fired first
+    # (a conformance mismatch, say): when detection did not show it, shrink too.
+    detected, shrunk = detect_then_shrink(
+        build, shrink=shrink or (lambda failure: not _records_for(expected, records_of(failure)))
+    )
     total = time.perf_counter() - started
     return _detection(variant, expected, detected, shrunk, started, total)
 
@@ -171,12 +178,12 @@ def _detection(
     started: float,
     total: float,
 ) -> Detection:
-
-    records = records_of(detected)
+    found, short = records_of(detected), records_of(shrunk)
+    records = found + short
     fired = tuple(dict.fromkeys(r.property_id for r in records))
     also = {f.partition(":")[0] for r in records for f in r.fired}
-    mine = _records_for(expected, records)
-    short = _records_for(expected, records_of(shrunk))
+    mine = _records_for(expected, found) or found
+    shrunk_mine = _records_for(expected, short)
     found_at = FailureLog.first_at
     return Detection(
         variant=variant,
@@ -186,8 +193,8 @@ def _detection(
         seconds_to_detect=None if found_at is None else round(found_at - started, 3),
         seconds_total=round(total, 3),
         detected_steps=mine[0].steps if mine else None,
-        shrunk_steps=short[0].steps if short else None,
-        transcript=(short or mine)[0].lines if short or mine else (),
+        shrunk_steps=shrunk_mine[0].steps if shrunk_mine else None,
+        transcript=(shrunk_mine or mine)[0].lines if shrunk_mine or mine else (),
     )
 
 
