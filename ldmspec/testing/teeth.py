@@ -8,10 +8,10 @@ many steps the failing program has. Detection runs without Hypothesis's shrink p
 (its time is not ours to bound); with ``shrink=True``, or when detection did not show
 the documented invariant (another one, a conformance mismatch say, fired first), a
 second run replays the failure from the example database the first one saved it to and
-shrinks it, so the shrunk length is measured without any time limit of ours. :func:`model_shortest` gives, for
-the same invariant, the length of the state-graph model's shortest counterexample (a
-wrong-on-purpose model variant that breaks it), so the two can be compared (goal:
-shrunk <= 1.5 x shortest).
+shrinks it, so the shrunk length is measured without any time limit of ours.
+:func:`model_shortest` gives, for the same invariant, the length of the state-graph
+model's shortest counterexample (a wrong-on-purpose model variant that breaks it), so
+the two can be compared (goal: shrunk <= 1.5 x shortest).
 
 ``properties/test_teeth.py`` asserts every variant is caught and writes
 ``test-artifacts/teeth.json``; ``bench/bench_teeth.py`` records the same figures with
