@@ -51,15 +51,16 @@ _D = "dossier"
 CATALOG: tuple[Requirement, ...] = (
     Requirement(
         "ST-1",
-        "D is active, bound or inactive, and no migration is under way or in error for it",
+        "D is active, bound or inactive, and no migration is under way or in error for it "
+        "(FLAGS column 6 is -)",
         Applies.ALL, "", f"{_D} ST-1, ST-6",
-        "wait for the running migration to end, or resolve the error state "
-        "(ldm cancel-operation migration D on the source)",
+        "ldm cancel-operation migration D on the source, or remove the error copy "
+        "(ldm remove-domain D on the host whose copy is in error)",
     ),
     Requirement(
-        "ST-2", "D is not the control domain and not an I/O domain",
-        Applies.ALL, "", f"{_S}; {_D} ST-2",
-        "the control domain and I/O domains cannot be migrated",
+        "ST-2", "D is not the control domain (primary)",
+        Applies.ALL, "", f"{_S}; {_D} §7.5",
+        "the control domain cannot be migrated",
     ),
     Requirement(
         "ST-3", "T is not S, and T has no domain with D's (new) name",
@@ -76,8 +77,10 @@ CATALOG: tuple[Requirement, ...] = (
         "upgrade Oracle VM Server for SPARC to 2.2 or later on both hosts",
     ),
     Requirement(
-        "SW-3", "Managers at 3.0 or later run equal or adjacent releases",
-        Applies.LIVE, "", f"{_D} SW-1",
+        "SW-3",
+        "if either Manager is 3.0 or later, both run the same release or adjacent releases "
+        "of 2.2, 3.0, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6",
+        Applies.LIVE, "either Manager is 3.0 or later", f"{_D} §2.2",
         "upgrade the older Logical Domains Manager to the other's release or the one before it",
     ),
     Requirement(
@@ -127,19 +130,30 @@ CATALOG: tuple[Requirement, ...] = (
         "free whole cores on the target",
     ),
     Requirement(
+        "CPU-9",
+        "no live migration between UltraSPARC T2 / T2+ / SPARC T3 and SPARC T5, M5, M6 or later",
+        Applies.LIVE, "CPU types differ", f"{_D} SW-6 (3.2, 3.4)",
+        "migrate D cold (stop it first), or choose a target of the same processor family",
+    ),
+    Requirement(
         "MEM-1", "T's free memory is at least D's memory",
         Applies.LIVE_BOUND, "", _S, "free memory on the target (ldm set-memory on another domain)",
     ),
     Requirement(
         "MEM-2",
-        "the same number of identically sized blocks at the same real addresses fit T's free "
-        "memory, each PA congruent to its RA modulo T's largest page",
-        Applies.LIVE_BOUND, "", f"{_S}; {_D} MEM-2",
+        "each of D's blocks keeps its real address and size and fits T's free memory, no two "
+        "overlapping, at a PA congruent to its PA on S modulo T's largest page; a guest at "
+        "Solaris 11.3 or later on Managers 3.6 or later may have a block split into pieces at "
+        "multiples of T's largest page, each piece placed under the same rule",
+        Applies.LIVE_BOUND, "", f"{_S}; {_D} §4.1-§4.4",
         "free a congruent memory range on the target",
     ),
     Requirement(
-        "IO-1", "D has no direct I/O (PCIe bus, endpoint, SR-IOV VF)",
-        Applies.ALL, "", _S, "remove the direct I/O devices from D (ldm rm-io)",
+        "IO-1",
+        "D has no direct I/O: a PCIe bus (root domain), endpoint, SR-IOV virtual or physical "
+        "function; for an inactive domain only buses and SR-IOV functions block",
+        Applies.ALL, "endpoints: live, bound", f"{_S}; {_D} §5.1-§5.3",
+        "remove the direct I/O devices from D (ldm rm-io)",
     ),
     Requirement(
         "VIO-1", "every vdisk's volume exists on T under a vds of the same name",

@@ -1,37 +1,56 @@
-"""MEM-2 as a constraint problem: a physical address for every memory block of a domain.
+"""MEM-2 as a constraint problem: where each memory block of a domain lands on the target.
 
-The domain keeps its real addresses and block sizes. On the target, block ``i``
-``(ra_i, size_i)`` needs a physical address ``pa_i`` such that
+A block is ``(ra, pa, size)``: its real address, its physical address on the source and
+its size. With ``P`` the target's hardware largest page (DESIGN.md MEM-2, dossier
+§4.1-§4.4):
 
-* ``pa_i ≡ ra_i (mod P)`` with ``P`` the target's hardware largest page, written
-  linearly as ``pa_i = (ra_i mod P) + P * k_i`` with an integer ``k_i``;
-* ``[pa_i, pa_i + size_i)`` lies inside one free range of the target: bounds on ``k_i``
-  per range (:func:`page_bounds`);
-* no two blocks overlap.
+* **Without splitting**, block ``i`` keeps its real address and size and needs a
+  physical address ``pa'_i`` on the target with ``pa'_i ≡ pa_i (mod P)`` (alignment
+  preserved), written linearly as ``pa'_i = (pa_i mod P) + P * k_i`` with an integer
+  ``k_i``; ``[pa'_i, pa'_i + size_i)`` lies inside one free range of the target (bounds
+  on ``k_i`` per range: :func:`page_bounds`); no two blocks overlap.
+* **With splitting** (a guest at Solaris 11.3 or later on Managers 3.6 or later), a
+  block may be cut at offsets that are multiples of ``P``; each piece is placed under
+  the same rule. When every block has the same alignment ``c = pa mod P`` this is a
+  counting problem, solved exactly: congruent pieces start at the *cells*
+  ``c + P*k``, two pieces in one cell overlap and pieces in different cells do not, so
+  every full piece (``P`` bytes) needs a whole cell inside a free range, and a block's
+  last, shorter piece (``size mod P`` bytes) a whole cell or the partial cell at the end
+  of a range with room for it (at most one per range). Variables count the pieces per
+  range; :func:`split_pieces` turns a model into addresses. When the blocks' alignments
+  differ, splitting is not modelled: the rule without splitting is used (a placement
+  found is still valid; an infeasible answer is *conservative*, and ``check`` says so).
 
-The pairwise non-overlap is about the domain alone, so it is built once per domain
-(:func:`disjoint_blocks`); the range and congruence part depends on the target and is
-emitted per candidate as SMT-LIB text (:func:`placement_smt2`), the cheapest way to give
-z3 per-host facts (``reference/precheck-anchors.md`` §1.8). Blocks are never split (the
-Solaris 11.3 splitting rule of dossier §4.3 is not modelled: a conservative choice).
+A block or piece lies inside one free range as the target lists them (``ldm
+list-devices memory``). The constraints depend on the target, so they are emitted per
+candidate as SMT-LIB text (:func:`placement_smt2`), the cheapest way to give z3 per-host
+facts (``reference/precheck-anchors.md`` §1.8).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import z3
 
 from ldmspec.inventory.facts import MemoryRange
 
 __all__ = [
-    "disjoint_blocks",
+    "Block",
+    "declarations_smt2",
     "find_placement",
+    "k_name",
+    "model_placement",
     "pa_name",
     "page_bounds",
     "placement_smt2",
+    "single_alignment",
+    "split_pieces",
     "usable_ranges",
 ]
+
+Block = tuple[int, int, int]  # (ra, pa on the source, size)
+Piece = tuple[int, int, int]  # (ra, pa on the target, size)
 
 
 def pa_name(index: int) -> str:
@@ -42,53 +61,71 @@ def k_name(index: int) -> str:
     return f"k_{index}"
 
 
+def _full(tag: str, r: int) -> str:
+    return f"{tag}cells_{r}"
+
+
+def _tail_cell(tag: str, i: int, r: int) -> str:
+    return f"{tag}tail_{i}_cell_{r}"
+
+
+def _tail_end(tag: str, i: int, r: int) -> str:
+    return f"{tag}tail_{i}_end_{r}"
+
+
 def declarations_smt2(count: int) -> str:
-    """Declarations of the block variables ``pa_i`` and ``k_i``."""
+    """Declarations of the block variables ``pa_i`` and ``k_i`` (the rule without splitting)."""
     return "".join(
         f"(declare-const {pa_name(i)} Int)(declare-const {k_name(i)} Int)" for i in range(count)
     )
 
 
-def disjoint_blocks(sizes: Sequence[int]) -> z3.BoolRef:
-    """No two blocks of the domain overlap on the target."""
-    pas = [z3.Int(pa_name(i)) for i in range(len(sizes))]
-    pairs = [
-        z3.Or(pas[i] + sizes[i] <= pas[j], pas[j] + sizes[j] <= pas[i])
-        for i in range(len(sizes))
-        for j in range(i + 1, len(sizes))
-    ]
-    return z3.And(*pairs) if pairs else z3.BoolVal(True)
-
-
-def page_bounds(ra: int, size: int, rng: MemoryRange, page: int) -> tuple[int, int] | None:
-    """The ``k`` range with ``PA = (ra mod page) + page * k`` inside ``rng``, or None.
+def page_bounds(base: int, size: int, rng: MemoryRange, page: int) -> tuple[int, int] | None:
+    """The ``k`` range with ``PA = (base mod page) + page * k`` inside ``rng``, or None.
 
     ``rng.pa <= PA`` and ``PA + size <= rng.end`` are bounds on the integer ``k``; giving
     z3 those bounds (exact integer division) instead of the byte addresses keeps the
     numbers small, so it never has to branch on a 2^31 coefficient.
     """
-    base = ra % page
+    base = base % page
     low = -((base - rng.pa) // page)  # ceil((rng.pa - base) / page)
     high = (rng.end - size - base) // page
     return (low, high) if low <= high else None
 
 
-def usable_ranges(ra: int, size: int, free: Sequence[MemoryRange], page: int) -> list[MemoryRange]:
-    """The free ranges that could hold a block ``(ra, size)`` at a congruent PA."""
-    return [rng for rng in free if page_bounds(ra, size, rng, page) is not None]
+def usable_ranges(
+    base: int, size: int, free: Sequence[MemoryRange], page: int
+) -> list[MemoryRange]:
+    """The free ranges that could hold ``size`` bytes at a PA ≡ ``base`` (mod ``page``)."""
+    return [rng for rng in free if page_bounds(base, size, rng, page) is not None]
 
 
-def placement_smt2(
-    literal: str, blocks: Sequence[tuple[int, int]], free: Sequence[MemoryRange], page: int
-) -> str:
-    """``(assert (=> MEM-2 ...))``: every block congruent and inside one free range."""
+def single_alignment(blocks: Sequence[Block], page: int) -> bool:
+    """Every block has the same alignment modulo ``page`` (splitting is modelled exactly)."""
+    return len({pa % page for _, pa, _ in blocks}) <= 1
+
+
+def _cells(rng: MemoryRange, align: int, page: int) -> tuple[int, int, int]:
+    """``(first cell, whole cells, room in the partial cell at the end)`` of ``rng``."""
+    first = rng.pa + (align - rng.pa) % page
+    if first >= rng.end:
+        return first, 0, 0
+    whole = (rng.end - first) // page
+    return first, whole, rng.end - first - whole * page
+
+
+def _int(value: int) -> str:
+    return str(value) if value >= 0 else f"(- {-value})"
+
+
+def _unsplit_smt2(blocks: Sequence[Block], free: Sequence[MemoryRange], page: int) -> str:
     parts = []
-    for i, (ra, size) in enumerate(blocks):
+    for i, (_, pa, size) in enumerate(blocks):
         k = k_name(i)
-        congruent = f"(= {pa_name(i)} (+ {ra % page} (* {page} {k})))"
+        congruent = f"(= {pa_name(i)} (+ {pa % page} (* {page} {k})))"
         inside = [
             f"(and (<= {_int(b[0])} {k}) (<= {k} {_int(b[1])}))"
-            for b in (page_bounds(ra, size, rng, page) for rng in free)
+            for b in (page_bounds(pa, size, rng, page) for rng in free)
             if b is not None
         ]
         if not inside:
@@ -96,36 +133,158 @@ def placement_smt2(
             continue
         where = inside[0] if len(inside) == 1 else f"(or {' '.join(inside)})"
         parts.append(f"{congruent} {where}")
-    body = f"(and {' '.join(parts)})" if parts else "true"
-    return f"(assert (=> {literal} {body}))"
+    for i in range(len(blocks)):
+        for j in range(i + 1, len(blocks)):
+            a, b = pa_name(i), pa_name(j)
+            parts.append(f"(or (<= (+ {a} {blocks[i][2]}) {b}) (<= (+ {b} {blocks[j][2]}) {a}))")
+    return f"(and {' '.join(parts)})" if parts else "true"
 
 
-def _int(value: int) -> str:
-    return str(value) if value >= 0 else f"(- {-value})"
+def _split_smt2(
+    literal: str, blocks: Sequence[Block], free: Sequence[MemoryRange], page: int, tag: str
+) -> str:
+    align = blocks[0][1] % page if blocks else 0
+    cells = [_cells(rng, align, page) for rng in free]
+    decls, parts = [], []
+    for r in range(len(free)):
+        decls.append(f"(declare-const {_full(tag, r)} Int)")
+        parts.append(f"(<= 0 {_full(tag, r)})")
+    wanted = sum(size // page for _, _, size in blocks)
+    total = " ".join(_full(tag, r) for r in range(len(free)))
+    parts.append(f"(= (+ 0 {total}) {wanted})")
+    in_cells: list[list[str]] = [[] for _ in free]
+    at_end: list[list[str]] = [[] for _ in free]
+    for i, (_, _, size) in enumerate(blocks):
+        tail = size % page
+        if not tail:
+            continue
+        choices = []
+        for r, (_, _, room) in enumerate(cells):
+            for name, ok, where in (
+                (_tail_cell(tag, i, r), True, in_cells[r]),
+                (_tail_end(tag, i, r), room >= tail, at_end[r]),
+            ):
+                if not ok:
+                    continue
+                decls.append(f"(declare-const {name} Int)")
+                parts.append(f"(<= 0 {name} 1)")
+                choices.append(name)
+                where.append(name)
+        parts.append(f"(= (+ 0 {' '.join(choices)}) 1)")
+    for r, (_, whole, _) in enumerate(cells):
+        parts.append(f"(<= (+ {_full(tag, r)} {' '.join(in_cells[r])}) {whole})")
+        if at_end[r]:
+            parts.append(f"(<= (+ 0 {' '.join(at_end[r])}) 1)")
+    return "".join(decls) + f"(assert (=> {literal} (and {' '.join(parts)})))"
 
 
-def find_placement(
-    blocks: Sequence[tuple[int, int]],
+def placement_smt2(
+    literal: str,
+    blocks: Sequence[Block],
     free: Sequence[MemoryRange],
     page: int,
     *,
+    split: bool = False,
+    tag: str = "",
+) -> str:
+    """``(assert (=> MEM-2 ...))`` for one target; ``split`` when splitting is allowed.
+
+    Splitting is modelled only when the blocks share one alignment
+    (:func:`single_alignment`); otherwise the rule without splitting is emitted. The
+    counting variables of splitting are declared here, their names prefixed by ``tag``
+    (a solver keeps a name declared once, even after ``pop``: each target its own tag).
+    """
+    if split and single_alignment(blocks, page):
+        return _split_smt2(literal, blocks, free, page, tag)
+    return f"(assert (=> {literal} {_unsplit_smt2(blocks, free, page)}))"
+
+
+def split_pieces(
+    blocks: Sequence[Block],
+    free: Sequence[MemoryRange],
+    page: int,
+    value: Callable[[str], int],
+    tag: str = "",
+) -> tuple[Piece, ...]:
+    """The pieces of a split placement, from a model's counts (``value(name)``).
+
+    Full pieces fill each range's cells in block order, then the short last pieces that
+    take a whole cell; a last piece in a range's partial cell goes there. Consecutive
+    pieces of one block that stay contiguous are merged back into one.
+    """
+    align = blocks[0][1] % page if blocks else 0
+    cells = [_cells(rng, align, page) for rng in free]
+    full_units = [(i, ra + u * page) for i, (ra, _, size) in enumerate(blocks)
+                  for u in range(size // page)]  # fmt: skip
+    pieces: list[tuple[int, Piece]] = []  # (block index, piece)
+    for r, (first, count, room) in enumerate(cells):
+        used = value(_full(tag, r))
+        for k in range(used):
+            i, ra = full_units.pop(0)
+            pieces.append((i, (ra, first + k * page, page)))
+        for i, (ra, _, size) in enumerate(blocks):
+            tail = size % page
+            if not tail:
+                continue
+            if value(_tail_cell(tag, i, r)) == 1:
+                pieces.append((i, (ra + size - tail, first + used * page, tail)))
+                used += 1
+            elif room >= tail and value(_tail_end(tag, i, r)) == 1:
+                pieces.append((i, (ra + size - tail, first + count * page, tail)))
+    return _merged(sorted(pieces))
+
+
+def _merged(pieces: list[tuple[int, Piece]]) -> tuple[Piece, ...]:
+    """Consecutive pieces of one block that stay contiguous, as one piece."""
+    out: list[tuple[int, Piece]] = []
+    for i, (ra, pa, size) in pieces:
+        if out and out[-1][0] == i:
+            _, (ra0, pa0, size0) = out[-1]
+            if ra0 + size0 == ra and pa0 + size0 == pa:
+                out[-1] = (i, (ra0, pa0, size0 + size))
+                continue
+        out.append((i, (ra, pa, size)))
+    return tuple(piece for _, piece in out)
+
+
+def find_placement(
+    blocks: Sequence[Block],
+    free: Sequence[MemoryRange],
+    page: int,
+    *,
+    split: bool = False,
     timeout_ms: int = 5000,
-) -> tuple[int, ...] | None:
-    """A PA for every ``(ra, size)`` block (MEM-2 alone), or None when none exists.
+) -> tuple[Piece, ...] | None:
+    """Where the blocks land (MEM-2 alone), or None when they cannot.
 
     Raises ``TimeoutError`` when z3 cannot decide within ``timeout_ms``.
     """
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.from_string(declarations_smt2(len(blocks)) + "(declare-const MEM-2 Bool)")
-    solver.add(z3.Bool("MEM-2"), disjoint_blocks([size for _, size in blocks]))
-    solver.from_string(placement_smt2("MEM-2", blocks, free, page))
-    result = solver.check()
+    solver.from_string(placement_smt2("MEM-2", blocks, free, page, split=split))
+    result = solver.check(z3.Bool("MEM-2"))
     if result == z3.unknown:
         raise TimeoutError(solver.reason_unknown())
     if result == z3.unsat:
         return None
-    model = solver.model()
-    return tuple(
-        model.eval(z3.Int(pa_name(i)), model_completion=True).as_long() for i in range(len(blocks))
-    )
+    return model_placement(solver.model(), blocks, free, page, split=split)
+
+
+def model_placement(
+    model: z3.ModelRef,
+    blocks: Sequence[Block],
+    free: Sequence[MemoryRange],
+    page: int,
+    *,
+    split: bool,
+    tag: str = "",
+) -> tuple[Piece, ...]:
+    """The placement a model of :func:`placement_smt2` (same ``tag``) describes."""
+
+    def value(name: str) -> int:
+        return model.eval(z3.Int(name), model_completion=True).as_long()
+
+    if split and single_alignment(blocks, page):
+        return split_pieces(blocks, free, page, value, tag)
+    return tuple((ra, value(pa_name(i)), size) for i, (ra, _, size) in enumerate(blocks))

@@ -21,7 +21,9 @@ Encodings of non-numeric facts:
   release adjacency (:meth:`LdmVersion.adjacent`) is a pair fact ``t_adjacent``.
 * Solaris release as an ordinal: ``1_000_000 * major`` plus ``100 * year + month`` for
   Solaris 10 updates or the minor number for Solaris 11 (10 9/10 -> 10_201_009).
-* Processor type as an id, its generation and a Fujitsu flag (``processors.py``).
+* Processor type as an id, its generation and a Fujitsu flag (``processors.py``), and
+  its CPU-9 family: 1 for UltraSPARC T2 / T2+ / SPARC T3, 2 for SPARC T5, M5, M6 and
+  later Oracle parts, 0 for the others (T1, T4, the Fujitsu SPARC64 parts).
 * ``cpu-arch`` as 0 native, 1 generic, 2 migration-class1, 3 sparc64-class1.
 """
 
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 
 import z3
 from ldmspec.models import memory_fit
+from ldmspec.models.memory_fit import Block, single_alignment
 
 from ldmspec.inventory.facts import Console, Domain, Host, MemoryRange, VDisk, VNet
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
@@ -43,7 +46,9 @@ __all__ = [
     "DomainSide",
     "TargetSide",
     "build_requirements",
+    "conservative_mem2",
     "cpu_code",
+    "cpu_family",
     "cross_cpu",
     "declarations_smt2",
     "domain_facts_smt2",
@@ -51,6 +56,8 @@ __all__ = [
     "ldm_code",
     "os_code",
     "requirement_applies",
+    "split_allowed",
+    "splits_memory",
     "target_facts_smt2",
     "target_side",
 ]
@@ -58,8 +65,12 @@ __all__ = [
 SOLARIS_10_9_10 = SolarisRelease(10, 0, 2010, 9)
 SOLARIS_10_1_13 = SolarisRelease(10, 0, 2013, 1)
 SOLARIS_11 = SolarisRelease(11, 0)
+SOLARIS_11_3 = SolarisRelease(11, 3)
+T2 = PROCESSORS["UltraSPARC-T2"].generation
 T2_PLUS = PROCESSORS["UltraSPARC-T2+"].generation
+T3 = PROCESSORS["SPARC-T3"].generation
 T4 = PROCESSORS["SPARC-T4"].generation
+T5 = PROCESSORS["SPARC-T5"].generation
 
 ARCH_CODE = {
     CpuArch.NATIVE: 0,
@@ -79,6 +90,15 @@ def os_code(release: SolarisRelease) -> int:
 def ldm_code(version: LdmVersion) -> int:
     major, minor = version.release
     return 100 * major + minor
+
+
+def cpu_family(proc: Processor) -> int:
+    """CPU-9's family: 1 T2 / T2+ / T3, 2 SPARC T5, M5, M6 or later, 0 any other."""
+    if proc.fujitsu:
+        return 0
+    if T2 <= proc.generation <= T3:
+        return 1
+    return 2 if proc.generation >= T5 else 0
 
 
 def cpu_code(proc: Processor) -> int:
@@ -106,7 +126,7 @@ class DomainSide:
     vcpus: int
     whole_core: bool
     memory: int
-    blocks: tuple[tuple[int, int], ...]  # (ra, size); none for a domain that holds none
+    blocks: tuple[Block, ...]  # (ra, pa, size); none for a domain that holds none
     arch: CpuArch
     guest: SolarisRelease
     vdisks: tuple[VDisk, ...]
@@ -127,8 +147,8 @@ class DomainSide:
 
 def domain_side(source: Host, domain: Domain, *, in_migration: bool = False) -> DomainSide:
     """The facts of ``domain`` on ``source``."""
-    blocks = tuple((b.ra, b.size) for b in sorted(domain.memory))
-    memory = sum(size for _, size in blocks) or domain.memory_size
+    blocks = tuple((b.ra, b.pa, b.size) for b in sorted(domain.memory))
+    memory = sum(size for _, _, size in blocks) or domain.memory_size
     volumes = []
     for disk in domain.vdisks:
         vds = source.vds_named(disk.service)
@@ -244,10 +264,26 @@ def cross_cpu(d: DomainSide, t: TargetSide) -> bool:
     return d.s_cpu.name != t.cpu.name
 
 
+def splits_memory(d: DomainSide, t: TargetSide) -> bool:
+    """MEM-2 allows splitting: a guest at Solaris 11.3 or later, both Managers 3.6 or later."""
+    return split_allowed(d, t.ldm)
+
+
+def split_allowed(d: DomainSide, target_ldm: LdmVersion) -> bool:
+    """:func:`splits_memory` for a target whose Manager is ``target_ldm``."""
+    return d.guest >= SOLARIS_11_3 and d.s_ldm.at_least(3, 6) and target_ldm.at_least(3, 6)
+
+
+def conservative_mem2(d: DomainSide, t: TargetSide) -> bool:
+    """Splitting is allowed but not modelled (blocks of different alignments): a MEM-2
+    violation is then conservative."""
+    return splits_memory(d, t) and not single_alignment(d.blocks, t.largest_page)
+
+
 # --------------------------------------------------------------------------------------
 # Applicability
 # --------------------------------------------------------------------------------------
-_CROSS = {"SW-2", "CPU-4", "CPU-5", "CPU-6"}
+_CROSS = {"SW-2", "CPU-4", "CPU-5", "CPU-6", "CPU-9"}
 
 
 def requirement_applies(rid: str, d: DomainSide, t: TargetSide | None = None) -> bool:
@@ -287,6 +323,7 @@ class Symbols:
         self.d_control, self.d_io = b("d_control"), b("d_io")
         self.d_arch, self.d_os = i("d_arch"), i("d_os")
         self.s_cpu, self.s_gen, self.s_fujitsu = i("s_cpu"), i("s_gen"), b("s_fujitsu")
+        self.s_family, self.t_family = i("s_family"), i("t_family")
         self.s_stick, self.s_ldm, self.s_os = i("s_stick"), i("s_ldm"), i("s_os")
         self.t_same_host, self.t_name_taken = b("t_same_host"), b("t_name_taken")
         self.t_cpu, self.t_gen, self.t_fujitsu = i("t_cpu"), i("t_gen"), b("t_fujitsu")
@@ -308,11 +345,13 @@ _INTS = [
     "d_os",
     "s_cpu",
     "s_gen",
+    "s_family",
     "s_stick",
     "s_ldm",
     "s_os",
     "t_cpu",
     "t_gen",
+    "t_family",
     "t_stick",
     "t_ldm",
     "t_os",
@@ -367,6 +406,7 @@ def domain_facts_smt2(d: DomainSide) -> str:
         ("d_os", os_code(d.guest)),
         ("s_cpu", cpu_code(d.s_cpu)),
         ("s_gen", d.s_cpu.generation),
+        ("s_family", cpu_family(d.s_cpu)),
         ("s_fujitsu", d.s_cpu.fujitsu),
         ("s_stick", d.s_stick),
         ("s_ldm", ldm_code(d.s_ldm)),
@@ -375,13 +415,15 @@ def domain_facts_smt2(d: DomainSide) -> str:
     return "".join(_eq(n, v) for n, v in facts)
 
 
-def target_facts_smt2(d: DomainSide, t: TargetSide) -> str:
-    """A candidate target's facts, and its MEM-2 placement constraint."""
+def target_facts_smt2(d: DomainSide, t: TargetSide, tag: str = "") -> str:
+    """A candidate target's facts, and its MEM-2 placement constraint (``tag``: see
+    :func:`ldmspec.models.memory_fit.placement_smt2`)."""
     facts: list[tuple[str, int | bool]] = [
         ("t_same_host", t.same_host),
         ("t_name_taken", t.name_taken),
         ("t_cpu", cpu_code(t.cpu)),
         ("t_gen", t.cpu.generation),
+        ("t_family", cpu_family(t.cpu)),
         ("t_fujitsu", t.cpu.fujitsu),
         ("t_stick", t.stick),
         ("t_ldm", ldm_code(t.ldm)),
@@ -397,7 +439,9 @@ def target_facts_smt2(d: DomainSide, t: TargetSide) -> str:
     facts += [(f"t_vsw_{k}", v) for k, v in enumerate(t.switches)]
     text = "".join(_eq(n, v) for n, v in facts)
     if requirement_applies("MEM-2", d):
-        text += memory_fit.placement_smt2("MEM-2", d.blocks, t.free_ranges, t.largest_page)
+        text += memory_fit.placement_smt2(
+            "MEM-2", d.blocks, t.free_ranges, t.largest_page, split=splits_memory(d, t), tag=tag
+        )
     return text
 
 
@@ -410,9 +454,7 @@ Formula = Callable[[Symbols, DomainSide], z3.BoolRef]
 # One formula per requirement id (MEM-2's per-target part is memory_fit.placement_smt2).
 FORMULAS: dict[str, Formula] = {
     "ST-1": lambda v, d: z3.And(v.d_state_ok, z3.Not(v.d_in_migration)),
-    # An I/O domain is one with direct access to physical I/O (dossier §5.1, §7.5): any
-    # direct I/O makes D one, so IO-1 never fails without ST-2 (the catalog's choice).
-    "ST-2": lambda v, d: z3.And(z3.Not(v.d_control), z3.Not(v.d_io)),
+    "ST-2": lambda v, d: z3.Not(v.d_control),
     "ST-3": lambda v, d: z3.And(z3.Not(v.t_same_host), z3.Not(v.t_name_taken)),
     "SW-1": lambda v, d: z3.And(v.s_ldm >= 201, v.t_ldm >= 201),
     "SW-2": lambda v, d: z3.Implies(v.cross, z3.And(v.s_ldm >= 202, v.t_ldm >= 202)),
@@ -442,8 +484,16 @@ FORMULAS: dict[str, Formula] = {
     # Enough completely free cores: free_cores * threads_per_core >= vCPUs is exactly
     # free_cores >= ceil(vCPUs / threads_per_core), kept linear by a host fact.
     "CPU-8": lambda v, d: v.t_free_core_strands >= d.vcpus,
+    "CPU-9": lambda v, d: z3.Not(
+        z3.Or(
+            z3.And(v.s_family == 1, v.t_family == 2),
+            z3.And(v.s_family == 2, v.t_family == 1),
+        )
+    ),
     "MEM-1": lambda v, d: v.t_free_memory >= d.memory,
-    "MEM-2": lambda v, d: memory_fit.disjoint_blocks([size for _, size in d.blocks]),
+    # Placement depends on the target's free ranges and on splitting: all of MEM-2 is in
+    # the target's facts (memory_fit.placement_smt2), asserted under the same literal.
+    "MEM-2": lambda v, d: z3.BoolVal(True),
     "IO-1": lambda v, d: z3.Not(v.d_io),
     "VIO-1": lambda v, d: z3.And(*v.t_vol) if v.t_vol else z3.BoolVal(True),
     "VIO-2": lambda v, d: z3.And(*v.t_vsw) if v.t_vsw else z3.BoolVal(True),

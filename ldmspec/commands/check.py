@@ -110,8 +110,11 @@ def render(verdict: PrecheckVerdict) -> str:
         lines.append(f"  the solver could not decide ({v.reason}); nothing is proven either way")
     elif v.status == "infeasible":
         count = len(v.violations)
-        applicable = count + len(v.holds)
+        joint = sum(len(ids) for ids in v.jointly_unsatisfiable)
+        applicable = count + joint + len(v.holds)
         lines.append(f"  {count} of {applicable} applicable requirements violated")
+        if joint:
+            lines[-1] += f", {joint} more jointly unsatisfiable"
     lines.append("")
     width = max(len("STATUS"), *(len(r.status) for r in v.rows)) if v.rows else 8
     lines.append(f"{'ID':<6} {'STATUS':<{width}}  OBSERVED")
@@ -119,6 +122,12 @@ def render(verdict: PrecheckVerdict) -> str:
         lines.append(f"{row.id:<6} {row.status:<{width}}  {row.observed}")
         if row.fix:
             lines.append(f"{'':<6} {'':<{width}}  fix: {row.fix}")
+    for ids in v.jointly_unsatisfiable:
+        lines.append(
+            f"{'':<6} {'violated':<{width}}  jointly unsatisfiable: {', '.join(ids)} "
+            "(each holds alone, not together)"
+        )
+    lines += [f"note: {note}" for note in v.notes]
     if v.witness is not None and not (v.witness.blocks or v.witness.strands):
         lines += ["", "Witness: none needed (an inactive domain holds nothing until it is bound)"]
     elif v.witness is not None:

@@ -10,8 +10,11 @@ rebuilt).
 assumptions; an unsat core is taken, each of its ids is checked alone under the facts
 (one unsat core of ground facts names only one of several failures: anchors §0.1), the
 violated ones are dropped and the rest re-checked until the remainder is satisfiable.
-Every variable but MEM-2's block addresses is fixed by a fact, and those belong to MEM-2
-alone, so requirements cannot interact: "violated alone" is exactly "violated".
+Every variable but MEM-2's placement is fixed by a fact, and those belong to MEM-2
+alone, so with this catalog requirements do not interact: "violated alone" is exactly
+"violated". Should a core have no member that is violated alone (an encoding where
+requirements share a variable), its ids are reported together as *jointly
+unsatisfiable*, in their own row, instead of labelling each of them violated.
 
 A check that hits its time (or resource) budget is ``unknown`` and says so; it is never
 reported as feasible or infeasible.
@@ -21,21 +24,24 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 
 import z3
 
 from ldmspec.inventory.facts import Domain, Host
 from ldmspec.inventory.placement import place_strands
-from ldmspec.models.memory_fit import pa_name
+from ldmspec.models.memory_fit import find_placement, model_placement
 from ldmspec.models.preconditions import (
     DomainSide,
     TargetSide,
     build_requirements,
+    conservative_mem2,
     declarations_smt2,
     domain_facts_smt2,
     domain_side,
     requirement_applies,
+    splits_memory,
     target_facts_smt2,
     target_side,
 )
@@ -47,6 +53,11 @@ __all__ = ["DEFAULT_TIMEOUT_MS", "DomainModel", "domain_model", "make_verdict"]
 
 DEFAULT_TIMEOUT_MS = 5000
 _ORDER = {r.id: k for k, r in enumerate(CATALOG)}
+CONSERVATIVE_MEM2 = (
+    "MEM-2 is conservative here: the guest may have its blocks split on this target, but "
+    "splitting is modelled only for blocks of one alignment modulo the target's largest "
+    "page, and these differ; the real Manager might split them and succeed"
+)
 
 
 class _Unknown(Exception):
@@ -75,6 +86,7 @@ class DomainModel:
         # re-casts every assumption on every call, which costs more than the check.
         self._asts = {rid: lit.as_ast() for rid, lit in self.literals.items()}
         self._ids = {lit.get_id(): rid for rid, lit in self.literals.items()}
+        self._checks = 0  # targets checked: names each one's MEM-2 counting variables
         self._new_solver()
 
     def _new_solver(self) -> None:
@@ -114,13 +126,18 @@ class DomainModel:
         self.solver.set("timeout", max(1, timeout_ms))
         self.solver.push()
         try:
-            self.solver.from_string(target_facts_smt2(self.facts, t))
-            violated, model = self._all_violations(deadline, witness)
+            self._checks += 1
+            tag = f"t{self._checks}_"
+            self.solver.from_string(target_facts_smt2(self.facts, t, tag))
+            violated, joint, model = self._all_violations(deadline, witness)
         except _Unknown as exc:
             return self._unknown(t, exc.reason)
         finally:
             self.solver.pop()
-        return self._verdict(target, t, violated, model, table)
+        verdict = make_verdict(self.facts, t, violated, table, joint)
+        if model is not None and verdict.feasible:
+            verdict = replace(verdict, witness=self._witness(target, t, model, tag))
+        return verdict
 
     def _check_assuming(self, deadline: float, *ids: str) -> z3.CheckSatResult:
         if time.monotonic() >= deadline:
@@ -136,12 +153,13 @@ class DomainModel:
 
     def _all_violations(
         self, deadline: float, witness: bool = True
-    ) -> tuple[list[str], z3.ModelRef | None]:
+    ) -> tuple[list[str], list[tuple[str, ...]], z3.ModelRef | None]:
         remaining = list(self.literals)
         violated: list[str] = []
+        joint: list[tuple[str, ...]] = []
         while remaining:
             if self._check_assuming(deadline, *remaining) == z3.sat:
-                return violated, self.solver.model() if witness else None
+                return violated, joint, self.solver.model() if witness else None
             core = sorted(
                 (self._ids[c.get_id()] for c in self.solver.unsat_core()), key=_ORDER.__getitem__
             )
@@ -149,37 +167,26 @@ class DomainModel:
                 failing = core
             else:
                 failing = [rid for rid in core if self._check_assuming(deadline, rid) == z3.unsat]
-                # Requirements cannot interact (module docstring), so some id of a core
-                # fails alone; if none did, report the whole core rather than guess.
-                failing = failing or core
-            violated += failing
+            if not failing:  # each holds alone, not together (module docstring)
+                joint.append(tuple(core))
+                failing = core
+            else:
+                violated += failing
             remaining = [rid for rid in remaining if rid not in failing]
-        return violated, None
+        return violated, joint, None
 
     # ------------------------------------------------------------------------------
-    def _verdict(
-        self,
-        target: Host,
-        t: TargetSide,
-        violated: list[str],
-        model: z3.ModelRef | None,
-        table: bool = True,
-    ) -> PrecheckVerdict:
-        verdict = make_verdict(self.facts, t, violated, table)
-        if model is not None and not violated:
-            verdict = replace(verdict, witness=self._witness(target, model))
-        return verdict
-
-    def _witness(self, target: Host, model: z3.ModelRef) -> Witness:
+    def _witness(self, target: Host, t: TargetSide, model: z3.ModelRef, tag: str) -> Witness:
         d = self.facts
         blocks: tuple[PlacedBlock, ...] = ()
         if "MEM-2" in self.tracked:
-            blocks = tuple(
-                PlacedBlock(
-                    ra, model.eval(z3.Int(pa_name(i)), model_completion=True).as_long(), size
-                )
-                for i, (ra, size) in enumerate(d.blocks)
+            split = splits_memory(d, t)
+            pieces = model_placement(
+                model, d.blocks, t.free_ranges, t.largest_page, split=split, tag=tag
             )
+            if split:  # the Manager splits only what does not fit whole
+                pieces = _whole(d, t) or pieces
+            blocks = tuple(PlacedBlock(ra, pa, size) for ra, pa, size in pieces)
         strands: tuple[int, ...] = ()
         cores: tuple[int, ...] = ()
         if "CPU-1" in self.tracked or "CPU-8" in self.tracked:
@@ -243,12 +250,31 @@ class DomainModel:
         return "\n".join(lines) + "\n"
 
 
-def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool) -> PrecheckVerdict:
-    """The verdict (without witness) for ``violated`` ids; ``table`` adds every row."""
+def _whole(d: DomainSide, t: TargetSide) -> tuple[tuple[int, int, int], ...] | None:
+    """The blocks placed whole on ``t`` (MEM-2 without splitting), or None."""
+    try:
+        return find_placement(d.blocks, t.free_ranges, t.largest_page, timeout_ms=1000)
+    except TimeoutError:
+        return None
+
+
+def make_verdict(
+    d: DomainSide,
+    t: TargetSide,
+    violated: list[str],
+    table: bool,
+    joint: Sequence[tuple[str, ...]] = (),
+) -> PrecheckVerdict:
+    """The verdict (without witness) for ``violated`` ids; ``table`` adds every row.
+
+    ``joint`` are sets of ids that hold one by one but not together: their members are
+    rows of their own status, and each set is reported as jointly unsatisfiable.
+    """
     rows: list[Row] = []
     violations: list[RequirementViolation] = []
     holds: list[str] = []
     n_a: list[str] = []
+    in_joint = {rid for ids in joint for rid in ids}
     for req in CATALOG:
         rid = req.id
         if rid in violated:
@@ -256,6 +282,8 @@ def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool)
             fix = suggested_fix(rid, d, t)
             violations.append(RequirementViolation(rid, req.text, seen, fix))
             rows.append(Row(rid, "violated", seen, fix))
+        elif rid in in_joint:
+            rows.append(Row(rid, "joint", observed(rid, d, t), ""))
         elif requirement_applies(rid, d, t):
             holds.append(rid)
             if table:
@@ -264,8 +292,11 @@ def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool)
             n_a.append(rid)
             if table:
                 rows.append(Row(rid, "n/a", observed(rid, d, t), ""))
+    notes: tuple[str, ...] = ()
+    if conservative_mem2(d, t) and "MEM-2" in (*violated, *in_joint):
+        notes = (CONSERVATIVE_MEM2,)
     return PrecheckVerdict(
-        status="infeasible" if violations else "feasible",
+        status="infeasible" if violations or joint else "feasible",
         domain=d.domain,
         source=d.source,
         target=t.name,
@@ -274,6 +305,8 @@ def make_verdict(d: DomainSide, t: TargetSide, violated: list[str], table: bool)
         holds=tuple(holds),
         not_applicable=tuple(n_a),
         rows=tuple(rows),
+        jointly_unsatisfiable=tuple(tuple(ids) for ids in joint),
+        notes=notes,
     )
 
 

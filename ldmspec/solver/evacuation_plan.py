@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ldmspec.inventory.facts import Domain, Fleet
+from ldmspec.models.preconditions import split_allowed
 from ldmspec.solver.evacuation import Evacuation, Move
 from ldmspec.solver.evacuation_search import Say, Search
 from ldmspec.solver.migration import check_migration
@@ -51,6 +52,12 @@ def candidate_plan(
             search.cuts.append((target, frozenset(members)))
             if layout.status != "conflict":
                 search.unproven.append(f"MEM-2 on {target} undecided for {', '.join(names)}")
+            elif any(split_allowed(search.facts[n].side, t.ldm_version) for n in members):
+                # The layout keeps blocks whole; a guest that may split makes the cut a
+                # choice of the planner, not a proof.
+                search.unproven.append(
+                    f"MEM-2 on {target}: {', '.join(members)} laid out without splitting"
+                )
             search.say(f"MEM-2 cut on {target}: {', '.join(members)}")
             return None
         layouts.update(dict(layout.blocks))

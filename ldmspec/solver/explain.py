@@ -11,7 +11,13 @@ from collections.abc import Callable
 
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
-from ldmspec.models.preconditions import DomainSide, TargetSide, cross_cpu
+from ldmspec.models.preconditions import (
+    DomainSide,
+    TargetSide,
+    cpu_family,
+    cross_cpu,
+    splits_memory,
+)
 from ldmspec.requirements import requirement
 
 __all__ = ["observed", "suggested_fix"]
@@ -35,8 +41,6 @@ def _st1(d: DomainSide, t: TargetSide) -> str:
 def _st2(d: DomainSide, t: TargetSide) -> str:
     if d.is_control:
         return f"{d.domain} is the control domain of {d.source}"
-    if d.io:
-        return f"{d.domain} is an I/O domain (direct I/O {', '.join(d.io)})"
     return f"{d.domain} is a guest domain"
 
 
@@ -95,13 +99,25 @@ def _mem1(d: DomainSide, t: TargetSide) -> str:
 
 
 def _mem2(d: DomainSide, t: TargetSide) -> str:
-    blocks = "; ".join(f"RA {ra:#x} size {format_size(size)}" for ra, size in d.blocks)
+    blocks = "; ".join(
+        f"RA {ra:#x} PA {pa:#x} size {format_size(size)}" for ra, pa, size in d.blocks
+    )
     free = ", ".join(str(r) for r in t.free_ranges[:6]) or "none"
     more = f" and {len(t.free_ranges) - 6} more" if len(t.free_ranges) > 6 else ""
+    split = "splitting allowed" if splits_memory(d, t) else "no splitting"
     return (
         f"blocks {blocks or 'none'}; {t.name} free {free}{more}; "
-        f"largest page {format_size(t.largest_page)}"
+        f"largest page {format_size(t.largest_page)}; {split}"
     )
+
+
+def _cpu9(d: DomainSide, t: TargetSide) -> str:
+    families = {1: "UltraSPARC T2/T2+/SPARC T3", 2: "SPARC T5, M5, M6 or later"}
+    named = [
+        f"{host} {cpu} ({families[cpu_family(cpu)]})" if cpu_family(cpu) else f"{host} {cpu}"
+        for host, cpu in ((d.source, d.s_cpu), (t.name, t.cpu))
+    ]
+    return ", ".join(named)
 
 
 def _io1(d: DomainSide, t: TargetSide) -> str:
@@ -156,6 +172,7 @@ _OBSERVED: dict[str, Callable[[DomainSide, TargetSide], str]] = {
     "CPU-6": _cpu6,
     "CPU-7": _cpu7,
     "CPU-8": _cpu8,
+    "CPU-9": _cpu9,
     "MEM-1": _mem1,
     "MEM-2": _mem2,
     "IO-1": _io1,

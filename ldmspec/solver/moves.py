@@ -39,7 +39,7 @@ from ldmspec.inventory.facts import (
 from ldmspec.inventory.placement import congruent_pa, place_strands
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.versions import LdmVersion
-from ldmspec.models.memory_fit import usable_ranges
+from ldmspec.models.memory_fit import Block, usable_ranges
 from ldmspec.models.preconditions import (
     SOLARIS_10_9_10,
     SOLARIS_11,
@@ -50,6 +50,7 @@ from ldmspec.models.preconditions import (
     ldm_code,
     os_code,
     requirement_applies,
+    split_allowed,
 )
 from ldmspec.requirements import CATALOG
 
@@ -218,12 +219,13 @@ def may_accept(f: DomainFacts, h: HostFacts, kind: int | None = None) -> bool:
         return False
     if f.switches and not f.switches <= h.switches:
         return False
-    for ra, size in f.blocks:
-        # A free range of size + page holds the block at some congruent address.
-        if size + h.largest_page > h.largest_free and not usable_ranges(
-            ra, size, h.free_ranges, h.largest_page
-        ):
-            return False
+    if not split_allowed(d, h.ldm_version):  # a split block needs no range of its size
+        for _, pa, size in f.blocks:
+            # A free range of size + page holds the block at some congruent address.
+            if size + h.largest_page > h.largest_free and not usable_ranges(
+                pa, size, h.free_ranges, h.largest_page
+            ):
+                return False
     key = kind if kind is not None else host_kind(h)
     known = f.cache.get(key)
     if known is None:
@@ -249,12 +251,12 @@ class JointLayout:
 
 
 def _first_fit(
-    blocks: Sequence[tuple[int, int]], free: tuple[MemoryRange, ...], page: int
+    blocks: Sequence[Block], free: tuple[MemoryRange, ...], page: int
 ) -> tuple[tuple[MemoryBlock, ...], tuple[MemoryRange, ...]] | None:
     placed: list[MemoryBlock] = []
-    for ra, size in blocks:
+    for ra, source_pa, size in blocks:
         for rng in free:
-            pa = congruent_pa(rng.pa, ra, page)
+            pa = congruent_pa(rng.pa, source_pa, page)
             if pa + size <= rng.end:
                 placed.append(MemoryBlock(ra, pa, size))
                 free = subtract_ranges(free, (MemoryRange(pa, size),))
@@ -266,11 +268,11 @@ def _first_fit(
 
 def layout_memory(
     target: Host,
-    domains: Sequence[tuple[str, tuple[tuple[int, int], ...]]],
+    domains: Sequence[tuple[str, tuple[Block, ...]]],
     *,
     timeout_ms: int,
 ) -> JointLayout:
-    """Addresses for the ``(ra, size)`` blocks of each ``(name, blocks)`` on ``target``.
+    """Addresses for the ``(ra, pa, size)`` blocks of each ``(name, blocks)`` on ``target``.
 
     ``domains`` is in migration order; first-fit in that order, else z3 jointly.
     """
@@ -287,7 +289,7 @@ def layout_memory(
 
 def _joint(
     target: Host,
-    domains: Sequence[tuple[str, tuple[tuple[int, int], ...]]],
+    domains: Sequence[tuple[str, tuple[Block, ...]]],
     timeout_ms: int,
 ) -> JointLayout:
     """MEM-2 for all ``domains`` at once on ``target``, one assumption per domain."""
@@ -301,13 +303,13 @@ def _joint(
         lit = z3.Bool(f"place_{k}")
         literals.append(lit)
         parts = []
-        for i, (ra, size) in enumerate(blocks):
+        for i, (_, source_pa, size) in enumerate(blocks):
             pa, mult = z3.Int(f"pa_{k}_{i}"), z3.Int(f"k_{k}_{i}")
             inside = [
                 z3.And(rng.pa <= pa, pa <= rng.end - size)
-                for rng in usable_ranges(ra, size, target.free_memory, page)
+                for rng in usable_ranges(source_pa, size, target.free_memory, page)
             ]
-            parts += [pa == ra % page + page * mult, z3.Or(*inside) if inside else False]
+            parts += [pa == source_pa % page + page * mult, z3.Or(*inside) if inside else False]
             pas.append((k, pa, size))
         solver.add(z3.Implies(lit, z3.And(*parts)) if parts else z3.BoolVal(True))
     for a in range(len(pas)):
@@ -331,7 +333,7 @@ def _joint(
         for k, (name, blocks) in enumerate(domains):
             placed = tuple(
                 MemoryBlock(ra, model.eval(z3.Int(f"pa_{k}_{i}")).as_long(), size)
-                for i, (ra, size) in enumerate(blocks)
+                for i, (ra, _, size) in enumerate(blocks)
             )
             out.append((name, placed))
         return JointLayout("placed", tuple(out), by="z3")
@@ -425,15 +427,17 @@ def move_domain(
 
 def _check_blocks(target: Host, domain: Domain, blocks: tuple[MemoryBlock, ...]) -> None:
     """MEM-2 for the addresses chosen: the domain's real addresses and sizes, each PA
-    congruent to its RA modulo the target's largest page, inside free memory, disjoint.
-    A failure is a bug of the planner, never a verdict."""
+    congruent to its PA on the source modulo the target's largest page, inside free
+    memory, disjoint. A failure is a bug of the planner, never a verdict."""
     page = target.largest_page
     wanted = sorted((b.ra, b.size) for b in domain.memory)
     if sorted((b.ra, b.size) for b in blocks) != wanted:
         raise ValueError(f"{domain.name}: blocks do not keep its real addresses and sizes")
+    source_pa = {b.ra: b.pa for b in domain.memory}
     free = target.free_memory
     for b in blocks:
-        if (b.pa - b.ra) % page or not any(r.pa <= b.pa and b.end_pa <= r.end for r in free):
+        aligned = (b.pa - source_pa[b.ra]) % page == 0
+        if not aligned or not any(r.pa <= b.pa and b.end_pa <= r.end for r in free):
             raise ValueError(f"{domain.name}: {b} is not a valid place on {target.name}")
         free = subtract_ranges(free, (b.physical,))
 

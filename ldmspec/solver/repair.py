@@ -1,10 +1,16 @@
-"""The smallest repair of an infeasible migration, with z3 ``Optimize``.
+"""The smallest repair of an infeasible migration: a minimal correction set, with z3.
 
 The requirement formulas stay exactly those of the check
 (:func:`ldmspec.models.preconditions.build_requirements`); only the *facts* are relaxed:
 each admissible change is a Boolean, and a fact becomes "its value, or what the change
-makes it". Each change is a soft ``Not(change)`` weighted by its cost, so the optimum is
-the cheapest set of changes under which every requirement holds.
+makes it". One ``z3.Optimize`` then solves the textbook minimal-correction-set problem:
+every requirement literal is a soft constraint (first objective: satisfy as many
+requirements as possible), every change a soft ``Not(change)`` weighted by its cost
+(second: the cheapest changes that do it), then the amounts removed from running
+domains (third). The requirements the optimum leaves unsatisfied are the unrepairable
+ones (a smallest set whose removal makes the rest satisfiable); the changes repair
+all the others. An optimiser that does not finish answers ``unknown``, never "no
+admissible change".
 
 Admissible changes (cost):
 
@@ -22,8 +28,13 @@ Admissible changes (cost):
 
 Requirements no admissible change can satisfy (a different processor or
 stick-frequency, the guest's or a control domain's Solaris release, the control domain
-itself, a name already taken on the target, a migration under way) are reported as
-unrepairable; the other violations still get their cheapest repair ("partial").
+itself, a name already taken on the target, a migration under way) come out of the
+optimum unsatisfied; the other violations still get their cheapest repair ("partial").
+
+MEM-2 is relaxed only when the check found it violated (no change takes memory from
+the target, so a placement that exists stays); the relaxed placement keeps blocks
+whole, so for a guest whose blocks could be split the repair may free more than the
+Manager needs (the repair's note says so).
 
 :func:`ldmspec.solver.repair_apply.apply_repair` makes the changes on a :class:`Fleet`
 (new frozen values), so a test can re-check the repaired fleet and see it feasible.
@@ -47,20 +58,23 @@ from ldmspec.inventory.placement import GRANULE
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import LDM_RELEASES, LdmVersion
-from ldmspec.models.memory_fit import k_name, pa_name
+from ldmspec.models.memory_fit import Block, k_name, pa_name
 from ldmspec.models.preconditions import (
     ARCH_CODE,
     DomainSide,
     Symbols,
     cpu_code,
+    cpu_family,
     ldm_code,
     os_code,
+    splits_memory,
+    target_side,
 )
 from ldmspec.solver.engine import DomainModel
 from ldmspec.solver.repair_apply import NEW_VCC
 from ldmspec.solver.verdict import Change, PrecheckVerdict, Repair
 
-__all__ = ["find_repair"]
+__all__ = ["admissible_changes", "find_repair"]
 
 COST_ARCH = 3
 COST_SERVICE = 1
@@ -77,6 +91,7 @@ _NEVER = {
     "CPU-3": "the stick-frequencies differ: choose another target or run Solaris 11",
     "CPU-5": "a processor older than UltraSPARC T2+: choose another target",
     "CPU-6": "a Solaris 10 guest or control domain: upgrade it to Solaris 11",
+    "CPU-9": "UltraSPARC T2/T2+/SPARC T3 and SPARC T5 or later: migrate the domain cold",
 }
 
 
@@ -91,6 +106,7 @@ class _Changes:
     def __init__(self) -> None:
         self.vars: list[tuple[z3.BoolRef, Change]] = []
         self.sized: list[tuple[z3.BoolRef, z3.ArithRef, Callable[[int], Change]]] = []
+        self.most: list[int] = []  # the largest amount of each sized change
         self.sized_costs: list[tuple[z3.BoolRef, int]] = []
 
     def add(self, name: str, change: Change) -> z3.BoolRef:
@@ -99,16 +115,22 @@ class _Changes:
         return var
 
     def add_sized(
-        self, name: str, amount: z3.ArithRef, make: Callable[[int], Change], cost: int
+        self, name: str, amount: z3.ArithRef, make: Callable[[int], Change], cost: int, most: int
     ) -> z3.BoolRef:
         var = z3.Bool(f"sized_{len(self.sized)}_{name}")
         self.sized.append((var, amount, make))
+        self.most.append(most)
         self.sized_costs.append((var, cost))
         return var
 
     def soft(self) -> list[tuple[z3.BoolRef, int]]:
         """Each change variable with the cost of making it."""
         return [(var, change.cost) for var, change in self.vars] + self.sized_costs
+
+    def every(self) -> tuple[Change, ...]:
+        """Every admissible change, a sized one at its largest amount."""
+        sized = [make(most) for (_, _, make), most in zip(self.sized, self.most, strict=True)]
+        return (*(change for _, change in self.vars), *sized)
 
     def chosen(self, m: z3.ModelRef) -> tuple[Change, ...]:
         def made(var: z3.BoolRef) -> bool:
@@ -136,58 +158,67 @@ def find_repair(
     return replace(verdict, repair=_repair(verdict, model, target, timeout_ms))
 
 
-def _repair(verdict: PrecheckVerdict, model: DomainModel, target: Host, timeout_ms: int) -> Repair:
+def admissible_changes(
+    verdict: PrecheckVerdict, model: DomainModel, target: Host
+) -> tuple[Change, ...]:
+    """Every change the repair of ``verdict`` may choose (sized ones at their largest)."""
+    changes = _Changes()
+    _relaxed_facts(verdict, model, target, changes)
+    return changes.every()
+
+
+def _relaxed_facts(
+    verdict: PrecheckVerdict, model: DomainModel, target: Host, changes: _Changes
+) -> list[z3.BoolRef]:
     d = model.facts
     v = Symbols(d)
-    changes = _Changes()
-    unrepairable = [f"{rid}: {_NEVER[rid]}" for rid in verdict.violated_ids if rid in _NEVER]
-    if "ST-2" in verdict.violated_ids and d.is_control:
-        unrepairable.append("ST-2: the control domain cannot be migrated")
     facts = _domain_facts(v, changes, d)
     facts += _target_facts(v, d, target, verdict.target_name)
     facts += _versions(v, changes, model.source, target)
     facts += _services(v, changes, model, target)
-    facts += _resources(v, changes, model, target)
-    # --- which violations some admissible change can fix at all ----------------------
-    hard = [rid for rid in model.tracked if not _is_unrepairable(rid, verdict, d.is_control)]
-    feasible = z3.SolverFor("QF_LIA")
-    feasible.set("timeout", timeout_ms)
-    feasible.set("unsat_core", True)
-    feasible.add(*facts, *model.tracked.values())
-    try:
-        stuck = _beyond_repair(feasible, hard)
-    except TimeoutError as exc:
-        return Repair("unknown", (), 0, tuple(unrepairable), str(exc))
-    unrepairable += [f"{rid}: no admissible change satisfies it on {target.name}" for rid in stuck]
-    hard = [rid for rid in hard if rid not in stuck]
-    return _cheapest(facts, changes, model, hard, unrepairable, timeout_ms)
+    facts += _resources(v, changes, model, target, "MEM-2" in verdict.violated_ids)
+    return facts
 
 
-def _cheapest(
-    facts: list[z3.BoolRef],
-    changes: _Changes,
-    model: DomainModel,
-    hard: list[str],
-    unrepairable: list[str],
-    timeout_ms: int,
-) -> Repair:
-    """The cheapest changes under which every id of ``hard`` holds."""
+def _repair(verdict: PrecheckVerdict, model: DomainModel, target: Host, timeout_ms: int) -> Repair:
+    changes = _Changes()
+    facts = _relaxed_facts(verdict, model, target, changes)
     opt = z3.Optimize()
     opt.set("timeout", timeout_ms)
     opt.add(*facts, *model.tracked.values())
+    for rid in model.tracked:
+        opt.add_soft(z3.Bool(rid), 1, id="requirements")
     for var, cost in changes.soft():
-        opt.add_soft(z3.Not(var), cost)
+        opt.add_soft(z3.Not(var), cost, id="cost")
     # Then, among the cheapest sets, remove as little as possible from running domains.
     if changes.sized:
         opt.minimize(z3.Sum([amount for _, amount, _ in changes.sized]))
-    result = opt.check(*(z3.Bool(rid) for rid in hard))
-    if result != z3.sat:
-        return Repair("unknown", (), 0, tuple(unrepairable), opt.reason_unknown())
-    chosen = changes.chosen(opt.model())
+    if opt.check() != z3.sat:
+        reason = opt.reason_unknown() or "unknown"
+        return Repair("unknown", (), 0, (), f"the optimiser did not finish ({reason})")
+    m = opt.model()
+    dropped = [rid for rid in model.tracked if not z3.is_true(m.eval(z3.Bool(rid), True))]
+    unrepairable = tuple(_why_not(rid, verdict, target) for rid in dropped)
+    chosen = changes.chosen(m)
     cost = sum(c.cost for c in chosen)
+    note = ""
+    if "MEM-2" in verdict.violated_ids and splits_memory(
+        model.facts, target_side(model.facts, target)
+    ):
+        note = "MEM-2 repaired keeping blocks whole: the Manager may need less"
     if not unrepairable:
-        return Repair("found", chosen, cost)
-    return Repair("partial" if chosen else "none", chosen, cost, tuple(unrepairable))
+        return Repair("found", chosen, cost, note=note)
+    return Repair("partial" if chosen else "none", chosen, cost, unrepairable, note)
+
+
+def _why_not(rid: str, verdict: PrecheckVerdict, target: Host) -> str:
+    if rid in _NEVER:
+        return f"{rid}: {_NEVER[rid]}"
+    if rid == "ST-2":
+        return "ST-2: the control domain cannot be migrated"
+    if rid in verdict.violated_ids:
+        return f"{rid}: no admissible change satisfies it on {target.name}"
+    return f"{rid}: no admissible change satisfies it together with the others on {target.name}"
 
 
 def _domain_facts(v: Symbols, changes: _Changes, d: DomainSide) -> list[z3.BoolRef]:
@@ -237,6 +268,7 @@ def _domain_facts(v: Symbols, changes: _Changes, d: DomainSide) -> list[z3.BoolR
     facts += [
         v.s_cpu == cpu_code(d.s_cpu),
         v.s_gen == d.s_cpu.generation,
+        v.s_family == cpu_family(d.s_cpu),
         v.s_fujitsu == d.s_cpu.fujitsu,
         v.s_stick == d.s_stick,
     ]
@@ -250,34 +282,11 @@ def _target_facts(v: Symbols, d: DomainSide, t: Host, target_name: str) -> list[
         v.t_name_taken == (t.domain(target_name) is not None),
         v.t_cpu == cpu_code(t.cpu),
         v.t_gen == t.cpu.generation,
+        v.t_family == cpu_family(t.cpu),
         v.t_fujitsu == t.cpu.fujitsu,
         v.t_stick == t.stick_frequency,
         v.t_os == os_code(t.os),
     ]
-
-
-def _beyond_repair(solver: z3.Solver, ids: list[str]) -> list[str]:
-    """The ids no assignment of the change variables satisfies (every one, not one core)."""
-    remaining, stuck = list(ids), []
-    while remaining:
-        result = solver.check(*(z3.Bool(rid) for rid in remaining))
-        if result == z3.unknown:
-            raise TimeoutError(solver.reason_unknown())
-        if result == z3.sat:
-            break
-        core = [str(c) for c in solver.unsat_core()]
-        alone = [rid for rid in core if solver.check(z3.Bool(rid)) == z3.unsat]
-        # Fixable one by one but not together (e.g. upgrades): report the whole core.
-        failing = alone or core
-        stuck += failing
-        remaining = [rid for rid in remaining if rid not in failing]
-    return sorted(stuck, key=ids.index)
-
-
-def _is_unrepairable(rid: str, verdict: PrecheckVerdict, control: bool) -> bool:
-    if rid not in verdict.violated_ids:
-        return False
-    return rid in _NEVER or (rid == "ST-2" and control)
 
 
 # --------------------------------------------------------------------------------------
@@ -391,15 +400,17 @@ def _services(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> lis
     return facts
 
 
-def _resources(v: Symbols, changes: _Changes, model: DomainModel, t: Host) -> list[z3.BoolRef]:
-    """vCPUs, whole cores, memory (with MEM-2's placement) and console ports of ``t``."""
+def _resources(
+    v: Symbols, changes: _Changes, model: DomainModel, t: Host, mem2: bool
+) -> list[z3.BoolRef]:
+    """vCPUs, whole cores, memory (with MEM-2's placement when ``mem2``) and console ports."""
     unbind = _unbind_changes(changes, t)
 
     def freed(name: str) -> z3.BoolRef:
         return unbind.get(name, z3.BoolVal(False))
 
     facts = _cpu_facts(v, changes, t, unbind, freed)
-    facts += _memory_facts(v, changes, model, t, unbind, freed)
+    facts += _memory_facts(v, changes, model, t, unbind, freed, mem2)
     facts += _port_facts(v, changes, t, freed)
     return facts
 
@@ -448,9 +459,8 @@ def _cpu_facts(
         cpus: z3.ArithRef = z3.IntVal(0)
         if not x.whole_core and len(x.strands) > 1:
             cpus = z3.Int(f"remove_vcpus_{x.name}")
-            shrink = changes.add_sized(
-                "cpus", cpus, functools.partial(_remove_vcpus, t.name, x.name), COST_SHRINK
-            )
+            remove = functools.partial(_remove_vcpus, t.name, x.name)
+            shrink = changes.add_sized("cpus", cpus, remove, COST_SHRINK, len(x.strands) - 1)
             facts += [cpus >= 0, cpus < len(x.strands), shrink == (cpus > 0)]
             facts.append(z3.Implies(unbind[x.name], cpus == 0))
         given_cpus.append(z3.If(unbind[x.name], len(x.strands), cpus))
@@ -473,6 +483,7 @@ def _memory_facts(
     t: Host,
     unbind: dict[str, z3.BoolRef],
     freed: Callable[[str], z3.BoolRef],
+    mem2: bool,
 ) -> list[z3.BoolRef]:
     """Free memory of ``t`` (and MEM-2's placement) after unbinding and shrinking guests."""
     facts: list[z3.BoolRef] = []
@@ -490,13 +501,14 @@ def _memory_facts(
             steps,
             functools.partial(_remove_memory, t.name, x.name),
             COST_SHRINK,
+            (last.size - GRANULE) // GRANULE,
         )
         facts += [steps >= 0, steps * GRANULE <= last.size - GRANULE, shrink == (steps > 0)]
         facts.append(z3.Implies(unbind[x.name], steps == 0))
         cut[x.name] = steps * GRANULE
         given_mem.append(z3.If(unbind[x.name], sum(b.size for b in x.memory), steps * GRANULE))
     facts.append(v.t_free_memory == t.free_memory_size + z3.Sum(given_mem))
-    if "MEM-2" in model.tracked:
+    if mem2 and "MEM-2" in model.tracked:
         facts += _placement(model.facts.blocks, t, freed, cut)
     return facts
 
@@ -539,25 +551,27 @@ def _port_facts(
 
 
 def _placement(
-    blocks: tuple[tuple[int, int], ...],
+    blocks: tuple[Block, ...],
     t: Host,
     freed: Callable[[str], z3.BoolRef],
     cut: dict[str, z3.ArithRef],
 ) -> list[z3.BoolRef]:
-    """MEM-2 with unbinding and shrinking: blocks inside T's memory, off what is held."""
+    """MEM-2 without splitting, with unbinding and shrinking: each block inside T's
+    memory at a PA congruent to its PA on the source, off what stays held, disjoint."""
     page = t.largest_page
-    out: list[z3.BoolRef] = []
-    for i, (ra, size) in enumerate(blocks):
-        pa, k = z3.Int(pa_name(i)), z3.Int(k_name(i))
+    pas = [z3.Int(pa_name(i)) for i in range(len(blocks))]
+    parts: list[z3.BoolRef] = []
+    for i, (_, source_pa, size) in enumerate(blocks):
+        pa, k = pas[i], z3.Int(k_name(i))
         inside = [z3.And(r.pa <= pa, pa + size <= r.end) for r in t.memory]
         off = [
             z3.Or(pa + size <= b.pa, b.pa + b.size - _cut(x, b, cut) <= pa, freed(x.name))
             for x in t.holders()
             for b in x.memory
         ]
-        body = z3.And(pa == ra % page + page * k, z3.Or(*inside), *off)
-        out.append(z3.Implies(z3.Bool("MEM-2"), body))
-    return out
+        parts += [pa == source_pa % page + page * k, z3.Or(*inside), *off]
+        parts += [z3.Or(pa + size <= pas[j], pas[j] + blocks[j][2] <= pa) for j in range(i)]
+    return [z3.Implies(z3.Bool("MEM-2"), z3.And(*parts))]
 
 
 def _cut(x: Domain, block: MemoryBlock, cut: dict[str, z3.ArithRef]) -> z3.ArithRef | int:

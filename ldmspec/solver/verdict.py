@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 Status = Literal["feasible", "infeasible", "unknown"]
-RowStatus = Literal["holds", "violated", "n/a", "unknown"]
+RowStatus = Literal["holds", "violated", "joint", "n/a", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,9 @@ class PrecheckVerdict:
     *every* violated requirement, not one unsat core) or ``"unknown"`` (the solver could
     not decide within its budget: ``reason`` says why; never a verdict either way).
     ``holds`` and ``not_applicable`` are the other requirement ids; ``rows`` is the whole
-    table in catalog order.
+    table in catalog order. ``jointly_unsatisfiable`` are sets of ids each of which holds
+    alone but not together with the others (also infeasible); ``notes`` say where the
+    verdict is conservative.
     """
 
     status: Status
@@ -178,6 +180,8 @@ class PrecheckVerdict:
     witness: Witness | None = None
     repair: Repair | None = None
     reason: str = ""
+    jointly_unsatisfiable: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -207,4 +211,6 @@ class PrecheckVerdict:
             "repair": self.repair.to_json() if self.repair else None,
             "witness": self.witness.to_json() if self.witness else None,
             "reason": self.reason or None,
+            "jointly_unsatisfiable": [list(ids) for ids in self.jointly_unsatisfiable],
+            "notes": list(self.notes),
         }

@@ -1,8 +1,10 @@
 """MEM-2's placement search: a domain's memory blocks on a target's free memory.
 
 Every block keeps its real address and size and lands on a free range of the target at
-a physical address congruent to its real address modulo the target's largest page, no
-two blocks overlapping. The target's pre-check asks whether such a placement exists;
+a physical address congruent to its physical address on the source modulo the target's
+largest page, no two blocks overlapping. A guest that may have its blocks split (MEM-2:
+Solaris 11.3 or later, Managers 3.6 or later) is placed by :func:`fits_split` when its
+blocks share one alignment. The target's pre-check asks whether such a placement exists;
 the target's hypervisor uses the same search to bind the arriving domain, so what the
 pre-check accepts the target can bind.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.inventory.placement import congruent_pa
 
-__all__ = ["SEARCH_LIMIT", "find_congruent_placement"]
+__all__ = ["SEARCH_LIMIT", "find_congruent_placement", "fits_split"]
 
 # A bound on the placement search so a pathological layout cannot hang a check.
 SEARCH_LIMIT = 20_000
@@ -21,7 +23,8 @@ SEARCH_LIMIT = 20_000
 def find_congruent_placement(
     blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], largest_page: int
 ) -> tuple[MemoryBlock, ...] | None:
-    """New blocks (same RA and size, PA ≡ RA mod ``largest_page``) in ``free``, or None.
+    """New blocks (same RA and size, PA ≡ its PA on the source mod ``largest_page``:
+    alignment preserved) in ``free``, or None.
 
     A depth-first search that places, at each step, any remaining block at the lowest
     congruent address of any free fragment left so far. That is complete: in any
@@ -50,7 +53,7 @@ def find_congruent_placement(
                 continue
             block = blocks[i]
             for frag in fragments:
-                pa = congruent_pa(frag.pa, block.ra, largest_page)
+                pa = congruent_pa(frag.pa, block.pa, largest_page)
                 if pa + block.size > frag.end:
                     continue
                 placed[i] = MemoryBlock(block.ra, pa, block.size)
@@ -76,3 +79,35 @@ def cut(fragments: tuple[MemoryRange, ...], taken: MemoryRange) -> tuple[MemoryR
         if taken.end < frag.end:
             out.append(MemoryRange(taken.end, frag.end - taken.end))
     return tuple(out)
+
+
+def fits_split(blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], page: int) -> bool:
+    """Whether blocks of one alignment ``c`` fit ``free`` when cut every ``page`` bytes.
+
+    Every piece starts at a PA ``≡ c (mod page)``, so the pieces occupy the slots
+    ``[c + k*page, c + (k+1)*page)``; a whole piece needs a slot inside a free range, a
+    block's shorter last piece a slot or the shorter room a range has left after its last
+    slot. Greedy: the smallest last pieces take the smallest such rooms that hold them;
+    what is left needs whole slots.
+    """
+    align = blocks[0].pa % page if blocks else 0
+    slots, rooms = 0, []
+    for rng in free:
+        start = rng.pa + (align - rng.pa) % page
+        if start >= rng.end:
+            continue
+        whole = (rng.end - start) // page
+        slots += whole
+        if rng.end - start - whole * page:
+            rooms.append(rng.end - start - whole * page)
+    needed = sum(b.size // page for b in blocks)
+    tails = sorted(b.size % page for b in blocks if b.size % page)
+    unplaced = 0
+    rooms.sort()
+    for tail in tails:
+        room = next((k for k, r in enumerate(rooms) if r >= tail), None)
+        if room is None:
+            unplaced += 1
+        else:
+            rooms.pop(room)
+    return needed + unplaced <= slots

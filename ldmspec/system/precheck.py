@@ -16,7 +16,13 @@ bound or inactive one. Readings where DESIGN.md is terse:
   be equal or adjacent releases (``LdmVersion.adjacent``).
 * VIO-4 is reported only when T has a vcc at all (no vcc is VIO-3's problem).
 * CPU-8 counts the cores T must give completely free: ``ceil(vcpus / threads-per-core)``.
-* MEM-2 is a real placement search (:mod:`ldmspec.system.congruence`).
+* MEM-2 is a real placement search (:mod:`ldmspec.system.congruence`), alignment
+  preserved (PA′ ≡ PA on S modulo T's largest page); a guest at Solaris 11.3 or later
+  on Managers 3.6 or later whose blocks share one alignment may have them split
+  (``fits_split``); blocks of different alignments are placed whole (as the z3 side does,
+  which then calls its verdict conservative).
+* CPU-9's families: UltraSPARC T2 / T2+ / SPARC T3 against SPARC T5 and every later
+  Oracle processor (M5, M6, M7, T7, S7, M8, T8); Fujitsu SPARC64 parts are in neither.
 """
 
 from __future__ import annotations
@@ -25,10 +31,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ldmspec.inventory.facts import Domain, DomainState, Host, MemoryBlock, MemoryRange
-from ldmspec.inventory.processors import CpuArch
+from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.units import format_size
-from ldmspec.inventory.versions import SOLARIS_10_1_13, SOLARIS_10_9_10
-from ldmspec.system.congruence import find_congruent_placement
+from ldmspec.inventory.versions import SOLARIS_10_1_13, SOLARIS_10_9_10, SolarisRelease
+from ldmspec.system.congruence import find_congruent_placement, fits_split
+
+SOLARIS_11_3 = SolarisRelease(11, 3)
 
 __all__ = [
     "CHECKS",
@@ -104,8 +112,6 @@ def _st2(m: Migration) -> Iterator[str]:
     d = m.domain
     if d.is_control:
         yield f"Domain {d.name} is the control domain and cannot be migrated"
-    elif d.io:
-        yield f"Domain {d.name} is an I/O domain and cannot be migrated"
 
 
 def _st3(m: Migration) -> Iterator[str]:
@@ -207,6 +213,26 @@ def _cpu8(m: Migration) -> Iterator[str]:
         )
 
 
+def _cpu9(m: Migration) -> Iterator[str]:
+    s, t = m.source.cpu, m.target.cpu
+    if m.live and m.cross and {_family(s), _family(t)} == {"T2/T3", "T5+"}:
+        yield (
+            "Live migration between an UltraSPARC T2, T2+ or SPARC T3 and a SPARC T5 or later "
+            f"is not supported ({s}, {t})"
+        )
+
+
+def _family(cpu: Processor) -> str:
+    """UltraSPARC T2 / T2+ / SPARC T3, SPARC T5, M5, M6 or later (Oracle), or other."""
+    names = list(PROCESSORS)
+    if cpu.fujitsu or cpu.name not in names:
+        return "other"
+    rank = names.index(cpu.name)
+    if names.index("UltraSPARC-T2") <= rank <= names.index("SPARC-T3"):
+        return "T2/T3"
+    return "T5+" if rank >= names.index("SPARC-T5") else "other"
+
+
 def _mem1(m: Migration) -> Iterator[str]:
     d, t = m.domain, m.target
     size = sum(b.size for b in d.memory) or d.memory_size
@@ -220,7 +246,21 @@ def _mem1(m: Migration) -> Iterator[str]:
 def _mem2(m: Migration) -> Iterator[str]:
     if not m.holding:
         return
-    blocked = _first_unplaceable(m.domain.memory, m.target.free_memory, m.target.largest_page)
+    d, t = m.domain, m.target
+    page = t.largest_page
+    split = (
+        d.os >= SOLARIS_11_3
+        and m.source.ldm_version.at_least(3, 6)
+        and t.ldm_version.at_least(3, 6)
+    )
+    if split and len({b.pa % page for b in d.memory}) <= 1:
+        if not fits_split(d.memory, t.free_memory, page):
+            yield (
+                "Free memory layout and congruency requirements prevent binding the memory of "
+                f"domain {d.name}, even split at {format_size(page)} boundaries"
+            )
+        return
+    blocked = _first_unplaceable(d.memory, t.free_memory, page)
     if blocked is not None:
         yield (
             "Free memory layout and congruency requirements prevent binding the memory block "
@@ -278,7 +318,7 @@ CHECKS: dict[str, RequirementCheck] = {
     "ST-1": _st1, "ST-2": _st2, "ST-3": _st3,
     "SW-1": _sw1, "SW-2": _sw2, "SW-3": _sw3, "SW-4": _sw4,
     "CPU-1": _cpu1, "CPU-2": _cpu2, "CPU-3": _cpu3, "CPU-4": _cpu4, "CPU-5": _cpu5,
-    "CPU-6": _cpu6, "CPU-7": _cpu7, "CPU-8": _cpu8,
+    "CPU-6": _cpu6, "CPU-7": _cpu7, "CPU-8": _cpu8, "CPU-9": _cpu9,
     "MEM-1": _mem1, "MEM-2": _mem2,
     "IO-1": _io1,
     "VIO-1": _vio1, "VIO-2": _vio2, "VIO-3": _vio3, "VIO-4": _vio4,

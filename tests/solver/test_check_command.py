@@ -73,7 +73,7 @@ def test_infeasible_exits_1_with_every_violation_its_fix_and_the_repair(capsys):
     assert status == 1
     lines = out.splitlines()
     assert lines[0] == "ldom01: t4-a -> t5-a as ldom01-t5: infeasible"
-    assert lines[1] == "  1 of 18 applicable requirements violated"
+    assert lines[1] == "  1 of 19 applicable requirements violated"
     index = lines.index("CPU-4  violated  t4-a SPARC-T4, t5-a SPARC-T5; cpu-arch native")
     assert lines[index + 1].strip() == (
         "fix: ldm set-domain cpu-arch=generic ldom01 on t4-a (while it is stopped)"
@@ -98,7 +98,7 @@ def test_json_has_the_contract_keys(capsys):
     assert set(doc["violations"][0]) == {"id", "requirement", "observed", "fix"}
     assert doc["violations"][0]["observed"] == "t4-c free memory 16G, ldom02 needs 32G"
     rows = {r["id"]: r["status"] for r in doc["requirements"]}
-    assert len(rows) == 22 and rows["CPU-1"] == "holds" and rows["CPU-4"] == "n/a"
+    assert len(rows) == 23 and rows["CPU-1"] == "holds" and rows["CPU-4"] == "n/a"
     assert doc["repair"]["status"] == "found"
     # Widen the vcc (1) and take the least memory from db01 that leaves a congruent 32G
     # range: 18G ends db01 at 30.25G, and 30.25G + 32G fits below 64G; 17.75G would not.

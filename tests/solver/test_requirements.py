@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from ldmspec.models.memory_fit import find_placement
 from solver_pairs import GENERIC, GUEST, S10, filler, guest, host, processor
 
 from ldmspec.inventory import (
@@ -38,6 +39,7 @@ OS10_CONTROL = {"os": SolarisRelease.parse("10 9/10")}
 # One strand held in every core: plenty of free vCPUs, not one completely free core.
 ONE_STRAND_PER_CORE = filler("spread", vcpus=8, strands=tuple(c * 8 + 7 for c in range(8)))
 RA = 0x10000000
+S11_2 = SolarisRelease.parse("11.2")
 
 # id -> (fleet, check options, the exact violated ids)
 CASES: dict[str, tuple[Fleet, dict, tuple[str, ...]]] = {
@@ -69,11 +71,18 @@ CASES: dict[str, tuple[Fleet, dict, tuple[str, ...]]] = {
         ("CPU-7",),
     ),
     "CPU-8": (make(guest(whole_core=True), dst_domains=(ONE_STRAND_PER_CORE,)), {}, ("CPU-8",)),
+    # Cross-CPU generic Solaris 11 between an UltraSPARC T2+ and a SPARC T5: only CPU-9.
+    "CPU-9": (
+        make(guest(cpu_arch=GENERIC), src={"cpu": processor("UltraSPARC-T2+")}, dst=T5),
+        {},
+        ("CPU-9",),
+    ),
     # Less free memory than the domain has can never be placed either.
     "MEM-1": (make(dst_domains=(filler("big", memory_size=56 * GIB),)), {}, ("MEM-1", "MEM-2")),
-    # 10G free in three ranges, none of them 8G long.
+    # 10G free in three ranges, none of them 8G long; a Solaris 11.2 guest: no splitting.
     "MEM-2": (
         make(
+            guest(os=S11_2),
             dst={"memory": (MemoryRange(0, 16 * GIB),)},
             dst_domains=(
                 filler(
@@ -84,8 +93,7 @@ CASES: dict[str, tuple[Fleet, dict, tuple[str, ...]]] = {
         {},
         ("MEM-2",),
     ),
-    # Any direct I/O makes the domain an I/O domain: IO-1 never fails without ST-2.
-    "IO-1": (make(guest(io=("pci@400/pci@1",))), {}, ("ST-2", "IO-1")),
+    "IO-1": (make(guest(io=("pci@400/pci@1",))), {}, ("IO-1",)),
     "VIO-1": (make(dst={"vds": ()}), {}, ("VIO-1",)),
     "VIO-2": (make(dst={"vsw": ()}), {}, ("VIO-2",)),
     "VIO-3": (make(dst={"vcc": ()}), {}, ("VIO-3",)),
@@ -195,7 +203,7 @@ def test_an_exhausted_budget_is_unknown_never_a_verdict():
 REPAIRABLE = [
     rid
     for rid in sorted(CASES)
-    if rid not in {"ST-1", "ST-2", "ST-3", "SW-4", "CPU-2", "CPU-3", "CPU-5", "CPU-6"}
+    if rid not in {"ST-1", "ST-2", "ST-3", "SW-4", "CPU-2", "CPU-3", "CPU-5", "CPU-6", "CPU-9"}
 ]
 
 
@@ -209,7 +217,9 @@ def test_the_repair_applied_to_the_fleet_makes_it_feasible(rid):
     assert run(repaired, options).status == "feasible"
 
 
-@pytest.mark.parametrize("rid", ["ST-1", "ST-2", "ST-3", "SW-4", "CPU-3", "CPU-5", "CPU-6"])
+@pytest.mark.parametrize(
+    "rid", ["ST-1", "ST-2", "ST-3", "SW-4", "CPU-3", "CPU-5", "CPU-6", "CPU-9"]
+)
 def test_what_cannot_be_repaired_says_so(rid):
     fleet, options, expected = CASES[rid]
     repair = run(fleet, options, repair=True).repair
@@ -279,11 +289,11 @@ def test_congruence_is_required_not_just_room():
     # The control domain fills 0.25G-4.25G; 8.5G are free from 5G: room for 8G, but the
     # first PA congruent to RA 256M modulo 2G is 6.25G, and 6.25G + 8G passes 13.5G.
     memory = (MemoryRange(0, 4 * GIB + RA), MemoryRange(5 * GIB, 8 * GIB + GIB // 2))
-    fleet = make(dst={"memory": memory})
+    fleet = make(guest(os=S11_2), dst={"memory": memory})
     dst = fleet.host("t")
     assert dst is not None and dst.free_memory_size >= 8 * GIB
     assert run(fleet, {}).violated_ids == ("MEM-2",)
-    small_pages = make(dst={"memory": memory, "largest_page": 256 * 2**20})
+    small_pages = make(guest(os=S11_2), dst={"memory": memory, "largest_page": 256 * 2**20})
     verdict = run(small_pages, {})
     assert verdict.status == "feasible"
     assert verdict.witness is not None
@@ -308,3 +318,50 @@ def test_witness_places_several_blocks_apart():
     x, y = verdict.witness.blocks
     assert x.pa + x.size <= y.pa or y.pa + y.size <= x.pa
     assert (x.ra, y.ra) == (a.ra, a.ra + 4 * GIB)
+
+
+def _mem2_layout(os: SolarisRelease, **dst) -> Fleet:
+    fleet, _, _ = CASES["MEM-2"]
+    mid = fleet.host("t").domain("mid")
+    return make(
+        guest(os=os), dst={"memory": (MemoryRange(0, 16 * GIB),), **dst}, dst_domains=(mid,)
+    )
+
+
+def test_an_11_4_guest_whose_memory_fits_only_split_is_feasible_with_the_split_witness():
+    fleet = _mem2_layout(SolarisRelease(11, 4))
+    verdict = run(fleet, {})
+    assert verdict.status == "feasible", verdict.violations
+    assert verdict.witness is not None
+    (source_block,) = fleet.host("s").domain(GUEST).memory
+    pieces = verdict.witness.blocks
+    # 6G at the first congruent cell of the 6G range, then 2G in the 3.75G range.
+    assert [(p.ra, p.pa, p.size) for p in pieces] == [
+        (RA, 4 * GIB + RA, 6 * GIB),
+        (RA + 6 * GIB, 12 * GIB + RA, 2 * GIB),
+    ]
+    for p in pieces:
+        assert (p.pa - source_block.pa) % (2 * GIB) == 0
+        assert (p.ra - source_block.ra) % (2 * GIB) == 0
+
+
+def test_splitting_needs_solaris_11_3_and_managers_3_6_on_both_sides():
+    assert run(_mem2_layout(SolarisRelease(11, 3)), {}).status == "feasible"
+    assert run(_mem2_layout(S11_2), {}).violated_ids == ("MEM-2",)
+    assert run(_mem2_layout(SolarisRelease(11, 4), **v("3.5")), {}).violated_ids == ("MEM-2",)
+
+
+def test_alignment_is_the_source_pa_not_the_ra():
+    # RA 256M at PA 1G on the source, 2G pages: on the target the block needs a PA of 1G
+    # modulo 2G. [256M, 2.5G) holds it at PA 256M (its RA's class) but not at 1G.
+    free = (MemoryRange(RA, 2 * GIB + GIB // 4),)
+    assert find_placement([(RA, GIB, 2 * GIB)], free, 2 * GIB) is None
+    assert find_placement([(RA, RA, 2 * GIB)], free, 2 * GIB) == ((RA, RA, 2 * GIB),)
+    wider = (MemoryRange(RA, 3 * GIB - RA),)
+    assert find_placement([(RA, GIB, 2 * GIB)], wider, 2 * GIB) == ((RA, GIB, 2 * GIB),)
+
+
+def test_splitting_is_not_modelled_for_blocks_of_different_alignments_and_check_says_so():
+    blocks = [(RA, RA, 2 * GIB), (4 * GIB, 4 * GIB, 2 * GIB)]  # alignments 256M and 0
+    free = (MemoryRange(0, GIB), MemoryRange(2 * GIB, GIB), MemoryRange(8 * GIB, 3 * GIB))
+    assert find_placement(blocks, free, 2 * GIB, split=True) is None
