@@ -30,7 +30,7 @@ API:
   ``set_dirty_rate(host, domain, pages_per_tick, pattern="sequential")``
 * faults, applied now: ``drop(a, b)``, ``heal(a, b)``, ``partition(side, other)``,
   ``heal_all()``, ``delay(a, b, ticks)``, ``lose_next_ack(source=None)``,
-  ``kill(host) -> bool``, ``set_password(host, secret)``; or scheduled as events:
+  ``kill(host, domain=None) -> bool``, ``set_password(host, secret)``; or scheduled as events:
   ``schedule_fault(Fault(kind, hosts, domain), delay)``
 * observation: ``observe() -> Observation`` (hosts, domains, free resources, memory
   digests, migrations with phase/outcome/progress on both ends);

@@ -22,6 +22,15 @@ class Behaviour:
     description = "the documented behaviour"
     violates = ""
 
+    # --- the lock (DESIGN.md "A migration holds a lock on both hosts") ---------------
+    def target_locked_from_acceptance(self) -> bool:
+        """T's lock starts the moment its pre-check accepts D (not at phase 2)."""
+        return True
+
+    def target_waits_for_settlement(self) -> bool:
+        """T keeps D from migrating on until S says its own copy is settled."""
+        return True
+
     # --- phase 1 --------------------------------------------------------------------
     def precheck(
         self, source: Host, target: Host, domain: str, new_name: str | None
@@ -52,6 +61,10 @@ class Behaviour:
         return False
 
     # --- cancel and cleanup ---------------------------------------------------------
+    def cancel_refused_in_handoff(self) -> bool:
+        """Once S sent the hand-off, cancel-operation is refused and changes nothing."""
+        return True
+
     def target_accepts_cancel(self) -> bool:
         """A system cannot control a migration when it is the target."""
         return False

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+import ldmspec.system.messages as text
 from ldmspec.errors import CommandError
 from ldmspec.inventory.facts import Fleet, Host
 from ldmspec.inventory.versions import LdmVersion
@@ -276,9 +277,14 @@ class Datacenter:
             self._hosts(source)
         self.network.lose_next("HandOffAck", target=source)
 
-    def kill(self, host: str) -> bool:
-        """KILL to the ``ldm migrate-domain`` running on ``host``; False if none runs."""
-        return self.manager(host).kill()
+    def kill(self, host: str, domain: str | None = None) -> bool:
+        """KILL to one ``ldm migrate-domain`` on ``host``: the one migrating ``domain``
+        (None: the oldest running there); False if none runs.
+
+        Until the source sent the hand-off a KILL cancels the migration; from then on it
+        ends only the command (its notice says ``killed``) and the migration goes on.
+        """
+        return self.manager(host).kill(domain)
 
     def set_password(self, host: str, secret: str | None) -> None:
         """What ``host`` accepts as the target password (None: any)."""
@@ -312,7 +318,7 @@ class Datacenter:
         elif kind == "heal":
             self.heal(*hosts)
         elif kind == "kill":
-            self.kill(hosts[0])
+            self.kill(hosts[0], fault.domain or None)
         elif kind == "lose-ack":
             self.lose_next_ack(hosts[0] if hosts else None)
         elif kind == "cancel":
@@ -337,6 +343,8 @@ class Datacenter:
         self._before[(manager.name, migration.mid)] = (domain, self._free(target))
 
     def migration_ended(self, manager: Manager, migration: OutgoingMigration) -> None:
+        if migration.command_killed:
+            return  # its command ended when it was killed: nobody is left to print
         self._notices.append(
             Notice(
                 self.scheduler.now,
@@ -345,6 +353,19 @@ class Datacenter:
                 migration.target,
                 migration.outcome or "",
                 migration.lines,
+            )
+        )
+
+    def command_killed(self, manager: Manager, migration: OutgoingMigration) -> None:
+        """A KILL ended ``migration``'s command after the hand-off; the migration goes on."""
+        self._notices.append(
+            Notice(
+                self.scheduler.now,
+                manager.name,
+                migration.domain,
+                migration.target,
+                "killed",
+                (text.KILLED,),
             )
         )
 
@@ -448,4 +469,6 @@ class Datacenter:
             lines=out.lines,
             suspended_at=out.suspended_at,
             resumed_at=inc.resumed_at if inc else None,
+            command_killed=out.command_killed,
+            target_settled=inc.settled if inc else None,
         )

@@ -6,8 +6,12 @@ protocol (source: :class:`OutgoingMigration`, target: :class:`IncomingMigration`
 Everything it prints is a :class:`CommandResult`; wrong commands print ``ldm``'s usage
 and exit 1, never raise.
 
-While a migration involves a host, commands that change domains on that host are
-refused (dossier §7.4); ``ldm list`` and ``cancel-operation`` keep working.
+While a migration holds a host's lock (the source from ``ldm migrate-domain``, the
+target from the moment its pre-check accepts the domain, both until the migration ends
+there), commands that change domains or services on that host are refused with one
+line (dossier §7.4); ``ldm list``, ``ldm -V``, ``cancel-operation`` and removing a source
+copy in error state keep working. A host takes part in at most
+``SystemConfig.max_migrations_per_host`` migrations at once.
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ class Fabric(Protocol):
     def migration_started(self, manager: Manager, migration: OutgoingMigration) -> None: ...
 
     def migration_ended(self, manager: Manager, migration: OutgoingMigration) -> None: ...
+
+    def command_killed(self, manager: Manager, migration: OutgoingMigration) -> None: ...
 
     def domain_moved(self, incoming: IncomingMigration) -> None: ...
 
@@ -179,6 +185,9 @@ class Manager:
             return "another migration is in progress on this machine"
         record = DomainRecord.from_inventory(fact)
         record.name = name
+        if record.console is not None and record.console.group == fact.name:
+            # A console group named after the domain (the default) follows its new name.
+            record.console = Console(record.console.vcc, record.console.port, name)
         record.state = BOUND if fact.holds_resources else INACTIVE
         record.migration = "t"
         record.strands, record.blocks, record.port = (), (), None
@@ -215,11 +224,15 @@ class Manager:
     def migration_ended(self, migration: OutgoingMigration) -> None:
         self.datacenter.migration_ended(self, migration)
 
+    def command_killed(self, migration: OutgoingMigration) -> None:
+        self.datacenter.command_killed(self, migration)
+
     def running_migrations(self) -> list[OutgoingMigration | IncomingMigration]:
+        """The migrations that hold this host's lock now."""
         out: list[OutgoingMigration | IncomingMigration] = [
             m for m in self.outgoing.values() if m.outcome is None
         ]
-        out += [m for m in self.incoming.values() if m.outcome is None and m.phase >= 2]
+        out += [m for m in self.incoming.values() if m.holds_lock]
         return out
 
     def busy(self, *, excluding: int | None = None) -> bool:
@@ -228,11 +241,16 @@ class Manager:
         running = [m for m in self.running_migrations() if m.mid != excluding]
         return len(running) >= self.config.max_migrations_per_host
 
-    def kill(self) -> bool:
-        """KILL to the ``ldm migrate-domain`` running here; False when none runs."""
-        running = [m for m in self.outgoing.values() if m.outcome is None]
-        for migration in running:
-            migration.cancel("kill")
+    def kill(self, domain: str | None = None) -> bool:
+        """KILL to one ``ldm migrate-domain`` running here: the one migrating ``domain``
+        (None: the oldest); False when there is none."""
+        running = [
+            m
+            for m in self.outgoing.values()
+            if m.outcome is None and not m.command_killed and domain in (None, m.domain)
+        ]
+        if running:
+            running[0].kill()
         return bool(running)
 
     # --- resources ------------------------------------------------------------------
@@ -369,6 +387,8 @@ class Manager:
         }
 
     def _refuse_change(self, command: LdmCommand) -> CommandResult | None:
+        if command.name == "remove-domain" and self._error_copy(command.domains[0]) is not None:
+            return None  # the operator's recovery stays available under any lock
         for name in command.domains:
             record = self.domains.get(name)
             if record is not None and record.migration != "-" and command.name != "remove-domain":
@@ -379,6 +399,29 @@ class Manager:
 
     def _record(self, name: str) -> DomainRecord | None:
         return self.domains.get(name)
+
+    def _error_copy(self, domain: str) -> OutgoingMigration | None:
+        """The migration whose lost acknowledgement left ``domain`` here in error state."""
+        return next(
+            (
+                out
+                for out in self.outgoing.values()
+                if out.domain == domain and out.outcome == "error" and out.resolution is None
+            ),
+            None,
+        )
+
+    def _migration_lock(self, domain: str, *, dry_run: bool) -> str | None:
+        """Why the locks refuse ``migrate-domain domain`` here now (one line), or None."""
+        arrived = next(
+            (m for m in self.incoming.values() if m.domain == domain and m.unsettled), None
+        )
+        if arrived is not None:
+            arrived.ask_settled()  # the Settled message may have been lost
+            return text.UNSETTLED.format(domain=domain, source=arrived.source)
+        if not dry_run and self.busy():
+            return text.BUSY_HOST.format(host=self.name)
+        return None
 
     # --- list -----------------------------------------------------------------------
     def _list(self, command: LdmCommand) -> CommandResult:
@@ -419,6 +462,9 @@ class Manager:
     def _migrate(self, command: LdmCommand, password: str | None) -> CommandResult:
         domain = command.domains[0]
         dry_run = "n" in command.options
+        refusal = self._migration_lock(domain, dry_run=dry_run)
+        if refusal is not None:
+            return _error(refusal)
         verdict = text.WOULD_FAIL if dry_run else text.FAILED
         lines: list[str] = []
         path = command.value("password_file")
@@ -443,10 +489,6 @@ class Manager:
                 *lines,
                 text.ALREADY_MIGRATING.format(domain=domain),
                 verdict.format(domain=domain),
-            )
-        if not dry_run and self.busy():
-            return _error(
-                *lines, text.BUSY_HOST.format(host=self.name), verdict.format(domain=domain)
             )
         target = command.target_host
         if not self.datacenter.reachable(self.name, target):
@@ -494,12 +536,14 @@ class Manager:
             return _error(text.NO_RECONF.format(domain=domain))
         for out in self.outgoing.values():
             if out.domain == domain and out.outcome is None:
+                if not out.cancellable:
+                    return _error(text.IN_HANDOFF.format(domain=domain, target=out.target))
                 out.cancel("cancel")
                 return _ok()
-        for out in self.outgoing.values():
-            if out.domain == domain and out.outcome == "error" and out.resolution is None:
-                out.resume_after_error()
-                return _ok()
+        error_copy = self._error_copy(domain)
+        if error_copy is not None:
+            error_copy.resume_after_error()
+            return _ok()
         for inc in self.incoming.values():
             if inc.domain == domain and inc.outcome is None and inc.phase >= 2:
                 if self.behaviour.target_accepts_cancel():
@@ -568,12 +612,10 @@ class Manager:
         record = self._record(name)
         if record is None:
             return _error(text.NOT_FOUND.format(domain=name))
-        if record.migration == "e":
+        error_copy = self._error_copy(name)
+        if error_copy is not None:
             # Recovery after a lost hand-off acknowledgement: the domain runs on the target.
-            for out in self.outgoing.values():
-                if out.domain == name and out.outcome == "error" and out.resolution is None:
-                    out.resolution = "destroyed"
-            self.destroy_domain(name)
+            error_copy.destroy_after_error()
             return _ok()
         if record.migration != "-":
             return _error(text.BUSY_DOMAIN.format(domain=name))

@@ -23,6 +23,7 @@ __all__ = [
     "CPU_ARCH_ACTIVE",
     "FAILED",
     "HANDOFF_LOST",
+    "IN_HANDOFF",
     "KILLED",
     "LIST_NOT_FOUND",
     "LOST_CONNECTION",
@@ -48,6 +49,7 @@ __all__ = [
     "TARGET_FAILED",
     "UNBIND_STATE",
     "UNREACHABLE",
+    "UNSETTLED",
     "VCC_EXISTS",
     "VCC_IN_USE",
     "VOLUME_EXISTS",
@@ -78,6 +80,12 @@ CANCEL_ON_TARGET = (
     "cancel it on the source machine {source}"
 )
 NO_MIGRATION = "No migration is in progress for domain {domain}"
+IN_HANDOFF = (
+    "Migration of LDom {domain} is in its hand-off to {target} and can no longer be cancelled"
+)
+UNSETTLED = (
+    "Domain {domain} cannot migrate yet: its migration from {source} is not settled on {source}"
+)
 NOT_FOUND = "Domain {domain} not found"
 BUSY_HOST = "A migration is in progress on {host}: operations that change domains are blocked"
 BUSY_DOMAIN = "Domain {domain} is being migrated: its configuration cannot change"

@@ -136,6 +136,11 @@ class MigrationView:
     lines: tuple[str, ...]
     suspended_at: int | None = None
     resumed_at: int | None = None
+    #: A KILL after the hand-off ended the ``ldm migrate-domain`` command, not the migration.
+    command_killed: bool = False
+    #: Whether the target heard that the source's side of the hand-off is settled (None
+    #: while the target has no record of the migration).
+    target_settled: bool | None = None
 
     @property
     def ended(self) -> bool:

@@ -13,15 +13,20 @@ exchange the messages below over the :class:`~ldmspec.system.network.Network`:
    ``round_limit`` rounds;
 4. suspension: the source suspends the domain and sends the rest (``Pages`` final);
 5. hand-off: ``HandOff`` (CPU state) -> the target resumes the domain and answers
-   ``HandOffAck``; the source then destroys its copy. A bound or inactive domain skips
-   from phase 2 to phase 5.
+   ``HandOffAck``; the source then destroys its copy and tells the target ``Settled``.
+   A bound or inactive domain skips from phase 2 to phase 5.
 
 Every request has a timer. A source that hears nothing fails the migration (phases 1-4:
 the target is told to ``Abort``, the source resumes) or, waiting for the hand-off
 acknowledgement, puts its copy in error state ``e``. A target that hears nothing from
 its source before the hand-off destroys what it created. Cancellation (``ldm
-cancel-operation`` or KILL) is a source-side ``Abort``; a cancel during the hand-off
-completes the migration if the target already resumed the domain.
+cancel-operation`` or KILL) is a source-side ``Abort`` until the source sends the
+hand-off; from then on ``cancel-operation`` is refused and a KILL ends only the command.
+
+The target holds its lock from the moment its pre-check accepts the domain, and keeps
+the arrived domain from migrating on until the source says the hand-off is settled
+(``Settled``: the source destroyed its copy, or the operator resolved its error state);
+a target that is asked to move such a domain asks the source again (``SettleQuery``).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ __all__ = [
     "PagesAck",
     "Prepare",
     "Prepared",
+    "SettleQuery",
+    "Settled",
 ]
 
 
@@ -143,6 +150,26 @@ class HandOffAck:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """The source's copy is gone or resolved: the target may let the domain move on."""
+
+    mid: int
+
+    def __str__(self) -> str:
+        return f"Settled #{self.mid}"
+
+
+@dataclass(frozen=True)
+class SettleQuery:
+    """The target asks whether the source's side of a hand-off is settled yet."""
+
+    mid: int
+
+    def __str__(self) -> str:
+        return f"SettleQuery #{self.mid}"
+
+
+@dataclass(frozen=True)
 class Abort:
     mid: int
 
@@ -189,6 +216,8 @@ class Endpoint(Protocol):
 
     def migration_ended(self, migration: OutgoingMigration) -> None: ...
 
+    def command_killed(self, migration: OutgoingMigration) -> None: ...
+
     def domain_arrived(self, incoming: IncomingMigration) -> None: ...
 
 
@@ -225,6 +254,7 @@ class OutgoingMigration:
         self.suspended_digest: str | None = None
         self.suspended_at: int | None = None
         self.cancelling: str | None = None  # "cancel" | "kill"
+        self.command_killed = False  # KILL after the hand-off: the command ended, not this
         self.handoff_sent = False
         self.started_at = manager.scheduler.now
         self.ended_at: int | None = None
@@ -279,8 +309,17 @@ class OutgoingMigration:
         self._password = None  # needed once; do not keep it around
         self._arm("CheckReply")
 
+    @property
+    def settled(self) -> bool:
+        """The source's copy is destroyed, or the operator resolved its error state."""
+        return self.outcome == "completed" or self.resolution is not None
+
     def receive(self, message: object) -> None:
         """A message from the target for this migration."""
+        if isinstance(message, SettleQuery):
+            if self.settled:
+                self._send(Settled(self.mid))
+            return
         if self.outcome is not None:
             # Late replies change nothing: in particular an acknowledgement arriving after
             # the error state was entered leaves the resolution to the operator.
@@ -427,8 +466,23 @@ class OutgoingMigration:
         self.progress = 100
         self._end("completed")
         self.manager.destroy_domain(self.domain)
+        self._send(Settled(self.mid))
 
     # --- cancel, failure, error -----------------------------------------------------
+    @property
+    def cancellable(self) -> bool:
+        """Whether a cancel still takes effect: until the source sent the hand-off."""
+        return not self.handoff_sent or not self.behaviour.cancel_refused_in_handoff()
+
+    def kill(self) -> None:
+        """KILL to this ``ldm migrate-domain``: a cancel until the hand-off was sent, then
+        the end of the command only (the migration goes on in ldmd)."""
+        if self.cancellable:
+            self.cancel("kill")
+        elif not self.command_killed:
+            self.command_killed = True
+            self.manager.command_killed(self)
+
     def cancel(self, how: str) -> None:
         """``ldm cancel-operation migration`` (``how="cancel"``) or KILL (``"kill"``)."""
         if self.outcome is not None or self.cancelling:
@@ -509,7 +563,16 @@ class OutgoingMigration:
             guest.running = True
         self.record.state = ACTIVE if guest is not None else self.initial_state
         self.record.migration = "-"
-        self.resolution = "resumed"
+        self._resolve("resumed")
+
+    def destroy_after_error(self) -> None:
+        """``ldm remove-domain D`` on a source copy in error state (it runs on the target)."""
+        self.manager.destroy_domain(self.domain)
+        self._resolve("destroyed")
+
+    def _resolve(self, how: str) -> None:
+        self.resolution = how
+        self._send(Settled(self.mid))
 
 
 # --- the target side -----------------------------------------------------------------
@@ -527,6 +590,7 @@ class IncomingMigration:
         self.progress = 0
         self.record: DomainRecord | None = None
         self.outcome: str | None = None  # completed | aborted | timed-out
+        self.settled = False  # the source said its copy is gone or resolved
         self.resumed_digest: str | None = None
         self.resumed_at: int | None = None
         self._timer: EventHandle | None = None
@@ -550,7 +614,9 @@ class IncomingMigration:
         self.manager.send(self.source, message)
 
     def receive(self, message: object) -> None:
-        if isinstance(message, Abort):
+        if isinstance(message, Settled):
+            self.settled = True
+        elif isinstance(message, Abort):
             self._on_abort()
         elif self.outcome == "completed" and isinstance(message, HandOff):
             self._reply(HandOffAck(self.mid))
@@ -613,6 +679,25 @@ class IncomingMigration:
                 self._destroy()
             self._end("aborted")
         self._reply(Aborted(self.mid))
+
+    @property
+    def holds_lock(self) -> bool:
+        """T's lock: from the pre-check's acceptance until the migration ends here."""
+        if self.outcome is not None:
+            return False
+        return self.phase >= 2 or self.manager.behaviour.target_locked_from_acceptance()
+
+    @property
+    def unsettled(self) -> bool:
+        """The domain arrived but the source has not said its copy is settled."""
+        return (
+            self.outcome == "completed"
+            and not self.settled
+            and self.manager.behaviour.target_waits_for_settlement()
+        )
+
+    def ask_settled(self) -> None:
+        self._reply(SettleQuery(self.mid))
 
     def cancel_here(self) -> None:
         """Only a faulty target accepts ``cancel-operation``: it drops its copy."""

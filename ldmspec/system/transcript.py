@@ -15,7 +15,7 @@ A transcript is a sequence of lines::
     .partition t4-a t4-b,t5-a            cut every link between the two sides
     .delay t4-a t4-b 30                  30 more ticks of latency on the link (0 resets)
     .lose-ack t4-a                       lose the next hand-off acknowledgement to t4-a
-    .kill t4-a                           KILL to the migrate command running on t4-a
+    .kill t4-a [ldom01]                  KILL to the migrate command (of ldom01) on t4-a
     .password t4-b secret                what t4-b accepts as target password
     .trace on                            show every event as it runs (# t=TICK ...)
 
@@ -56,7 +56,7 @@ DIRECTIVES = {
     ".partition": ".partition HOST[,HOST...] HOST[,HOST...]",
     ".delay": ".delay S T TICKS",
     ".lose-ack": ".lose-ack [HOST]",
-    ".kill": ".kill HOST",
+    ".kill": ".kill HOST [DOMAIN]",
     ".password": ".password HOST SECRET",
     ".ldm-version": ".ldm-version HOST VERSION",
     ".trace": ".trace on|off",
@@ -226,9 +226,10 @@ class Shell:
             _arity(args, 0, 1)
             dc.lose_next_ack(self._host(args[0]) if args else None)
         elif name == ".kill":
-            _arity(args, 1, 1)
-            if not dc.kill(self._host(args[0])):
-                return [f"# {args[0]}: no ldm migrate-domain is running"]
+            _arity(args, 1, 2)
+            if not dc.kill(self._host(args[0]), args[1] if len(args) == 2 else None):
+                what = f" {args[1]}" if len(args) == 2 else ""
+                return [f"# {args[0]}: no ldm migrate-domain{what} is running"]
         elif name == ".password":
             _arity(args, 2, 2)
             dc.set_password(self._host(args[0]), args[1])

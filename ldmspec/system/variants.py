@@ -130,6 +130,43 @@ class SourceFlagStays(Behaviour):
         return False
 
 
+class OldLockWindow(Behaviour):
+    name = "old-lock-window"
+    description = (
+        "the target is locked only from phase 2, not from the moment its pre-check accepts "
+        "the domain (its domains and services can change, and it can start a migration of "
+        "its own, in between)"
+    )
+    violates = "INV-LOCK"
+
+    def target_locked_from_acceptance(self) -> bool:
+        return False
+
+
+class CancelInHandOff(Behaviour):
+    name = "cancel-in-hand-off"
+    description = (
+        "cancel-operation on the source after it sent the hand-off is accepted (exit 0) "
+        "although the migration completes anyway"
+    )
+    violates = "INV-SOURCE-CONTROL"
+
+    def cancel_refused_in_handoff(self) -> bool:
+        return False
+
+
+class OnwardBeforeSettled(Behaviour):
+    name = "onward-before-settled"
+    description = (
+        "the target lets an arrived domain migrate on before the source said its own copy "
+        "is settled (a lost acknowledgement then invites the operator to resume a second copy)"
+    )
+    violates = "INV-SINGLE-ACTIVE"
+
+    def target_waits_for_settlement(self) -> bool:
+        return False
+
+
 @dataclass(frozen=True)
 class Variant:
     """A selectable fault variant: its name, what it breaks, the invariant it violates."""
@@ -146,6 +183,7 @@ VARIANTS: dict[str, Variant] = {
         KeepTargetOnCancel, NoResumeAfterCancel, SkipLastRoundDirty, EarlyTargetResume,
         TargetAcceptsCancel, LeakConsolePort, IgnoreStickFrequency, ProgressBackwards,
         ResumeOnLostAck, NoScrub, DryRunCreatesTarget, SourceFlagStays,
+        OldLockWindow, CancelInHandOff, OnwardBeforeSettled,
     )
 }  # fmt: skip
 

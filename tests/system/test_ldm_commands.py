@@ -159,7 +159,7 @@ def test_changes_are_refused_while_a_migration_runs(dc: Datacenter) -> None:
     busy = "A migration is in progress on {}: operations that change domains are blocked"
     assert run(dc, "stop ldom02") == (1, busy.format("t4-a"))
     assert run(dc, "stop web01", "t4-b") == (1, busy.format("t4-b"))
-    assert run(dc, "migrate ldom02 t5-a")[1].splitlines()[1] == busy.format("t4-a")
+    assert run(dc, "migrate ldom02 t5-a") == (1, busy.format("t4-a"))
     assert run(dc, "list ldom02")[0] == 0
     dc.run_until_quiescent()
     assert run(dc, "stop ldom02") == (0, "LDom ldom02 stopped")

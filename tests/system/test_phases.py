@@ -70,14 +70,36 @@ def test_kill_before_hand_off_cleans_up(dc: Datacenter, phase: int) -> None:
     assert_clean(dc, before)
 
 
-def test_cancel_during_hand_off_is_too_late_and_the_migration_completes(dc: Datacenter) -> None:
+IN_HANDOFF = "Migration of LDom ldom01 is in its hand-off to t4-b and can no longer be cancelled"
+
+
+def test_cancel_after_the_hand_off_was_sent_is_refused_and_changes_nothing(
+    dc: Datacenter,
+) -> None:
     reach_phase(dc, 5)
-    assert dc.run_ldm("t4-a", "cancel-operation migration ldom01").status == 0
+    before = dc.observe()
+    result = dc.run_ldm("t4-a", "cancel-operation migration ldom01")
+    assert (result.output, result.status) == (IN_HANDOFF, 1)
+    assert dc.observe() == before
     dc.run_until_quiescent()
     obs = dc.observe()
-    assert migration(dc).outcome == "completed"
+    assert (migration(dc).outcome, migration(dc).cancelled_by) == ("completed", None)
     assert obs.running_copies("ldom01") == ("t4-b",)
     assert obs.host("t4-a").domain("ldom01") is None
+    assert [n.outcome for n in dc.drain_messages()] == ["completed"]
+
+
+def test_kill_after_the_hand_off_was_sent_ends_only_the_command(dc: Datacenter) -> None:
+    reach_phase(dc, 5)
+    assert dc.kill("t4-a") is True
+    assert [(n.outcome, n.lines, n.status) for n in dc.drain_messages()] == [
+        ("killed", ("Killed",), 1)
+    ]
+    assert dc.kill("t4-a") is False  # that command is gone
+    dc.run_until_quiescent()
+    assert (migration(dc).outcome, migration(dc).cancelled_by) == ("completed", None)
+    assert dc.observe().running_copies("ldom01") == ("t4-b",)
+    assert dc.drain_messages() == ()  # nobody is left to print the end
 
 
 def test_kill_with_no_migration_running_says_so(dc: Datacenter) -> None:
@@ -273,14 +295,14 @@ def test_scrubbing_a_cancelled_target_takes_time_and_ldm_waits(fleet) -> None:  
 
 
 def test_concurrent_migrations_from_one_source_when_the_host_allows(fleet) -> None:  # type: ignore[no-untyped-def]
-    from ldmspec.system import SystemConfig
+    from ldmspec.system.config import SystemConfig
+    from ldmspec.system.manager import CommandResult
 
     dc = Datacenter.from_fleet(fleet, seed=2, config=SystemConfig(max_migrations_per_host=2))
     assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").output == "Target Password:"
     assert dc.run_ldm("t4-a", "migrate ldom02 root@t5-a").output == "Target Password:"
-    third = dc.run_ldm("t4-a", "migrate ldom03 root@t4-b").output.splitlines()
-    assert third[1] == (
-        "A migration is in progress on t4-a: operations that change domains are blocked"
+    assert dc.run_ldm("t4-a", "migrate ldom03 root@t4-b") == CommandResult(
+        "A migration is in progress on t4-a: operations that change domains are blocked", 1
     )
     assert dc.run_until(lambda: all(m.phase >= 3 for m in dc.observe().migrations))
     dc.run_until_quiescent()
@@ -316,3 +338,58 @@ def test_faults_name_hosts_of_the_fleet(dc: Datacenter) -> None:
         with pytest.raises(CommandError, match=r"^no host 'mars' in this fleet; hosts: t4-a, "):
             call()
     assert dc.observe().down_links == ()
+
+
+def test_kill_names_the_one_migrate_command_it_ends(fleet) -> None:  # type: ignore[no-untyped-def]
+    from ldmspec.system.config import SystemConfig
+
+    dc = Datacenter.from_fleet(fleet, seed=2, config=SystemConfig(max_migrations_per_host=2))
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    assert dc.run_ldm("t4-a", "migrate ldom02 root@t5-a").status == 0
+    assert dc.kill("t4-a", "ldom02") is True
+    assert dc.kill("t4-a", "ldom03") is False
+    dc.run_until_quiescent()
+    assert {m.domain: m.outcome for m in dc.observe().migrations} == {
+        "ldom01": "completed",
+        "ldom02": "cancelled",
+    }
+
+
+def test_a_renamed_domain_s_console_group_follows_its_new_name(dc: Datacenter) -> None:
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b:ldom09").status == 0
+    dc.run_until_quiescent()
+    console = dc.manager("t4-b").domains["ldom09"].console
+    assert console is not None and console.group == "ldom09"
+
+
+def test_a_lost_settled_message_is_asked_for_again(dc: Datacenter) -> None:
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    # The acknowledgement reaches t4-a; the Settled message after it is lost.
+    assert dc.run_until(lambda: migration(dc).target_outcome == "completed")
+    dc.drop("t4-a", "t4-b")
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "error"  # the acknowledgement was lost too
+    dc.heal("t4-a", "t4-b")
+    assert dc.run_ldm("t4-a", "rm-domain ldom01").status == 0
+    dc.drop("t4-a", "t4-b")
+    dc.run_until_quiescent()
+    unsettled = "Domain ldom01 cannot migrate yet: its migration from t4-a is not settled on t4-a"
+    assert dc.run_ldm("t4-b", "migrate ldom01 root@t4-a").output == unsettled
+    dc.heal("t4-a", "t4-b")
+    assert dc.run_ldm("t4-b", "migrate ldom01 root@t4-a").output == unsettled  # asks again
+    dc.run_until_quiescent()
+    assert dc.run_ldm("t4-b", "migrate ldom01 root@t4-a").status == 0
+
+
+def test_the_error_copy_can_be_removed_while_another_migration_holds_the_lock(
+    dc: Datacenter,
+) -> None:
+    dc.lose_next_ack("t4-a")
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "error"
+    assert dc.run_ldm("t4-a", "migrate ldom02 root@t5-a").status == 0
+    busy = "A migration is in progress on t4-a: operations that change domains are blocked"
+    assert dc.run_ldm("t4-a", "stop ldom03").output == busy
+    assert dc.run_ldm("t4-a", "rm-domain ldom01").status == 0
+    assert dc.observe().migrations[0].resolution == "destroyed"

@@ -150,6 +150,35 @@ def test_source_flag_stays_after_cancel(fleet: Fleet) -> None:
         assert dc.observe().host("t4-a").domain("ldom01").flags == flags  # type: ignore[union-attr]
 
 
+def test_old_lock_window_lets_the_target_change_between_acceptance_and_phase_2(
+    fleet: Fleet,
+) -> None:
+    for variant, status in ((CORRECT, 1), ("old-lock-window", 0)):
+        dc = system(fleet, variant)
+        assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+        assert dc.run_until(lambda dc=dc: migration(dc).phase == 2)  # type: ignore[misc]
+        assert migration(dc).target_phase == 1  # accepted; Prepare not there yet
+        assert dc.run_ldm("t4-b", "rm-vdsdev vol01@primary-vds0").status == status
+
+
+def test_cancel_in_hand_off_accepts_a_cancel_it_cannot_obey(fleet: Fleet) -> None:
+    for variant, status in ((CORRECT, 1), ("cancel-in-hand-off", 0)):
+        dc = system(fleet, variant)
+        until_phase(dc, 5)
+        assert dc.run_ldm("t4-a", "cancel-operation migration ldom01").status == status
+        dc.run_until_quiescent()
+        assert migration(dc).outcome == "completed"
+
+
+def test_onward_before_settled_moves_a_domain_its_source_may_resume(fleet: Fleet) -> None:
+    for variant, status in ((CORRECT, 1), ("onward-before-settled", 0)):
+        dc = system(fleet, variant)
+        dc.lose_next_ack("t4-a")
+        until_phase(dc, 5, dirty=0)
+        assert dc.run_until(lambda dc=dc: migration(dc).target_outcome == "completed")  # type: ignore[misc]
+        assert dc.run_ldm("t4-b", "migrate ldom01 root@t4-a:again").status == status
+
+
 NAMED: dict[str, Callable[[Fleet], None]] = {
     "keep-target-on-cancel": test_keep_target_on_cancel_leaves_the_target_domain,
     "no-resume-after-cancel": test_no_resume_after_cancel_leaves_the_source_suspended,
@@ -163,6 +192,9 @@ NAMED: dict[str, Callable[[Fleet], None]] = {
     "no-scrub": test_no_scrub_returns_unscrubbed_memory_to_the_pool,
     "dry-run-creates-target": test_dry_run_creates_target_changes_the_target,
     "source-flag-stays": test_source_flag_stays_after_cancel,
+    "old-lock-window": test_old_lock_window_lets_the_target_change_between_acceptance_and_phase_2,
+    "cancel-in-hand-off": test_cancel_in_hand_off_accepts_a_cancel_it_cannot_obey,
+    "onward-before-settled": test_onward_before_settled_moves_a_domain_its_source_may_resume,
 }
 
 
