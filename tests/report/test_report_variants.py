@@ -119,7 +119,43 @@ def _no_cpu3(steps: Sequence[ReportStep]) -> str | None:
     return None
 
 
+def _changed_under_lock(steps: Sequence[Step]) -> str | None:
+    removal = next(s for s in steps if "rm-vdsdev" in s.command)
+    if "A migration is in progress on t4-b" not in removal.output:
+        return "INV-LOCK: t4-b removed vol01 after its pre-check had accepted ldom01"
+    return None
+
+
+def _cancel_in_hand_off(steps: Sequence[Step]) -> str | None:
+    cancel = next(s for s in steps if "cancel-operation" in s.command)
+    if "can no longer be cancelled" not in cancel.output:
+        return "INV-SOURCE-CONTROL: t4-a accepted a cancel after it sent the hand-off"
+    return None
+
+
+def _moved_on_unsettled(steps: Sequence[Step]) -> str | None:
+    last = steps[-1]
+    running = [h for h in ("t4-a", "t4-c") if (d := _domain(last, h)) and d["running"]]
+    if len(running) == 2:
+        return "INV-SINGLE-ACTIVE: ldom01 runs on t4-a and t4-c after the recovery"
+    return None
+
+
+UNSETTLED = [".password t4-b pw-0001", "t4-c# ldm stop db01", "t4-c# ldm unbind db01"]
+UNSETTLED += ["t4-a# ldm migrate ldom01 root@t4-b", "pw-0001", ".lose-ack t4-a"]
+UNSETTLED += [".until phase 5", ".tick 2", "t4-b# ldm migrate ldom01 root@t4-c", "pw-0001"]
+UNSETTLED += [".run", "t4-a# ldm cancel-operation migration ldom01"]
+
 SCENARIOS: dict[str, tuple[list[str], Check]] = {
+    "old-lock-window": (
+        [*START, ".until phase 2", "t4-b# ldm rm-vdsdev vol01@primary-vds0", ".run"],
+        _changed_under_lock,
+    ),
+    "cancel-in-hand-off": (
+        [*START, ".until phase 5", "t4-a# ldm cancel-operation migration ldom01", ".run"],
+        _cancel_in_hand_off,
+    ),
+    "onward-before-settled": (UNSETTLED, _moved_on_unsettled),
     "keep-target-on-cancel": (CANCEL_IN_PRECOPY, _remnant),
     "no-resume-after-cancel": (
         [*BUSY, ".until phase 4", "t4-a# ldm cancel-operation migration ldom01", ".run"],
