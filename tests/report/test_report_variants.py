@@ -119,21 +119,21 @@ def _no_cpu3(steps: Sequence[ReportStep]) -> str | None:
     return None
 
 
-def _changed_under_lock(steps: Sequence[Step]) -> str | None:
+def _changed_under_lock(steps: Sequence[ReportStep]) -> str | None:
     removal = next(s for s in steps if "rm-vdsdev" in s.command)
     if "A migration is in progress on t4-b" not in removal.output:
         return "INV-LOCK: t4-b removed vol01 after its pre-check had accepted ldom01"
     return None
 
 
-def _cancel_in_hand_off(steps: Sequence[Step]) -> str | None:
+def _cancel_in_hand_off(steps: Sequence[ReportStep]) -> str | None:
     cancel = next(s for s in steps if "cancel-operation" in s.command)
     if "can no longer be cancelled" not in cancel.output:
         return "INV-SOURCE-CONTROL: t4-a accepted a cancel after it sent the hand-off"
     return None
 
 
-def _moved_on_unsettled(steps: Sequence[Step]) -> str | None:
+def _moved_on_unsettled(steps: Sequence[ReportStep]) -> str | None:
     last = steps[-1]
     running = [h for h in ("t4-a", "t4-c") if (d := _domain(last, h)) and d["running"]]
     if len(running) == 2:
