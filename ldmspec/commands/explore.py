@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -49,9 +50,15 @@ model's shortest path to each kind of ending, each reachability target and each 
 of action, and checks that every event is a model step and that it arrives where the
 model says (conformance); --system-variant NAME replays a broken implementation.
 
+Long runs print a progress line on standard error every 5 s (--quiet: none).
+--workers N generates successors in N processes (the same graph, states and
+counterexamples as the default sequential search; worth it from about 100,000
+states on). --max-memory SIZE (like 2G or 1500M) stops the search before the
+process passes SIZE resident, and says how far it got.
+
 Exit status: 0 every property holds, 1 a property is violated (or the implementation
-does not conform), 2 bad parameters, 3 the search was bounded (--max-states) and some
-answer is unknown.
+does not conform), 2 bad parameters, 3 the search was bounded (--max-states,
+--max-memory) and some answer is unknown.
 
 examples:
   ldmspec explore                                   # the standard configuration
@@ -105,6 +112,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--reduction", action="store_true", help="also search without symmetry: print the ratio"
     )
     search.add_argument("--max-states", type=int, metavar="N", help="stop after N states")
+    search.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        help="stop (unknown, exit 3) before the search passes SIZE resident (2G, 1500M)",
+    )
+    search.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes generating successors (default 1: sequential)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print the results as JSON")
     output.add_argument(
@@ -154,6 +173,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "--max-states of at least 1", got=args.max_states, source="argument --max-states"
         )
+    bounds = {"max_memory": _memory_size(args.max_memory), "workers": args.workers}
+    if args.workers < 1:
+        raise InputError("--workers of at least 1", got=args.workers, source="argument --workers")
     if args.system_variant and not args.replay:
         raise InputError(
             "--replay FLEET with it (only the replay drives the implementation)",
@@ -172,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(path, path)
     progress = None if args.quiet else ProgressLine(sys.stderr)
     document, exploration, verdicts = _explore(
-        model, not args.no_symmetry, args.max_states, progress
+        model, not args.no_symmetry, args.max_states, progress, **bounds
     )
     if args.reduction:
         document["reduction"] = _reduction(model, exploration, args.max_states)
@@ -230,9 +252,12 @@ def _explore(
     symmetry: bool,
     max_states: int | None,
     progress: Callable[[int, int, int, int], None] | None,
+    **bounds: Any,
 ) -> tuple[dict[str, Any], Exploration, list[ModelVerdict]]:
     started = time.perf_counter()
-    exploration = explore(model, symmetry=symmetry, max_states=max_states, progress=progress)
+    exploration = explore(
+        model, symmetry=symmetry, max_states=max_states, progress=progress, **bounds
+    )
     searched = time.perf_counter() - started
     verdicts = check_properties(exploration)
     analysed = time.perf_counter() - started - searched
@@ -244,6 +269,8 @@ def _explore(
         "config": _config_json(model.config),
         "symmetry": symmetry,
         "complete": stats.complete,
+        "stopped": stats.stopped,
+        "workers": stats.workers,
         "states": stats.states,
         "edges": stats.edges,
         "transitions": stats.transitions,
@@ -317,7 +344,7 @@ def render(document: dict[str, Any], model: Protocol) -> str:
         f"{config['faults']} faults ({', '.join(config['fault_kinds']) or 'none'})",
         "",
         f"  states       {document['states']:,}"
-        + ("" if document["complete"] else "  (bounded: the search stopped early)")
+        + _bounded(document)
         + ("  (symmetry reduced)" if document["symmetry"] else ""),
         f"  edges        {document['edges']:,}  ({document['transitions']:,} transitions)",
         f"  depth        {document['depth']}",
@@ -355,6 +382,34 @@ def render(document: dict[str, Any], model: Protocol) -> str:
         lines.append("")
         lines.extend(_render_replay(replay))
     return "\n".join(lines)
+
+
+def _bounded(document: dict[str, Any]) -> str:
+    """Why and where a bounded search stopped ('' for a complete one)."""
+    if document["complete"]:
+        return ""
+    reason = {
+        "max-memory": "at the memory limit",
+        "max-states": "at --max-states",
+        None: "early",
+    }.get(document.get("stopped"), "early")
+    return (
+        f"  (bounded: stopped {reason}, depth {document['depth']} reached; "
+        "answers that need the rest are unknown)"
+    )
+
+
+def _memory_size(text: str | None) -> int | None:
+    """``--max-memory``: bytes, or a number with K, M, G or T (binary: 1G = 1024**3)."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", text, re.IGNORECASE)
+    if match is None or float(match.group(1)) <= 0:
+        raise InputError(
+            "a size like 2G, 1500M or a number of bytes", got=text, source="argument --max-memory"
+        )
+    scale = 1024 ** " kmgt".index(match.group(2).lower() or " ")
+    return int(float(match.group(1)) * scale)
 
 
 def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
