@@ -36,7 +36,7 @@ import z3
 from ldmspec.models import memory_fit
 from ldmspec.models.memory_fit import Block, single_alignment
 
-from ldmspec.inventory.facts import Console, Domain, Host, MemoryRange, VDisk, VNet
+from ldmspec.inventory.facts import Console, Domain, Host, IoDevice, MemoryRange, VDisk, VNet
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 from ldmspec.requirements import CATALOG
@@ -122,7 +122,7 @@ class DomainSide:
     bound: bool
     in_migration: bool
     is_control: bool
-    io: tuple[str, ...]
+    io: tuple[IoDevice, ...]
     vcpus: int
     whole_core: bool
     memory: int

@@ -20,4 +20,4 @@ def test_evacuating_the_example_fleets_io_host_is_impossible(capsys):
     assert main(["evacuate", "examples/fleet.toml", "--host", "t4-a"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("evacuate t4-a: impossible\n")
-    assert "blocking: iodom: I/O domain (direct I/O pci@400/pci@1): cannot migrate" in out
+    assert "blocking: iodom: I/O domain (direct I/O endpoint:/SYS/MB/PCIE1): cannot migrate" in out

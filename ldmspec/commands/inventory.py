@@ -159,7 +159,7 @@ def _domain_json(d: Domain) -> dict[str, Any]:
         "console": None
         if d.console is None
         else {"vcc": d.console.vcc, "port": d.console.port, "group": d.console.group},
-        "io": list(d.io),
+        "io": [str(dev) for dev in d.io],
     }
 
 
@@ -235,7 +235,7 @@ def _host_text(h: Host) -> list[str]:
                 " ".join(f"{v.name}={v.volume}@{v.service}" for v in d.vdisks) or "-",
                 " ".join(f"{v.name}={v.service}" for v in d.vnets) or "-",
                 f"{d.console.vcc}:{d.console.port}" if d.console else "-",
-                " ".join(d.io) or "-",
+                " ".join(map(str, d.io)) or "-",
             ]
         )
     return lines + table(rows)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 
+from ldmspec.errors import InputError
 from ldmspec.inventory.processors import CpuArch, Processor
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
@@ -26,8 +27,11 @@ __all__ = [
     "DomainState",
     "Fleet",
     "Host",
+    "IoDevice",
+    "IoKind",
     "MemoryBlock",
     "MemoryRange",
+    "MigrationFlag",
     "Plan",
     "VDisk",
     "VNet",
@@ -50,6 +54,95 @@ class DomainState(Enum):
     @property
     def holds_resources(self) -> bool:
         return self is not DomainState.INACTIVE
+
+
+class MigrationFlag(Enum):
+    """FLAGS column 6 of ``ldm list`` (the fleet key ``migration``): is D in a migration?
+
+    ``source`` and ``target`` mark the two copies of a migration under way, ``error`` a copy
+    a failed migration left behind. Anything but ``none`` violates ST-1.
+    """
+
+    NONE = "none"
+    SOURCE = "source"
+    TARGET = "target"
+    ERROR = "error"
+
+    @property
+    def flag(self) -> str:
+        """The letter ``ldm list`` prints in FLAGS column 6: ``-``, ``s``, ``t`` or ``e``."""
+        return _MIGRATION_LETTERS[self]
+
+    @classmethod
+    def parse(cls, text: object) -> MigrationFlag:
+        """The flag written as the fleet key ``migration`` spells it."""
+        for flag in cls:
+            if flag.value == text:
+                return flag
+        raise InputError("one of none, source, target, error", got=text)
+
+    @classmethod
+    def from_flag(cls, letter: str) -> MigrationFlag:
+        """The flag FLAGS column 6 shows as ``letter`` (``-``, ``s``, ``t``, ``e``)."""
+        for flag, shown in _MIGRATION_LETTERS.items():
+            if shown == letter:
+                return flag
+        raise InputError("a FLAGS column 6 of -, s, t or e", got=letter)
+
+
+_MIGRATION_LETTERS = {
+    MigrationFlag.NONE: "-",
+    MigrationFlag.SOURCE: "s",
+    MigrationFlag.TARGET: "t",
+    MigrationFlag.ERROR: "e",
+}
+
+
+class IoKind(Enum):
+    """What a domain's direct I/O device is: a whole PCIe bus (a root domain), a PCIe
+    endpoint, or an SR-IOV virtual or physical function."""
+
+    BUS = "bus"
+    ENDPOINT = "endpoint"
+    VF = "vf"
+    PF = "pf"
+
+
+IO_FORM = (
+    'direct I/O like "bus:pci@400", "endpoint:/SYS/MB/PCIE1", '
+    '"vf:/SYS/MB/NET0/IOVNET.PF0.VF0" or "pf:/SYS/MB/NET0/IOVNET.PF0" (a bare entry is a bus)'
+)
+
+
+@dataclass(frozen=True, order=True)
+class IoDevice:
+    """One direct I/O device of a domain; ``str(dev)`` is the fleet spelling ``kind:path``."""
+
+    kind: IoKind
+    path: str
+
+    @property
+    def blocks_cold(self) -> bool:
+        """Buses and SR-IOV functions block even an inactive domain's migration (IO-1);
+        an endpoint blocks only an active or bound one."""
+        return self.kind is not IoKind.ENDPOINT
+
+    @classmethod
+    def parse(cls, text: object) -> IoDevice:
+        """``"bus:pci@400"``, ``"endpoint:/SYS/MB/PCIE1"``, ``"vf:..."``, ``"pf:..."``, or
+        a bare path (a bus)."""
+        if not isinstance(text, str) or not text.strip() or text != text.strip():
+            raise InputError(IO_FORM, got=text)
+        prefix, sep, rest = text.partition(":")
+        if not sep:
+            return cls(IoKind.BUS, text)
+        kind = next((k for k in IoKind if k.value == prefix), None)
+        if kind is None or not rest.strip() or rest != rest.strip():
+            raise InputError(IO_FORM, got=text)
+        return cls(kind, rest)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.path}"
 
 
 @dataclass(frozen=True, order=True)
@@ -182,7 +275,8 @@ class Domain:
     vdisks: tuple[VDisk, ...] = ()
     vnets: tuple[VNet, ...] = ()
     console: Console | None = None
-    io: tuple[str, ...] = ()
+    io: tuple[IoDevice, ...] = ()
+    migration: MigrationFlag = MigrationFlag.NONE
 
     @property
     def is_control(self) -> bool:

@@ -9,7 +9,8 @@ Defaults for optional keys: ``threads-per-core = 8``, ``largest-page`` = 256M fo
 UltraSPARC T1/T2/T2+ and SPARC T3, 2G for later processors,
 ``clock-mhz = 0`` (unknown), a domain's ``state = "active"``, ``vcpus = 1``,
 ``whole-core = false``, ``cpu-arch = "native"``, ``os`` = the control domain's release,
-``io = []``, a console's ``group`` = the domain's name; a plan's ``expect`` = not stated
+``io = []`` (typed: ``bus:``, ``endpoint:``, ``vf:``, ``pf:``; a bare entry is a bus),
+``migration = "none"``, a console's ``group`` = the domain's name; a plan's ``expect`` = not stated
 (``"feasible"`` or a list of the requirement ids it must violate). A domain may also give
 ``strands = [...]`` (physical strand ids, as captures do); otherwise strands and memory
 are placed deterministically (:mod:`ldmspec.inventory.placement`). Host memory ranges
@@ -34,8 +35,10 @@ from ldmspec.inventory.facts import (
     DomainState,
     Fleet,
     Host,
+    IoDevice,
     MemoryBlock,
     MemoryRange,
+    MigrationFlag,
     Plan,
     Vcc,
     VDisk,
@@ -61,7 +64,7 @@ HOST_KEYS = (
 )  # fmt: skip
 DOMAIN_KEYS = (
     "state", "vcpus", "whole-core", "memory", "strands", "cpu-arch", "os",
-    "vdisks", "vnets", "console", "io",
+    "vdisks", "vnets", "console", "io", "migration",
 )  # fmt: skip
 # Bounds far above any SPARC machine (an M8-8 has 256 cores of 8 strands), so that a typo
 # cannot make placement walk billions of strands.
@@ -460,9 +463,10 @@ def _domain(reader: _Reader, path: KeyPath, value: Any, host_os: SolarisRelease)
     if "console" in t:
         console = _console(reader, (*path, "console"), t["console"], name)
     io = tuple(
-        reader.string((*path, "io", i), item)
+        reader.at((*path, "io", i), IoDevice.parse, item)
         for i, item in enumerate(reader.array((*path, "io"), t.get("io", [])))
     )
+    migration = reader.at((*path, "migration"), MigrationFlag.parse, t.get("migration", "none"))
     return Domain(
         name,
         state,
@@ -477,6 +481,7 @@ def _domain(reader: _Reader, path: KeyPath, value: Any, host_os: SolarisRelease)
         vnets,
         console,
         io,
+        migration,
     )
 
 

@@ -55,6 +55,8 @@ __all__ = [
 ]
 
 STATES = ("active", "bound", "inactive")
+_IO_VF = re.compile(r"\.VF\d+$")
+_IO_PF = re.compile(r"\.PF\d+$")
 _FLAGS_SHORT = re.compile(r"^[-a-z]{5,6}$")
 _FLAGS_LONG = re.compile(r"^[a-z][a-z-]*(?:,[a-z][a-z-]*)*$")
 _RECORD_TYPE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
@@ -115,7 +117,7 @@ class ListedDomain:
     strands_line: int = 0
     memory: tuple[tuple[int, int, int], ...] = ()  # (ra, pa, size)
     memory_line: int = 0
-    io: tuple[str, ...] = ()
+    io: tuple[str, ...] = ()  # fleet spellings: "bus:pci@400", "endpoint:/SYS/MB/PCIE1", ...
     vdisks: tuple[tuple[str, str, int], ...] = ()  # (name, vol@service, line)
     vnets: tuple[tuple[str, str, int], ...] = ()  # (name, service, line)
     console: tuple[str, int, str, int] | None = None  # (vcc, port, group, line)
@@ -218,6 +220,25 @@ def _need(fields: Mapping[str, str], key: str, kind: str, source: str, line: int
     return value
 
 
+def io_entry(dev: str, alias: str = "") -> str:
+    """The fleet spelling of one ``IO`` record of ``ldm list -l -p``.
+
+    A root complex (a device path without ``/``: ``pci@400``, ``niu@480``) is a bus; a device
+    whose name or alias ends in ``.VF<n>`` or ``.PF<n>`` is an SR-IOV function; anything else
+    is a PCIe endpoint. Functions and endpoints are named by their ``/SYS/...`` alias when
+    there is one. The published example (dossier §13.4(a)) shows buses only
+    (``|dev=pci@780|alias=bus_a``); the other kinds follow the administration guides' names.
+    """
+    named = alias if alias.startswith("/") else dev
+    if _IO_VF.search(dev) or _IO_VF.search(alias):
+        return f"vf:{named}"
+    if _IO_PF.search(dev) or _IO_PF.search(alias):
+        return f"pf:{named}"
+    if "/" not in dev:
+        return f"bus:{dev}"
+    return f"endpoint:{named}"
+
+
 def _number(value: str, what: str, source: str, line: int, *, hexadecimal: bool = False) -> int:
     try:
         number = parse_int(value)
@@ -315,7 +336,8 @@ def _domain_section(current: dict[str, object], record: Record, source: str) -> 
         current["memory"] = tuple(blocks)
         current["memory_line"] = record.line
     elif kind == "IO":
-        current["io"] = tuple(item["dev"] for _, item in record.items if item.get("dev"))
+        devices = [item for _, item in record.items if item.get("dev")]
+        current["io"] = tuple(io_entry(item["dev"], item.get("alias", "")) for item in devices)
     elif kind == "CONTROL" and f.get("cpu-arch"):
         current["cpu_arch"] = (_arch(f["cpu-arch"], source, record.line), record.line)
     elif kind == "VDISK":

@@ -149,7 +149,7 @@ def ldm_list_l_p(host: Host) -> str:
             lines.extend(f"|ra={b.ra:#x}|pa={b.pa:#x}|size={b.size}" for b in d.memory)
         if d.io:
             lines.append("IO")
-            lines.extend(f"|dev={dev}|alias=" for dev in d.io)
+            lines.extend(f"|dev={dev.path}|alias=" for dev in d.io)
         if d.is_control:
             lines.extend(_service_lines(host, with_owner=False))
         for i, net in enumerate(d.vnets):

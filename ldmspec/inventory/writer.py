@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host, Plan
+from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host, MigrationFlag, Plan
 from ldmspec.inventory.units import format_size
 
 __all__ = ["fleet_to_toml", "plan_lines", "toml_key", "toml_string"]
@@ -138,7 +138,9 @@ def _domain_lines(d: Domain) -> list[str]:
         )
         lines.append(f"console = {_inline(pairs)}")
     if d.io:
-        lines.append(f"io = {_array(toml_string(i) for i in d.io)}")
+        lines.append(f"io = {_array(toml_string(str(i)) for i in d.io)}")
+    if d.migration is not MigrationFlag.NONE:
+        lines.append(f"migration = {toml_string(d.migration.value)}")
     return lines
 
 

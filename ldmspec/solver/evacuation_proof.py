@@ -137,7 +137,7 @@ def impossible(search: Search, blocked: list[str], conflict: Conflict | None) ->
 
 def _why(d: Domain) -> str:
     if d.io:
-        return f"I/O domain (direct I/O {', '.join(d.io)}): cannot migrate"
+        return f"I/O domain (direct I/O {', '.join(map(str, d.io))}): cannot migrate"
     return "no other host can take it"
 
 

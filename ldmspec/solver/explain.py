@@ -121,7 +121,7 @@ def _cpu9(d: DomainSide, t: TargetSide) -> str:
 
 
 def _io1(d: DomainSide, t: TargetSide) -> str:
-    return f"direct I/O {', '.join(d.io)}" if d.io else "no direct I/O"
+    return f"direct I/O {', '.join(map(str, d.io))}" if d.io else "no direct I/O"
 
 
 def _vio1(d: DomainSide, t: TargetSide) -> str:

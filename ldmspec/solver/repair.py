@@ -236,7 +236,7 @@ def _domain_facts(v: Symbols, changes: _Changes, d: DomainSide) -> list[z3.BoolR
                 "remove-io",
                 d.source,
                 f"remove the direct I/O devices of {d.domain}",
-                tuple(f"ldm rm-io {dev} {d.domain}" for dev in d.io),
+                tuple(f"ldm rm-io {dev.path} {d.domain}" for dev in d.io),
                 COST_REMOVE_IO,
                 ("ST-2", "IO-1"),
                 (("domain", d.domain),),

@@ -14,6 +14,7 @@ from ldmspec.inventory.facts import (
     Console,
     Domain,
     DomainState,
+    IoDevice,
     MemoryBlock,
     VDisk,
     VNet,
@@ -44,7 +45,7 @@ class DomainRecord:
     vdisks: tuple[VDisk, ...] = ()
     vnets: tuple[VNet, ...] = ()
     console: Console | None = None
-    io: tuple[str, ...] = ()
+    io: tuple[IoDevice, ...] = ()
     strands: tuple[int, ...] = ()
     blocks: tuple[MemoryBlock, ...] = ()
     port: int | None = None

@@ -270,7 +270,7 @@ def _mem2(m: Migration) -> Iterator[str]:
 
 def _io1(m: Migration) -> Iterator[str]:
     if m.domain.io:
-        yield f"Domain {m.domain.name} has direct I/O devices: {', '.join(m.domain.io)}"
+        yield f"Domain {m.domain.name} has direct I/O devices: {', '.join(map(str, m.domain.io))}"
 
 
 def _vio1(m: Migration) -> Iterator[str]:

@@ -131,7 +131,11 @@ def _domain_doc(draw: st.DrawFn, host: Doc, share: int) -> Doc:
         doc["vnets"] = {"vnet0": switches[0]}
     if draw(st.integers(0, 9)) == 0:
         doc["io"] = [
-            draw(st.sampled_from(("pci@400", "pci@400/pci@1", "/SYS/MB/NET0/IOVNET.PF0.VF0")))
+            draw(
+                st.sampled_from(
+                    ("pci@400", "endpoint:/SYS/MB/PCIE1", "vf:/SYS/MB/NET0/IOVNET.PF0.VF0")
+                )
+            )
         ]
     return doc
 

@@ -41,7 +41,31 @@ CASES = [
         "vcpus = 4",
         'vcpus = 4\ncolour = "red"',
         "f.toml:19: hosts.a.domains.ldom01.colour: expected one of the keys state, vcpus,"
-        ' whole-core, memory, strands, cpu-arch, os, vdisks, vnets, console, io, got "colour"',
+        ' whole-core, memory, strands, cpu-arch, os, vdisks, vnets, console, io, migration,'
+        ' got "colour"',
+    ),
+    (
+        "io of an unknown kind",
+        "vcpus = 4",
+        'vcpus = 4\nio = ["slot:/SYS/MB/PCIE1"]',
+        "f.toml:19: hosts.a.domains.ldom01.io[0]: expected direct I/O like"
+        ' "bus:pci@400", "endpoint:/SYS/MB/PCIE1", "vf:/SYS/MB/NET0/IOVNET.PF0.VF0"'
+        ' or "pf:/SYS/MB/NET0/IOVNET.PF0" (a bare entry is a bus), got "slot:/SYS/MB/PCIE1"',
+    ),
+    (
+        "io without a path",
+        "vcpus = 4",
+        'vcpus = 4\nio = ["vf:"]',
+        "f.toml:19: hosts.a.domains.ldom01.io[0]: expected direct I/O like"
+        ' "bus:pci@400", "endpoint:/SYS/MB/PCIE1", "vf:/SYS/MB/NET0/IOVNET.PF0.VF0"'
+        ' or "pf:/SYS/MB/NET0/IOVNET.PF0" (a bare entry is a bus), got "vf:"',
+    ),
+    (
+        "migration flag",
+        "vcpus = 4",
+        'vcpus = 4\nmigration = "s"',
+        "f.toml:19: hosts.a.domains.ldom01.migration: expected one of none, source, target,"
+        ' error, got "s"',
     ),
     (
         "unknown host key",
@@ -330,7 +354,7 @@ def test_json_unknown_key_is_located_exactly():
     assert str(caught.value) == (
         f"f.json:{line}: hosts.a.domains.ldom01.colour: expected one of the keys state,"
         " vcpus, whole-core, memory, strands, cpu-arch, os, vdisks, vnets, console, io,"
-        ' got "colour"'
+        ' migration, got "colour"'
     )
 
 

@@ -90,7 +90,7 @@ def test_published_long_listing():
     (primary,) = parse_ldm_list(LIST_L_P_12, "f")
     assert primary.strands == (0, 1, 2, 3) and primary.strands_line == 3
     assert primary.memory == ((0x8000000, 0x8000000, 1 << 30),)
-    assert primary.io == ("pci@780",)
+    assert primary.io == ("bus:pci@780",)
     services = primary.services
     assert services.vds == (("primary-vds0", 12, (("disk-ldg1", "/opt/ldoms/testdisk.1"),)),)
     assert services.vcc == (("primary-vcc0", 14, "5000-5100"),)

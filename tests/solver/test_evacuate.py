@@ -15,7 +15,7 @@ from ldmspec.models.preconditions import domain_side
 from ldmspec import cli
 from ldmspec.commands.evacuate import render
 from ldmspec.inventory import load_fleet
-from ldmspec.inventory.facts import Fleet, MemoryBlock, MemoryRange
+from ldmspec.inventory.facts import Fleet, IoDevice, IoKind, MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
 from ldmspec.solver.evacuate import evacuate
 from ldmspec.solver.evacuation import Evacuation
@@ -77,7 +77,7 @@ def test_t4a_is_impossible_because_of_the_io_domain():
     assert result.exit_status == 1
     assert [b.domain for b in result.blocking] == ["iodom"]
     iodom = result.blocking[0]
-    assert iodom.why == "I/O domain (direct I/O pci@400/pci@1): cannot migrate"
+    assert iodom.why == "I/O domain (direct I/O endpoint:/SYS/MB/PCIE1): cannot migrate"
     assert [r.target for r in iodom.reasons] == ["m10-a", "t2-old", "t4-b", "t4-c", "t5-a"]
     for r in iodom.reasons:
         assert "IO-1" in r.ids
@@ -85,7 +85,7 @@ def test_t4a_is_impossible_because_of_the_io_domain():
     t4b = next(r for r in iodom.reasons if r.target == "t4-b")
     assert t4b.ids == ("IO-1", "VIO-1")
     assert t4b.observed == (
-        "direct I/O pci@400/pci@1",
+        "direct I/O endpoint:/SYS/MB/PCIE1",
         "missing on t4-b: iovol@primary-vds0",
     )
     # The other guests could move: the I/O domain alone makes it impossible.
@@ -442,7 +442,8 @@ def test_cli_impossible_names_the_io_domain(capsys):
     assert (status, err) == (1, "")
     lines = out.splitlines()
     assert lines[0] == "evacuate t4-a: impossible"
-    assert "blocking: iodom: I/O domain (direct I/O pci@400/pci@1): cannot migrate" in lines
+    blocking = "blocking: iodom: I/O domain (direct I/O endpoint:/SYS/MB/PCIE1): cannot migrate"
+    assert blocking in lines
     assert "  t4-b    IO-1, VIO-1" in lines
     assert "            VIO-1: missing on t4-b: iovol@primary-vds0" in lines
 
@@ -653,7 +654,8 @@ def test_one_explained_blocker_is_the_proof_when_the_budget_runs_out(monkeypatch
 
     fleet = load_fleet(str(EXAMPLE))
     t4a = fleet.host("t4-a")
-    io = tuple(replace(d, io=("pci@500",)) if d.name == "ldom01" else d for d in t4a.domains)
+    bus = (IoDevice(IoKind.BUS, "pci@500"),)
+    io = tuple(replace(d, io=bus) if d.name == "ldom01" else d for d in t4a.domains)
     fleet = replace(
         fleet, hosts=tuple(replace(h, domains=io) if h is t4a else h for h in fleet.hosts)
     )

@@ -136,7 +136,7 @@ def test_a_failed_migration_prints_reasons_and_failed(dc: Datacenter) -> None:
     dc.run_until_quiescent()
     (notice,) = dc.drain_messages()
     assert notice.lines == (
-        "IO-1: Domain iodom has direct I/O devices: pci@400/pci@1",
+        "IO-1: Domain iodom has direct I/O devices: endpoint:/SYS/MB/PCIE1",
         "VIO-1: Volume iovol of service primary-vds0 is not available on target t4-b",
         "Domain Migration of LDom iodom failed",
     )
