@@ -53,10 +53,6 @@ AWAITING_ORACLE = {
     "old-lock-window": "INV-LOCK is not checked yet",
     "cancel-in-hand-off": "INV-SOURCE-CONTROL after the hand-off is not checked yet",
     "onward-before-settled": "the machine does not yet move an arrived domain on",
-    # Not an oracle missing: since the target is locked from its pre-check's acceptance
-    # the seeded ci hunt draws other programs and misses it (3 x the ci examples catch it
-    # in 4 s); the machine's pre-copy write rules need to reach it (#14, props).
-    "progress-backwards": "the seeded ci hunt no longer draws a re-dirtied pre-copy",
 }
 
 
