@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -222,3 +223,66 @@ def test_no_function_over_80_lines_but_the_hot_loop_and_named_debts():
         and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
     }
     assert long <= LONG_FUNCTIONS, sorted(long - LONG_FUNCTIONS)
+
+
+# --- layers (docs/ARCHITECTURE.md's table) ----------------------------------------------
+LAYERS = (  # bottom up: (layer, module prefixes)
+    ("errors", ("ldmspec.errors", "ldmspec.outputs")),
+    ("vocabulary", ("ldmspec.inventory", "ldmspec.requirements")),
+    ("system", ("ldmspec.system",)),
+    ("explorer", ("ldmspec.explorer",)),
+    ("models", ("ldmspec.models",)),
+    ("solver", ("ldmspec.solver",)),
+    ("conformance", ("ldmspec.conformance",)),
+    ("report", ("ldmspec.report",)),
+    ("testing", ("ldmspec.testing",)),
+    ("properties", ("ldmspec.properties",)),
+    ("front", ("ldmspec.pipeline", "ldmspec.commands", "ldmspec.cli")),
+)
+MAY_IMPORT = {
+    "errors": set(),
+    "vocabulary": {"errors"},
+    "system": {"errors", "vocabulary"},
+    "explorer": {"errors"},
+    "models": {"errors", "vocabulary", "explorer"},
+    "solver": {"errors", "vocabulary", "models"},
+    "conformance": {"errors", "vocabulary", "system", "explorer", "models"},
+    "report": {"errors", "vocabulary", "system"},
+    "testing": {
+        "errors", "vocabulary", "system", "explorer", "models", "solver", "conformance", "report"
+    },
+    "properties": {n for n, _ in LAYERS} - {"front"},
+    "front": {n for n, _ in LAYERS},
+}
+# Debts of #12 with a name, shrinking to nothing.
+KNOWN_LAYER_DEBTS: set[tuple[str, str]] = {
+    # teeth hunt with the suite's own machine: the hunting belongs with the suites.
+    ("ldmspec.testing.teeth", "ldmspec.properties"),
+    ("ldmspec.testing.teeth", "ldmspec.properties.agreement"),
+    ("ldmspec.testing.teeth", "ldmspec.properties.machine"),
+}
+
+
+def layer_of(module: str) -> str:
+    for name, prefixes in LAYERS:
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return name
+    return "front"  # the package facade ``ldmspec`` itself
+
+
+def test_every_layer_imports_only_what_the_architecture_page_allows():
+    wrong = {
+        (a, b)
+        for a, b in import_graph().edges
+        if layer_of(b) != layer_of(a) and layer_of(b) not in MAY_IMPORT[layer_of(a)]
+    }
+    new = {(a, b) for a, b in wrong if (a, b) not in KNOWN_LAYER_DEBTS}
+    assert not new, sorted(f"{a} ({layer_of(a)}) -> {b} ({layer_of(b)})" for a, b in new)
+
+
+def test_the_architecture_page_names_only_paths_that_exist():
+    page = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:ldmspec|models|properties|tests)/[\w/.*-]*)`", page))
+    assert len(named) > 20
+    missing = {p for p in named if not list(ROOT.glob(p.rstrip("/")))}
+    assert not missing, sorted(missing)
