@@ -26,7 +26,8 @@ LAST_RUN = "last-run.json"
 
 @dataclass(frozen=True)
 class Failure:
-    """One failing test and the property it violated (``None``: not a property failure)."""
+    """One failing test (its node id, the file as an absolute path) and the property it
+    violated (``None``: not a property failure)."""
 
     test: str
     property_id: str | None = None

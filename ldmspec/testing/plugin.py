@@ -57,6 +57,7 @@ __all__ = ["OBSERVABILITY_SWITCH", "Options", "current_options"]
 
 OBSERVABILITY_SWITCH = "HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY"
 _FAILURE = "ldmspec_failure"
+_TEST = "ldmspec_test"
 
 
 @dataclass
@@ -200,7 +201,13 @@ def pytest_runtest_makereport(
 ) -> Generator[None, Any, None]:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
-    if call.when != "call" or not report.failed or call.excinfo is None:
+    if not report.failed:
+        return
+    # pytest's node ids are relative to the run's root directory, and empty of a path for
+    # a test outside it (--pyargs from elsewhere): last-run.json names the file in full.
+    _, _, name = item.nodeid.partition("::")
+    report.user_properties.append((_TEST, f"{item.path}::{name}"))
+    if call.when != "call" or call.excinfo is None:
         return
     for record in records_of(call.excinfo.value):
         folder = None
@@ -213,10 +220,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     node = report.nodeid
     if report.failed and node not in _OPTIONS.failed:
         _OPTIONS.failed.append(node)
+        test = next((str(v) for k, v in report.user_properties if k == _TEST), node)
         found = [json.loads(str(v)) for k, v in report.user_properties if k == _FAILURE]
-        _OPTIONS.failures.extend(Failure(node, pid, folder) for pid, folder in found)
+        _OPTIONS.failures.extend(Failure(test, pid, folder) for pid, folder in found)
         if not found:
-            _OPTIONS.failures.append(Failure(node))
+            _OPTIONS.failures.append(Failure(test))
     elif report.skipped and node not in _OPTIONS.skipped:
         _OPTIONS.skipped.append(node)
     elif report.passed and report.when == "call":
@@ -257,7 +265,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if violated and not _OPTIONS.session.shrink and _profile() == "ldmspec-ci":
         nodes = " ".join(dict.fromkeys(violated))
         terminalreporter.write_line(
-            f"ldmspec: failures saved unshrunk; shrink them with: pytest {nodes} --ldmspec-shrink"
+            f"ldmspec: ldmspec-ci does not shrink; to shrink what failed: pytest {nodes} "
+            "--ldmspec-shrink"
         )
 
 

@@ -67,7 +67,7 @@ def test_failing_property_writes_a_report_and_last_run(tmp_path):
     assert written["passed"] == ["test_failing.py::test_passes"]
     folder = Path(written["reports"][0])
     assert written["failures"] == [
-        {"test": "test_failing.py::test_machine_property", "property": "INV-CLEANUP",
+        {"test": f"{tmp_path}/test_failing.py::test_machine_property", "property": "INV-CLEANUP",
          "report": str(folder)},
     ]  # fmt: skip
     assert f"ldmspec: INV-CLEANUP report written to {folder}" in done.stdout
@@ -85,8 +85,8 @@ def test_a_failure_that_is_no_property_is_recorded_without_one(tmp_path):
     done = _pytest("--ldmspec-reports", str(reports), "test_plain.py", cwd=tmp_path)
     assert done.returncode == 1
     written = json.loads((reports / "last-run.json").read_text())
-    assert written["failures"] == [{"test": "test_plain.py::test_x", "property": None,
-                                    "report": None}]  # fmt: skip
+    assert written["failures"] == [{"test": f"{tmp_path}/test_plain.py::test_x",
+                                    "property": None, "report": None}]  # fmt: skip
     assert written["properties"] == [] and written["reports"] == []
 
 
