@@ -32,8 +32,14 @@ API:
   ``heal_all()``, ``delay(a, b, ticks)``, ``lose_next_ack(source=None)``,
   ``kill(host, domain=None) -> bool``, ``set_password(host, secret)``; or scheduled as events:
   ``schedule_fault(Fault(kind, hosts, domain), delay)``
-* observation: ``observe() -> Observation`` (hosts, domains, free resources, memory
-  digests, migrations with phase/outcome/progress on both ends);
+* observation: ``observe() -> Observation`` (hosts, domains, free resources and free
+  physical ranges, memory digests, migrations with phase/outcome/progress on both ends);
+* memory, for oracles that do not take the implementation's word: ``watch_writes()``
+  then ``drain_writes() -> tuple[GuestWrite, ...]`` (every write a guest acknowledged:
+  host, domain, page groups, value); ``read_memory(host, domain, groups=None)`` (what
+  that copy holds per page group, None without a guest); ``read_physical(host, pa,
+  size) -> tuple[Extent, ...]`` (the nonzero contents of a physical range, held or free:
+  a destroyed copy reads back until scrubbed, freed memory must read zero);
   ``to_inventory(host) -> Host``, ``to_fleet() -> Fleet``
 * the pre-check alone: ``precheck(source, target, domain, new_name) -> tuple[Problem, ...]``
 * variants: ``VARIANTS: dict[str, Variant]`` (name, description, violated invariant)
@@ -42,9 +48,10 @@ API:
   text, variant=None, seed=0) -> str`` and ``Shell(dc).steps(lines)``.
 
 Modules: ``scheduler`` (seeded events and clock), ``network`` (FIFO links, faults),
-``hypervisor`` (strands, memory, page groups), ``domain`` (a manager's domain record and
-FLAGS), ``manager`` (``ldm`` commands), ``ldm_command`` (grammar), ``listing`` (output
-formats), ``messages`` (every printed text), ``protocol`` (the five phases),
+``hypervisor`` (strands, memory, page groups), ``physical`` (memory contents),
+``domain`` (a manager's domain record and FLAGS), ``manager`` (``ldm`` commands),
+``ldm_command`` (grammar), ``listing`` (output formats), ``messages`` (every printed
+text), ``protocol`` (the five phases),
 ``precheck`` (one check per catalog id), ``congruence`` (MEM-2's placement search),
 ``behaviour`` and ``variants`` (decision hooks and the broken variants), ``observation``
 (frozen snapshots), ``datacenter`` (the whole system). The modules import one another
@@ -54,7 +61,7 @@ directly, never through this package: the package only re-exports for users.
 from ldmspec.system.behaviour import Behaviour
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.congruence import find_congruent_placement
-from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Fault, Notice
+from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Fault, GuestWrite, Notice
 from ldmspec.system.manager import CommandResult
 from ldmspec.system.observation import (
     DomainView,
@@ -63,6 +70,7 @@ from ldmspec.system.observation import (
     Observation,
     Resources,
 )
+from ldmspec.system.physical import Extent
 from ldmspec.system.precheck import Problem, precheck
 from ldmspec.system.variants import VARIANTS, Variant
 
@@ -73,7 +81,9 @@ __all__ = [
     "CommandResult",
     "Datacenter",
     "DomainView",
+    "Extent",
     "Fault",
+    "GuestWrite",
     "HostView",
     "MigrationView",
     "Notice",

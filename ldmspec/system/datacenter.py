@@ -28,7 +28,7 @@ from ldmspec.inventory.facts import Fleet, Host
 from ldmspec.inventory.versions import LdmVersion
 from ldmspec.system.behaviour import Behaviour
 from ldmspec.system.config import SystemConfig
-from ldmspec.system.domain import DomainRecord
+from ldmspec.system.domain import SUSPENDED, DomainRecord
 from ldmspec.system.manager import CommandResult, Manager
 from ldmspec.system.network import Network
 from ldmspec.system.observation import (
@@ -38,11 +38,12 @@ from ldmspec.system.observation import (
     Observation,
     Resources,
 )
+from ldmspec.system.physical import Extent
 from ldmspec.system.protocol import IncomingMigration, OutgoingMigration
 from ldmspec.system.scheduler import Scheduler
 from ldmspec.system.variants import behaviour_for
 
-__all__ = ["WRITE_PATTERNS", "Datacenter", "Fault", "Notice"]
+__all__ = ["WRITE_PATTERNS", "Datacenter", "Fault", "GuestWrite", "Notice"]
 
 WRITE_PATTERNS = ("sequential", "random", "hot")
 
@@ -65,6 +66,18 @@ class Notice:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class GuestWrite:
+    """A write the guest of ``domain`` on ``host`` had acknowledged at ``time``: every
+    page group of ``groups`` now holds ``value``."""
+
+    time: int
+    host: str
+    domain: str
+    groups: tuple[int, ...] | range
+    value: int
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class Datacenter:
         self._next_mid = 0
         self._before: dict[tuple[str, int], tuple[DomainView, Resources]] = {}
         self._rates: dict[tuple[str, str], tuple[int, str]] = {}
+        self._writes: list[GuestWrite] | None = None  # kept once watch_writes() was called
 
     @classmethod
     def from_fleet(
@@ -204,18 +218,62 @@ class Datacenter:
             raise CommandError(f"write pattern must be one of {', '.join(WRITE_PATTERNS)}")
         guest = self.manager(host).hv.guests.get(domain)
         record = self.manager(host).domains.get(domain)
-        if guest is None or not guest.running or record is None or n_pages <= 0:
+        if guest is None or record is None or n_pages <= 0:
+            return 0
+        suspended = not guest.running and record.state == SUSPENDED
+        if not guest.running and not (
+            suspended and self.behaviour.acknowledge_write_while_suspended()
+        ):
             return 0
         memory, rng = guest.memory, self.scheduler.rng
+        written: tuple[int, ...] | range
         if pattern == "sequential":
-            return memory.write_pages(rng.randrange(memory.pages), n_pages)
-        # Scattered pages: each lands in its own page group, drawn without replacement
-        # from the groups of the span (all memory, or the hot first 1%).
-        span = memory.pages if pattern == "random" else max(1, memory.pages // 100)
-        groups = memory.groups_for(span)
-        count = min(n_pages, memory.pages)
-        memory.write_groups(rng.sample(range(groups), min(count, groups)))
+            written, count = memory.pages_to_groups(rng.randrange(memory.pages), n_pages)
+        else:
+            # Scattered pages: each lands in its own page group, drawn without replacement
+            # from the groups of the span (all memory, or the hot first 1%).
+            span = memory.pages if pattern == "random" else max(1, memory.pages // 100)
+            groups = memory.groups_for(span)
+            count = min(n_pages, memory.pages)
+            written = tuple(rng.sample(range(groups), min(count, groups)))
+        if not count:
+            return 0
+        # A faulty guest acknowledges a write while suspended and then loses it.
+        value = memory.writes + 1 if suspended else memory.write_groups(written)
+        if suspended:
+            memory.writes = value
+        if self._writes is not None:
+            self._writes.append(GuestWrite(self.scheduler.now, host, domain, written, value))
         return count
+
+    def watch_writes(self) -> None:
+        """From now on keep every write a guest acknowledges, for :meth:`drain_writes`."""
+        if self._writes is None:
+            self._writes = []
+
+    def drain_writes(self) -> tuple[GuestWrite, ...]:
+        """The writes guests acknowledged since the last call (after :meth:`watch_writes`),
+        direct ones and those of steady dirty rates, in the order they happened."""
+        writes, self._writes = tuple(self._writes or ()), [] if self._writes is not None else None
+        return writes
+
+    # --- reading memory back --------------------------------------------------------
+    def read_memory(
+        self, host: str, domain: str, groups: Iterable[int] | None = None
+    ) -> tuple[int, ...] | None:
+        """What the copy of ``domain`` on ``host`` holds, per page group (every group when
+        ``groups`` is None), as its guest would read it; None when that copy has no
+        memory contents (not on ``host``, or bound or inactive there).
+
+        A group holds the value of the last write that touched it (0: never written).
+        """
+        guest = self.manager(host).hv.guests.get(domain)
+        return None if guest is None else guest.memory.read(groups)
+
+    def read_physical(self, host: str, pa: int, size: int) -> tuple[Extent, ...]:
+        """The nonzero contents of ``host``'s physical memory in ``[pa, pa + size)``, held
+        by a domain or free; a scrubbed range reads as nothing."""
+        return self.manager(host).hv.read_physical(pa, size)
 
     def set_dirty_rate(
         self, host: str, domain: str, pages_per_tick: int, pattern: str = "sequential"
@@ -435,6 +493,7 @@ class Datacenter:
             ports_free=manager.free_ports(),
             unscrubbed_bytes=hv.unscrubbed,
             memory_scrubbing=hv.scrubbing_memory,
+            free_ranges=tuple(hv.free_memory),
         )
 
     def _migration_view(self, manager: Manager, out: OutgoingMigration) -> MigrationView:
@@ -460,7 +519,9 @@ class Datacenter:
             dirty_pages_per_round=tuple(out.dirty_per_round),
             pages_dirtied_while_suspended=out.dirtied_while_suspended,
             suspended_digest=out.suspended_digest,
-            resumed_digest=inc.resumed_digest if inc else None,
+            resumed_digest=self.behaviour.reported_resumed_digest(
+                inc.resumed_digest if inc else None, out.suspended_digest
+            ),
             cancelled_by=out.cancelling,
             started_at=out.started_at,
             ended_at=out.ended_at,

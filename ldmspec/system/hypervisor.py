@@ -1,13 +1,18 @@
-"""The hypervisor of one host: strands, physical memory, and the guests' memory contents.
+"""The hypervisor of one host: strands, physical memory and its contents, the guests.
 
 The hypervisor owns the physical resources and keeps its own free lists (free strands,
 free physical ranges) so that conservation (INV-CONSERVATION) compares two independent
 books: what the hypervisor says is free and what the Logical Domains Manager says its
 domains hold.
 
-Guest memory is kept as *page groups* (see :class:`GuestMemory`): a 16 GB domain is
-2,097,152 pages of 8 KB but only 32,768 groups of 64 pages, so copying, dirty tracking
-and digests stay cheap while every write is still visible at group granularity.
+Physical memory has contents. A running guest keeps its memory as *page groups* (see
+:class:`GuestMemory`): a 16 GB domain is 2,097,152 pages of 8 KB but only 32,768 groups
+of 64 pages, so copying, dirty tracking and digests stay cheap while every write is
+still visible at group granularity. Each guest knows the physical blocks its memory
+lives in; when the guest goes away (destroyed, stopped) its contents go back to
+:class:`~ldmspec.system.physical.PhysicalContents` at those addresses, a new guest
+starts with what its addresses hold, and only a scrub zeroes them.
+:meth:`Hypervisor.read_physical` reads any physical range, held or free.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ldmspec.inventory.facts import MemoryBlock, MemoryRange, subtract_ranges
 from ldmspec.inventory.placement import place_domain_memory
 from ldmspec.inventory.units import KIB
 from ldmspec.system.congruence import find_congruent_placement
+from ldmspec.system.physical import Extent, PhysicalContents
 
 __all__ = ["PAGE_SIZE", "Guest", "GuestMemory", "Hypervisor"]
 
@@ -53,18 +59,21 @@ class GuestMemory:
     def groups(self) -> int:
         return len(self.stamps)
 
-    def write_pages(self, first: int, count: int) -> int:
-        """Write ``count`` pages from page ``first`` (clipped); returns pages written."""
+    @property
+    def group_bytes(self) -> int:
+        return self.group_pages * PAGE_SIZE
+
+    def pages_to_groups(self, first: int, count: int) -> tuple[range, int]:
+        """The groups of ``count`` pages from page ``first`` (clipped), and the pages."""
         first = max(0, min(first, self.pages - 1))
         count = max(0, min(count, self.pages - first))
-        if count:
-            self.write_groups(
-                range(first // self.group_pages, (first + count - 1) // self.group_pages + 1)
-            )
-        return count
+        if not count:
+            return range(0), 0
+        return range(first // self.group_pages, (first + count - 1) // self.group_pages + 1), count
 
-    def write_groups(self, groups: Iterable[int]) -> None:
-        """One guest write touching every group of ``groups``."""
+    def write_groups(self, groups: Iterable[int]) -> int:
+        """One guest write touching every group of ``groups``; returns the value it wrote
+        (the guest's write counter, so every write of a domain has its own value)."""
         self.writes += 1
         self._digest = None
         touched = set(groups)
@@ -72,6 +81,13 @@ class GuestMemory:
             self.stamps[g] = self.writes
         for log in self.dirty_logs:
             log |= touched
+        return self.writes
+
+    def read(self, groups: Iterable[int] | None = None) -> tuple[int, ...]:
+        """The value each group holds (all groups when ``groups`` is None)."""
+        if groups is None:
+            return tuple(self.stamps)
+        return tuple(self.stamps[g] for g in groups)
 
     def start_dirty_log(self) -> set[int]:
         log: set[int] = set()
@@ -87,9 +103,8 @@ class GuestMemory:
         for g, s in zip(groups, stamps, strict=True):
             self.stamps[g] = s
 
-    def scrub(self) -> None:
+    def invalidate(self) -> None:
         self._digest = None
-        self.stamps = array("Q", bytes(8 * len(self.stamps)))
 
     def resize(self, size: int) -> None:
         self._digest = None
@@ -110,10 +125,51 @@ class GuestMemory:
 
 @dataclass
 class Guest:
-    """A guest's runtime: its memory and whether its vCPUs run."""
+    """A guest's runtime: its memory, the physical blocks it lives in, whether it runs."""
 
     memory: GuestMemory
     running: bool = False
+    blocks: tuple[MemoryBlock, ...] = ()
+
+    def pieces(self) -> Iterable[tuple[int, MemoryBlock]]:
+        """Each block with the offset of its first byte in the guest's memory (RA order)."""
+        offset = 0
+        for block in sorted(self.blocks, key=lambda b: b.ra):
+            yield offset, block
+            offset += block.size
+
+    def extents(self, pa: int | None = None, size: int | None = None) -> list[Extent]:
+        """The guest's nonzero contents at their physical addresses (within a range)."""
+        memory, out = self.memory, list[Extent]()
+        group = memory.group_bytes
+        lo_pa = pa if pa is not None else 0
+        hi_pa = lo_pa + size if size is not None else 1 << 64
+        for offset, block in self.pieces():
+            lo, hi = max(block.pa, lo_pa), min(block.end_pa, hi_pa)
+            first, last = (lo - block.pa + offset) // group, (hi - 1 - block.pa + offset) // group
+            for g in range(first, min(last + 1, memory.groups)) if lo < hi else ():
+                value = memory.stamps[g]
+                if not value:
+                    continue
+                start = max(lo, block.pa + g * group - offset)
+                end = min(hi, block.pa + (g + 1) * group - offset)
+                if out and out[-1].end == start and out[-1].value == value:
+                    out[-1] = Extent(out[-1].pa, end - out[-1].pa, value)
+                else:
+                    out.append(Extent(start, end - start, value))
+        return out
+
+    def load(self, physical: PhysicalContents) -> None:
+        """Start from what the guest's physical addresses hold; they are the guest's now."""
+        memory, group = self.memory, self.memory.group_bytes
+        for offset, block in self.pieces():
+            for extent in physical.read(block.pa, block.size):
+                start = extent.pa - block.pa + offset
+                for g in range(start // group, min((start + extent.size - 1) // group + 1,
+                                                   memory.groups)):  # fmt: skip
+                    memory.stamps[g] = max(memory.stamps[g], extent.value)
+                memory.invalidate()
+            physical.replace(block.pa, block.size)
 
 
 class Hypervisor:
@@ -129,6 +185,7 @@ class Hypervisor:
         group_pages: int,
         max_groups: int = 1 << 16,
         scrub_on_release: bool = True,
+        admit_unscrubbed: bool = True,
     ) -> None:
         self.cores = cores
         self.threads_per_core = threads_per_core
@@ -137,6 +194,8 @@ class Hypervisor:
         self.group_pages = group_pages
         self.max_groups = max_groups
         self.scrub_on_release = scrub_on_release
+        self.admit_unscrubbed = admit_unscrubbed
+        self.physical = PhysicalContents()  # contents of memory no running guest holds
         self.free_strands: set[int] = set(range(cores * threads_per_core))
         self.free_memory: list[MemoryRange] = list(self.memory)
         # Bytes returned to the free pool without being scrubbed (must stay 0).
@@ -213,7 +272,15 @@ class Hypervisor:
             subtract_ranges(tuple(self.free_memory), tuple(b.physical for b in blocks))
         )
 
-    def release_memory(self, blocks: Iterable[MemoryBlock], *, scrubbed: bool = True) -> None:
+    def release_memory(self, blocks: Iterable[MemoryBlock]) -> None:
+        """Return ``blocks`` to the free pool, scrubbed first (zero contents)."""
+        blocks = tuple(blocks)
+        dirty = [b for b in blocks if self.physical.read(b.pa, b.size)]
+        if self.scrub_on_release:
+            for block in dirty:
+                self.physical.replace(block.pa, block.size)
+        elif self.admit_unscrubbed:
+            self.unscrubbed += sum(b.size for b in dirty)
         ranges = sorted([*self.free_memory, *(b.physical for b in blocks)])
         merged: list[MemoryRange] = []
         for r in ranges:
@@ -222,8 +289,6 @@ class Hypervisor:
             else:
                 merged.append(r)
         self.free_memory = merged
-        if not scrubbed:
-            self.unscrubbed += sum(b.size for b in blocks)
 
     @property
     def scrubbing_memory(self) -> int:
@@ -239,21 +304,34 @@ class Hypervisor:
         self.release_memory(blocks)
 
     # --- guests ---------------------------------------------------------------------
-    def create_guest(self, name: str, size: int) -> Guest:
-        guest = Guest(GuestMemory(size, self.group_pages, self.max_groups))
+    def create_guest(self, name: str, size: int, blocks: Iterable[MemoryBlock] = ()) -> Guest:
+        """A guest of ``size`` bytes living in ``blocks``: it starts with what they hold."""
+        guest = Guest(GuestMemory(size, self.group_pages, self.max_groups), blocks=tuple(blocks))
+        guest.load(self.physical)
         self.guests[name] = guest
         return guest
 
-    def destroy_guest(self, name: str) -> bool:
-        """Remove a guest's runtime, scrubbing its memory; False if its memory was not scrubbed."""
+    def destroy_guest(self, name: str) -> None:
+        """Remove a guest's runtime; its contents stay in its physical memory."""
         guest = self.guests.pop(name, None)
         if guest is None:
-            return True
+            return
         guest.running = False
-        if self.scrub_on_release:
-            guest.memory.scrub()
-            return True
-        return False
+        for block in guest.blocks:
+            self.physical.replace(block.pa, block.size, guest.extents(block.pa, block.size))
+
+    def move_guest(self, name: str, blocks: Iterable[MemoryBlock]) -> None:
+        """The guest ``name`` now lives in ``blocks`` (it grew or shrank)."""
+        guest = self.guests[name]
+        guest.blocks = tuple(blocks)
+        guest.load(self.physical)
+
+    def read_physical(self, pa: int, size: int) -> tuple[Extent, ...]:
+        """The nonzero contents of ``[pa, pa + size)``, held by a guest or not."""
+        found = list(self.physical.read(pa, size))
+        for guest in self.guests.values():
+            found += guest.extents(pa, size)
+        return tuple(sorted(found))
 
     def rename_guest(self, old: str, new: str) -> None:
         if old in self.guests:

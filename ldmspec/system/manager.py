@@ -115,6 +115,7 @@ class Manager:
             group_pages=self.config.group_pages,
             max_groups=self.config.max_groups,
             scrub_on_release=self.behaviour.scrub_on_destroy(),
+            admit_unscrubbed=self.behaviour.admit_unscrubbed(),
         )
         self.domains: dict[str, DomainRecord] = {}
         for fact in host.domains:
@@ -126,7 +127,8 @@ class Manager:
                 if record.port is not None and record.console is not None:
                     self.used_ports.setdefault(record.console.vcc, set()).add(record.port)
             if record.state == ACTIVE:
-                self.hv.create_guest(record.name, record.memory_size).running = True
+                guest = self.hv.create_guest(record.name, record.memory_size, record.blocks)
+                guest.running = True
         self._mark_service_domain()
         self.outgoing: dict[int, OutgoingMigration] = {}
         self.incoming: dict[int, IncomingMigration] = {}
@@ -150,7 +152,9 @@ class Manager:
     def receive(self, sender: str, message: object) -> None:
         """A protocol message from ``sender``'s manager."""
         if isinstance(message, CheckRequest):
-            self.send(sender, self.check_incoming(message))
+            reply = self.check_incoming(message)
+            if reply is not None:
+                self.send(sender, reply)
             return
         mid = getattr(message, "mid", None)
         if mid in self.outgoing and self.outgoing[mid].target == sender:
@@ -159,14 +163,19 @@ class Manager:
             self.incoming[mid].receive(message)
 
     # --- the target's phase 1 -------------------------------------------------------
-    def check_incoming(self, request: CheckRequest) -> CheckReply:
-        """Authenticate and pre-check a domain a source wants to send here."""
-        if self.password is not None and request.password != self.password:
+    def check_incoming(self, request: CheckRequest) -> CheckReply | None:
+        """Authenticate and pre-check a domain a source wants to send here (None: the
+        answer comes later)."""
+        if not self.behaviour.password_accepted(self.password, request.password):
             return CheckReply(request.mid, refusal=text.AUTH_FAILED.format(target=self.name))
         if self.hv.scrubbing:
             size = format_size(self.hv.scrubbing_memory)
             return CheckReply(request.mid, refusal=text.SCRUBBING.format(size=size))
         if not request.dry_run and self.busy(excluding=request.mid):
+            if self.behaviour.wait_for_busy_target():
+                label = f"{self.name} holds the checks of #{request.mid} until it is free"
+                self.scheduler.after(1, label, lambda: self.receive(request.source, request))
+                return None
             return CheckReply(request.mid, refusal=text.BUSY_HOST.format(host=self.name))
         problems = self.behaviour.precheck(
             request.source_host, self.to_inventory(), request.domain.name, request.new_name
@@ -197,7 +206,7 @@ class Manager:
                 return failure
         self.domains[name] = record
         if fact.state.value == ACTIVE:
-            self.hv.create_guest(name, record.memory_size)
+            self.hv.create_guest(name, record.memory_size, record.blocks)
         return record
 
     def _allocate_for_migration(
@@ -239,7 +248,7 @@ class Manager:
         """Whether this host takes part in as many migrations as it may (not counting
         migration ``excluding``: a host migrating a domain to itself)."""
         running = [m for m in self.running_migrations() if m.mid != excluding]
-        return len(running) >= self.config.max_migrations_per_host
+        return len(running) >= self.behaviour.migration_cap(self.config.max_migrations_per_host)
 
     def kill(self, domain: str | None = None) -> bool:
         """KILL to one ``ldm migrate-domain`` running here: the one migrating ``domain``
@@ -261,14 +270,14 @@ class Manager:
 
     def _release(self, record: DomainRecord) -> None:
         had_contents = record.name in self.hv.guests
-        scrubbed = self.hv.destroy_guest(record.name)
+        self.hv.destroy_guest(record.name)  # its contents stay in its memory until scrubbed
         if record.holds_resources:
             self.hv.release_strands(record.strands)
             rate = self.config.scrub_ticks_per_gib
-            if rate and had_contents and scrubbed and record.blocks:
+            if rate and had_contents and self.hv.scrub_on_release and record.blocks:
                 self._scrub_later(record.blocks, rate)
             else:
-                self.hv.release_memory(record.blocks, scrubbed=scrubbed)
+                self.hv.release_memory(record.blocks)
             if (
                 record.port is not None
                 and record.console is not None
@@ -406,7 +415,10 @@ class Manager:
             (
                 out
                 for out in self.outgoing.values()
-                if out.domain == domain and out.outcome == "error" and out.resolution is None
+                if out.domain == domain
+                and out.outcome == "error"
+                and out.resolution is None
+                and domain in self.domains
             ),
             None,
         )
@@ -520,6 +532,7 @@ class Manager:
             password=password,
         )
         reply = target.check_incoming(request)
+        assert reply is not None  # a dry run is answered at once
         if self.behaviour.dry_run_creates_target() and not reply.problems and not reply.refusal:
             created = target.create_target_domain(request, command.new_name or record.name)
             if isinstance(created, DomainRecord):
@@ -546,6 +559,9 @@ class Manager:
             return _ok()
         for inc in self.incoming.values():
             if inc.domain == domain and inc.outcome is None and inc.phase >= 2:
+                if self.behaviour.target_forwards_cancel():
+                    inc.forward_cancel()
+                    return _ok()
                 if self.behaviour.target_accepts_cancel():
                     inc.cancel_here()
                     return _ok()
@@ -593,7 +609,7 @@ class Manager:
             return _error(text.START_STATE.format(domain=name))
         record.state = ACTIVE
         record.started_at = self.scheduler.now
-        self.hv.create_guest(name, record.memory_size).running = True
+        self.hv.create_guest(name, record.memory_size, record.blocks).running = True
         return _ok(text.STARTED.format(domain=name))
 
     def _stop(self, name: str) -> CommandResult:
@@ -739,6 +755,7 @@ class Manager:
             guest = self.hv.guests.get(record.name)
             if guest is not None:
                 guest.memory.resize(want)
+                self.hv.move_guest(record.name, record.blocks)
         record.memory_size = want
         return _ok()
 

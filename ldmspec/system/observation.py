@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ldmspec.inventory.facts import MemoryBlock
+from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 
 __all__ = ["DomainView", "HostView", "MigrationView", "Observation", "Resources"]
 
@@ -63,7 +63,11 @@ class HostView:
 
     ``memory_scrubbing`` is memory of destroyed domains the hypervisor is still
     scrubbing (only with ``SystemConfig.scrub_ticks_per_gib``): neither free nor held,
-    so ``memory_free + memory_held + memory_scrubbing == memory_total``.
+    so ``memory_free + memory_held + memory_scrubbing == memory_total``. ``free_ranges``
+    are the physical ranges of the free memory (what ``ldm list-devices memory`` shows):
+    read them with :meth:`~ldmspec.system.datacenter.Datacenter.read_physical`.
+    ``unscrubbed_bytes`` is what the implementation admits it returned unscrubbed (a
+    counter about itself, not an oracle).
     """
 
     name: str
@@ -76,6 +80,7 @@ class HostView:
     ports_free: int
     unscrubbed_bytes: int
     memory_scrubbing: int = 0
+    free_ranges: tuple[MemoryRange, ...] = ()
 
     def domain(self, name: str) -> DomainView | None:
         return next((d for d in self.domains if d.name == name), None)

@@ -47,6 +47,7 @@ from ldmspec.system.scheduler import EventHandle, Scheduler
 __all__ = [
     "Abort",
     "Aborted",
+    "CancelRequest",
     "CheckReply",
     "CheckRequest",
     "Endpoint",
@@ -167,6 +168,16 @@ class SettleQuery:
 
     def __str__(self) -> str:
         return f"SettleQuery #{self.mid}"
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """Only a faulty target asks its source to cancel (``cancel-operation`` on T)."""
+
+    mid: int
+
+    def __str__(self) -> str:
+        return f"CancelRequest #{self.mid}"
 
 
 @dataclass(frozen=True)
@@ -307,7 +318,8 @@ class OutgoingMigration:
             )
         )
         self._password = None  # needed once; do not keep it around
-        self._arm("CheckReply")
+        if not self.behaviour.wait_for_busy_target():
+            self._arm("CheckReply")
 
     @property
     def settled(self) -> bool:
@@ -336,12 +348,17 @@ class OutgoingMigration:
         elif isinstance(message, Aborted):
             self._disarm()
             self._finish_cancel()
+        elif isinstance(message, CancelRequest) and self.cancellable:
+            self.cancel("cancel")
 
     def _on_check_reply(self, reply: CheckReply) -> None:
         self._disarm()
         if reply.refusal or reply.problems:
             lines = [reply.refusal] if reply.refusal else [str(p) for p in reply.problems]
             self._fail(*lines)
+            return
+        if not self.live and self.behaviour.cold_skips_preparation():
+            self._send_handoff()
             return
         self.phase = 2
         self.record.migration = "s"
@@ -403,7 +420,9 @@ class OutgoingMigration:
         if self.cancelling:
             return
         self._disarm()
-        if self._queued():
+        if self.phase == 3 and self.behaviour.spurious_failure():
+            self._fail(text.LOST_CONNECTION.format(target=self.target))
+        elif self._queued():
             self._send_chunk()
         elif self.phase == 3:
             self._end_round()
@@ -422,7 +441,7 @@ class OutgoingMigration:
         shrinking = (
             len(self.dirty_per_round) < 2 or self.dirty_per_round[-1] < self.dirty_per_round[-2]
         )
-        if small or not shrinking or self.rounds >= config.round_limit:
+        if small or not shrinking or self.rounds >= self.behaviour.round_limit(config.round_limit):
             self._suspend_and_copy(dirty)
             return
         self.rounds += 1
@@ -485,7 +504,7 @@ class OutgoingMigration:
 
     def cancel(self, how: str) -> None:
         """``ldm cancel-operation migration`` (``how="cancel"``) or KILL (``"kill"``)."""
-        if self.outcome is not None or self.cancelling:
+        if self.outcome is not None or self.cancelling or not self.behaviour.obey_cancel():
             return
         self.cancelling = how
         self._disarm()
@@ -568,7 +587,8 @@ class OutgoingMigration:
     def destroy_after_error(self) -> None:
         """``ldm remove-domain D`` on a source copy in error state (it runs on the target)."""
         self.manager.destroy_domain(self.domain)
-        self._resolve("destroyed")
+        if self.behaviour.settle_on_recovery():
+            self._resolve("destroyed")
 
     def _resolve(self, how: str) -> None:
         self.resolution = how
@@ -652,6 +672,9 @@ class IncomingMigration:
         self._reply(PagesAck(self.mid, message.round))
 
     def _on_handoff(self, message: HandOff) -> None:
+        if self.record is None and self.manager.behaviour.cold_skips_preparation():
+            created = self.manager.create_target_domain(self.request, self.domain)
+            self.record = created if isinstance(created, DomainRecord) else None
         if self.record is None:
             return
         guest = self.manager.hv.guests.get(self.domain)
@@ -698,6 +721,10 @@ class IncomingMigration:
 
     def ask_settled(self) -> None:
         self._reply(SettleQuery(self.mid))
+
+    def forward_cancel(self) -> None:
+        """Only a faulty target has its source cancel (``cancel-operation`` on T)."""
+        self._reply(CancelRequest(self.mid))
 
     def cancel_here(self) -> None:
         """Only a faulty target accepts ``cancel-operation``: it drops its copy."""

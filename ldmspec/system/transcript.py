@@ -9,13 +9,15 @@ A transcript is a sequence of lines::
     .until phase 5                       run until a running migration reaches phase 5
     t4-b# ldm list -o status ldom01
     .run                                 run until nothing is pending
-    .write ldom01 5000                   the guest of ldom01 dirties 5000 pages
+    .write ldom01 5000                   the guest of ldom01 dirties 5000 pages (a guest
+                                         that is not running writes nothing and says so)
     .rate ldom01 2000                    ... and keeps dirtying 2000 pages per tick
     .drop t4-a t4-b                      cut the link; .heal t4-a t4-b restores it
     .partition t4-a t4-b,t5-a            cut every link between the two sides
     .delay t4-a t4-b 30                  30 more ticks of latency on the link (0 resets)
     .lose-ack t4-a                       lose the next hand-off acknowledgement to t4-a
     .kill t4-a [ldom01]                  KILL to the migrate command (of ldom01) on t4-a
+    .free-memory t4-b                    whether t4-b's free memory reads zero (scrubbed)
     .password t4-b secret                what t4-b accepts as target password
     .trace on                            show every event as it runs (# t=TICK ...)
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass
 
 from ldmspec.errors import InputError
 from ldmspec.inventory.facts import Fleet
+from ldmspec.inventory.units import format_size
 from ldmspec.system.config import SystemConfig
 from ldmspec.system.datacenter import WRITE_PATTERNS, Datacenter, Notice
 
@@ -57,6 +60,7 @@ DIRECTIVES = {
     ".delay": ".delay S T TICKS",
     ".lose-ack": ".lose-ack [HOST]",
     ".kill": ".kill HOST [DOMAIN]",
+    ".free-memory": ".free-memory HOST",
     ".password": ".password HOST SECRET",
     ".ldm-version": ".ldm-version HOST VERSION",
     ".trace": ".trace on|off",
@@ -207,7 +211,8 @@ class Shell:
             if pattern not in WRITE_PATTERNS:
                 raise ValueError(pattern)
             if name == ".write":
-                dc.guest_write(host, domain, _count(args[1]), pattern)
+                if not dc.guest_write(host, domain, _count(args[1]), pattern) and _count(args[1]):
+                    return [f"# {domain}@{host} is not running: nothing written"]
             else:
                 dc.set_dirty_rate(host, domain, _count(args[1]), pattern)
         elif name in (".drop", ".heal"):
@@ -230,6 +235,9 @@ class Shell:
             if not dc.kill(self._host(args[0]), args[1] if len(args) == 2 else None):
                 what = f" {args[1]}" if len(args) == 2 else ""
                 return [f"# {args[0]}: no ldm migrate-domain{what} is running"]
+        elif name == ".free-memory":
+            _arity(args, 1, 1)
+            return [_free_memory(dc, self._host(args[0]))]
         elif name == ".password":
             _arity(args, 2, 2)
             dc.set_password(self._host(args[0]), args[1])
@@ -298,6 +306,14 @@ def _count(word: str) -> int:
     if not 0 <= value <= MAX_COUNT:
         raise ValueError(word)
     return value
+
+
+def _free_memory(dc: Datacenter, host: str) -> str:
+    ranges = dc.observe().host(host).free_ranges
+    held = sum(e.size for r in ranges for e in dc.read_physical(host, r.pa, r.size))
+    if not held:
+        return f"# {host}: all free memory reads zero"
+    return f"# {host}: {format_size(held)} of free memory does not read zero"
 
 
 def _ended(notice: Notice) -> str:

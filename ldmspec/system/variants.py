@@ -1,8 +1,11 @@
 """Deliberately broken variants of the reference implementation.
 
 Each variant is a :class:`~ldmspec.system.behaviour.Behaviour` subclass that overrides
-exactly one decision of the correct protocol, so it breaks exactly one documented
-behaviour and the invariant named in ``violates`` should catch it. Select one with
+one decision of the correct protocol (two where the bug is a pair: a lost write with a
+digest that hides it, a skipped scrub with a counter that hides it), so it breaks one
+documented behaviour and the property named in ``violates`` should catch it: an
+invariant or liveness id of DESIGN.md, or ``CONFORMANCE`` for a step the state-graph
+model does not allow. Select one with
 ``ldmspec shell FLEET --variant NAME`` or ``Datacenter.from_fleet(fleet,
 variant=NAME)``. They live here, apart from the correct code, and nowhere else.
 """
@@ -167,6 +170,145 @@ class OnwardBeforeSettled(Behaviour):
         return False
 
 
+class LostWriteLyingDigest(Behaviour):
+    name = "lost-write-lying-digest"
+    description = (
+        "the final copy leaves out one dirtied page group, and the implementation reports "
+        "the target's memory digest at resume as equal to the source's at suspension"
+    )
+    violates = "INV-NO-LOST-WRITES"
+
+    def final_copy(self, dirty: set[int]) -> set[int]:
+        return dirty - {max(dirty)} if dirty else dirty
+
+    def reported_resumed_digest(self, resumed: str | None, suspended: str | None) -> str | None:
+        return suspended if resumed is not None else None
+
+
+class QuietNoScrub(Behaviour):
+    name = "quiet-no-scrub"
+    description = (
+        "a destroyed domain's memory returns to the free pool without being scrubbed, and "
+        "the implementation's unscrubbed counter does not say so"
+    )
+    violates = "INV-CLEANUP"
+
+    def scrub_on_destroy(self) -> bool:
+        return False
+
+    def admit_unscrubbed(self) -> bool:
+        return False
+
+
+class SuspendedWritesLost(Behaviour):
+    name = "suspended-writes-lost"
+    description = "a write to the suspended guest is acknowledged and then lost"
+    violates = "INV-NO-LOST-WRITES"
+
+    def acknowledge_write_while_suspended(self) -> bool:
+        return True
+
+
+class AcceptWrongPassword(Behaviour):
+    name = "accept-wrong-password"
+    description = "the target accepts a migration whose password is wrong"
+    violates = "INV-AUTH"
+
+    def password_accepted(self, expected: str | None, given: str | None) -> bool:
+        return True
+
+
+class CapExceeded(Behaviour):
+    name = "cap-exceeded"
+    description = "a host takes part in one migration more than max_migrations_per_host allows"
+    violates = "INV-LOCK"
+
+    def migration_cap(self, configured: int) -> int:
+        return configured + 1
+
+
+class RecoveryUnsettled(Behaviour):
+    name = "recovery-unsettled"
+    description = (
+        "removing the source copy in error state destroys it but leaves the migration "
+        "unsettled (not recorded as recovered, the target never told)"
+    )
+    violates = "INV-SINGLE-ACTIVE"
+
+    def settle_on_recovery(self) -> bool:
+        return False
+
+
+class ExtraRound(Behaviour):
+    name = "extra-round"
+    description = "pre-copy runs one round more than the configured round limit"
+    violates = "LIVE-CONVERGES"
+
+    def round_limit(self, configured: int) -> int:
+        return configured + 1
+
+
+class CancelIgnored(Behaviour):
+    name = "cancel-ignored"
+    description = (
+        "cancel-operation before the hand-off prints success (exit 0) but the migration "
+        "goes on to complete"
+    )
+    violates = "INV-CLEANUP"
+
+    def obey_cancel(self) -> bool:
+        return False
+
+
+class WaitForBusyTarget(Behaviour):
+    name = "wait-for-busy-target"
+    description = (
+        "a busy target holds a pre-check until it is free instead of refusing it, and the "
+        "source waits for the answer without a timer: two hosts migrating to each other "
+        "wait on each other for ever"
+    )
+    violates = "LIVE-TERMINATES"
+
+    def wait_for_busy_target(self) -> bool:
+        return True
+
+
+class TargetCancelAsSource(Behaviour):
+    name = "target-cancel-as-source"
+    description = (
+        "cancel-operation on the target is accepted and has the source cancel the "
+        "migration, as if it had been run there"
+    )
+    violates = "CONFORMANCE"
+
+    def target_forwards_cancel(self) -> bool:
+        return True
+
+
+class FailWhenHealthy(Behaviour):
+    name = "fail-when-healthy"
+    description = (
+        "the source fails a live migration at its first pre-copy acknowledgement, with "
+        "the link up and the target holding the room"
+    )
+    violates = "CONFORMANCE"
+
+    def spurious_failure(self) -> bool:
+        return True
+
+
+class ColdSkipsPhase(Behaviour):
+    name = "cold-skips-phase"
+    description = (
+        "a bound or inactive domain goes from the checks straight to the hand-off, "
+        "without the target creating it in phase 2"
+    )
+    violates = "CONFORMANCE"
+
+    def cold_skips_preparation(self) -> bool:
+        return True
+
+
 @dataclass(frozen=True)
 class Variant:
     """A selectable fault variant: its name, what it breaks, the invariant it violates."""
@@ -183,7 +325,10 @@ VARIANTS: dict[str, Variant] = {
         KeepTargetOnCancel, NoResumeAfterCancel, SkipLastRoundDirty, EarlyTargetResume,
         TargetAcceptsCancel, LeakConsolePort, IgnoreStickFrequency, ProgressBackwards,
         ResumeOnLostAck, NoScrub, DryRunCreatesTarget, SourceFlagStays,
-        OldLockWindow, CancelInHandOff, OnwardBeforeSettled,
+        OldLockWindow, CancelInHandOff, OnwardBeforeSettled, LostWriteLyingDigest,
+        QuietNoScrub, SuspendedWritesLost, AcceptWrongPassword, CapExceeded,
+        RecoveryUnsettled, ExtraRound, CancelIgnored, WaitForBusyTarget,
+        TargetCancelAsSource, FailWhenHealthy, ColdSkipsPhase,
     )
 }  # fmt: skip
 

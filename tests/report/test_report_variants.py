@@ -141,6 +141,88 @@ def _moved_on_unsettled(steps: Sequence[ReportStep]) -> str | None:
     return None
 
 
+def _digest_lies(steps: Sequence[ReportStep]) -> str | None:
+    m, moved = _migration(steps[-1]), _domain(steps[-1], "t4-b")
+    if m["outcome"] == "completed" and moved["digest"] != m["suspended_digest"]:
+        return "INV-NO-LOST-WRITES: t4-b holds memory that differs from t4-a's at suspension"
+    return None
+
+
+def _free_not_zero(steps: Sequence[ReportStep]) -> str | None:
+    check = next(s for s in steps if s.command == ".free-memory t4-b")
+    if "all free memory reads zero" not in check.output:
+        return "INV-CLEANUP: memory t4-b freed after the cancel does not read zero"
+    return None
+
+
+def _suspended_write(steps: Sequence[ReportStep]) -> str | None:
+    write = next(s for s in steps if s.command == ".write ldom01 100")
+    if "nothing written" not in write.output:
+        return "INV-NO-LOST-WRITES: the suspended guest acknowledged a write"
+    return None
+
+
+def _wrong_password(steps: Sequence[ReportStep]) -> str | None:
+    if _migration(steps[-1])["outcome"] == "completed":
+        return "INV-AUTH: t4-b accepted ldom01 with a wrong password"
+    return None
+
+
+def _over_cap(steps: Sequence[ReportStep]) -> str | None:
+    for step in steps:
+        running = [m for m in step.observation["t4-a"]["migrations"] if not m["outcome"]]
+        if len(running) > 1:
+            return "INV-LOCK: t4-a took part in two migrations at once (at most 1)"
+    return None
+
+
+def _unsettled_recovery(steps: Sequence[ReportStep]) -> str | None:
+    m = _migration(steps[-1])
+    if m["outcome"] == "error" and m["resolution"] is None and _domain(steps[-1], "t4-a") is None:
+        return "INV-SINGLE-ACTIVE: t4-a removed its error copy but the migration stays in error"
+    return None
+
+
+def _rounds(steps: Sequence[ReportStep]) -> str | None:
+    m = _migration(steps[-1])
+    if m["rounds"] > 8:
+        return f"LIVE-CONVERGES: pre-copy ran {m['rounds']} rounds, the limit is 8"
+    return None
+
+
+def _cancel_not_obeyed(steps: Sequence[ReportStep]) -> str | None:
+    if _migration(steps[-1])["outcome"] == "completed":
+        return "INV-CLEANUP: the accepted cancel-operation did not stop the migration"
+    return None
+
+
+def _waiting(steps: Sequence[ReportStep]) -> str | None:
+    last = steps[-1]
+    running = [m for h in ("t4-a", "t4-b") for m in last.observation[h]["migrations"]]
+    if running and not any(m["outcome"] for m in running):
+        return "LIVE-TERMINATES: t4-a and t4-b still wait on each other after 300 events"
+    return None
+
+
+def _target_cancel_acted(steps: Sequence[ReportStep]) -> str | None:
+    if _migration(steps[-1])["outcome"] == "cancelled":
+        return "CONFORMANCE: cancel-operation on t4-b cancelled the migration as if run on t4-a"
+    return None
+
+
+def _healthy_failure(steps: Sequence[ReportStep]) -> str | None:
+    if _migration(steps[-1])["outcome"] == "failed":
+        return "CONFORMANCE: ldom01's migration failed with the link up and room on t4-b"
+    return None
+
+
+def _skipped_phase(steps: Sequence[ReportStep]) -> str | None:
+    phases = [m["phase"] for s in steps if (m := _migration(s, "t4-b"))]
+    if phases and 2 not in phases:
+        return "CONFORMANCE: web02 went from the checks to the hand-off without phase 2"
+    return None
+
+
 UNSETTLED = [".password t4-b pw-0001", "t4-c# ldm stop db01", "t4-c# ldm unbind db01"]
 UNSETTLED += ["t4-a# ldm migrate ldom01 root@t4-b", "pw-0001", ".lose-ack t4-a"]
 UNSETTLED += [".until phase 5", ".tick 2", "t4-b# ldm migrate ldom01 root@t4-c", "pw-0001"]
@@ -156,6 +238,42 @@ SCENARIOS: dict[str, tuple[list[str], Check]] = {
         _cancel_in_hand_off,
     ),
     "onward-before-settled": (UNSETTLED, _moved_on_unsettled),
+    "lost-write-lying-digest": (
+        [*START, ".until phase 3", ".tick 40", ".write ldom01 20000 hot", ".run"],
+        _digest_lies,
+    ),
+    "quiet-no-scrub": (
+        [".write ldom01 32768 random", *CANCEL_IN_PRECOPY, ".free-memory t4-b"],
+        _free_not_zero,
+    ),
+    "suspended-writes-lost": (
+        [*START, ".write ldom01 40000", ".until phase 4", ".write ldom01 100", ".run"],
+        _suspended_write,
+    ),
+    "accept-wrong-password": (
+        [".password t4-b pw-0001", "t4-a# ldm migrate ldom01 root@t4-b", "wrong", ".run"],
+        _wrong_password,
+    ),
+    "cap-exceeded": ([*START, "t4-a# ldm migrate ldom02 root@t5-a", "pw", ".run"], _over_cap),
+    "recovery-unsettled": (
+        [*START, ".lose-ack t4-a", ".run", "t4-a# ldm rm-domain ldom01", ".run"],
+        _unsettled_recovery,
+    ),
+    "extra-round": ([*START, ".rate ldom01 500 random", ".until phase 4"], _rounds),
+    "cancel-ignored": (CANCEL_IN_PRECOPY, _cancel_not_obeyed),
+    "wait-for-busy-target": (
+        [*START, "t4-b# ldm migrate web01 root@t4-a", "pw", ".tick 300"],
+        _waiting,
+    ),
+    "target-cancel-as-source": (
+        [*BUSY, ".until phase 3", "t4-b# ldm cancel-operation migration ldom01", ".run"],
+        _target_cancel_acted,
+    ),
+    "fail-when-healthy": ([*START, ".run"], _healthy_failure),
+    "cold-skips-phase": (
+        ["t4-b# ldm migrate web02 root@t4-a", "pw", *[".tick 1"] * 8, ".run"],
+        _skipped_phase,
+    ),
     "keep-target-on-cancel": (CANCEL_IN_PRECOPY, _remnant),
     "no-resume-after-cancel": (
         [*BUSY, ".until phase 4", "t4-a# ldm cancel-operation migration ldom01", ".run"],
@@ -177,7 +295,7 @@ SCENARIOS: dict[str, tuple[list[str], Check]] = {
         _progress_back,
     ),
     "resume-on-lost-ack": ([*START, ".write ldom01 20000", ".lose-ack t4-a", ".run"], _two_copies),
-    "no-scrub": (CANCEL_IN_PRECOPY, _unscrubbed),
+    "no-scrub": ([".write ldom01 32768 random", *CANCEL_IN_PRECOPY], _unscrubbed),
     "dry-run-creates-target": (
         [".password t4-b pw-0001", "t4-a# ldm migrate -n ldom01 root@t4-b", "pw-0001", ".run"],
         _dry_run_changed,

@@ -100,8 +100,8 @@ def test_a_forgotten_password_line_does_not_swallow_the_next_command(
         (".write ldom01", '<stdin>:2: expected .write DOMAIN[@HOST] N [sequential|random|hot], '
                           'got ".write ldom01"'),
         (".fly", '<stdin>:2: expected a directive: .tick, .run, .until, .write, .rate, .drop, '
-                 '.heal, .partition, .delay, .lose-ack, .kill, .password, .ldm-version, '
-                 '.trace, got ".fly"'),
+                 '.heal, .partition, .delay, .lose-ack, .kill, .free-memory, .password, '
+                 '.ldm-version, .trace, got ".fly"'),
         (".drop t4-a mars", '<stdin>:2: expected .drop S T, got ".drop t4-a mars"'),
     ],
 )  # fmt: skip
@@ -200,3 +200,20 @@ def test_partition_and_delay_directives(fleet: Fleet) -> None:
         "Domain Migration of LDom ldom02 failed",
         "# t4-a: ldm migrate-domain ldom02 t5-a ended: failed (exit status 1)",
     ]
+
+
+def test_free_memory_and_writes_to_a_guest_that_does_not_run(fleet: Fleet) -> None:
+    text = (
+        ".write ldom01 32768 random\n.password t4-b pw\nt4-a# ldm migrate ldom01 root@t4-b\npw\n"
+        ".until phase 3\n.tick 3\nt4-a# ldm cancel-operation migration ldom01\n.run\n"
+        ".free-memory t4-b\n.write web02 10\n"
+    )
+    correct = replay(fleet, text).splitlines()
+    assert correct[-3:] == [
+        "# t4-b: all free memory reads zero",
+        ".write web02 10",
+        "# web02@t4-b is not running: nothing written",
+    ]
+    assert "# t4-b: 1G of free memory does not read zero" in replay(
+        fleet, text, variant="quiet-no-scrub"
+    )
