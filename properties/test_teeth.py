@@ -69,7 +69,7 @@ AWAITING_ORACLE = {
 }
 
 
-def _marked(variant: str):  # type: ignore[no-untyped-def]
+def _marked(variant: str):
     if variant in AWAITING_ORACLE:
         reason = f"awaiting the suite's oracle: {AWAITING_ORACLE[variant]}"
         return pytest.param(variant, marks=pytest.mark.skip(reason=reason))
