@@ -66,9 +66,6 @@ class Toy(Model[int, int]):
                 out.append((i, state - (7 << (3 * i))))
         return out
 
-    def is_terminal(self, state: int) -> bool:
-        return False
-
 
 def bare_bfs(model: Toy) -> tuple[int, int]:
     """A plain breadth-first search: seen states, parent pointers, distinct edges."""

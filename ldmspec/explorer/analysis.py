@@ -24,6 +24,11 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
+from ldmspec.explorer.kernels import CSR, cyclic_components, distances_to, forward, reverse
+from ldmspec.explorer.labels import label_key
 from ldmspec.explorer.model import Model, Property, Trace, TraceStep
 from ldmspec.explorer.search import Exploration
 
@@ -134,8 +139,8 @@ class _Graph(Generic[S, A]):
         self.model = exploration.model
         self.n = len(exploration.states)
         self.complete = exploration.stats.complete
-        self._reverse: tuple[array, array] | None = None
-        self._terminal: list[bool] | None = None
+        self._arrays: tuple[CSR, CSR] | None = None
+        self._terminal: npt.NDArray[np.bool_] | None = None
         self._cyclic: bytearray | bool | None = False
 
     @property
@@ -147,64 +152,65 @@ class _Graph(Generic[S, A]):
         """
         if self._cyclic is False:
             marks = bytearray(self.n)
-            for component in strongly_connected_components(self.n, self.successors, _anything):
-                if len(component) > 1:
-                    for i in component:
-                        marks[i] = 1
+            for component in self.cyclic_components(np.ones(self.n, np.bool_)):
+                for i in component:
+                    marks[i] = 1
             self._cyclic = marks if any(marks) else None
         return self._cyclic  # type: ignore[return-value]
 
     @property
-    def terminal(self) -> list[bool]:
+    def terminal(self) -> npt.NDArray[np.bool_]:
         if self._terminal is None:
-            is_terminal = self.model.is_terminal
-            self._terminal = [is_terminal(s) for s in self.x.states]
+            self._terminal = self.state_mask(label_key("terminal", None), self.model.is_terminal)
         return self._terminal
+
+    def state_mask(
+        self, key: tuple[str, str | None], predicate: Callable[[Any], bool]
+    ) -> npt.NDArray[np.bool_]:
+        """``predicate`` of every state, as a boolean array: read from the labels the
+        search computed (:mod:`ldmspec.explorer.labels`), or evaluated now."""
+        x = self.x
+        bit = x.label_bits.get(key)
+        if x.labels is not None and bit is not None:
+            values = np.frombuffer(x.labels, dtype=x.labels.typecode)
+            return (values & values.dtype.type(1 << bit)) != 0
+        return np.fromiter(map(predicate, x.states), np.bool_, self.n)
 
     def successors(self, i: int) -> array:
         return self.x.out_edges(i)
 
-    def predecessors(self, i: int) -> array:
-        offsets, sources = self.reverse
-        return sources[offsets[i] : offsets[i + 1]]
-
     @property
-    def reverse(self) -> tuple[array, array]:
-        if self._reverse is None:
-            x = self.x
-            counts = [0] * (self.n + 1)
-            for v in x.targets:
-                counts[v + 1] += 1
-            for i in range(self.n):
-                counts[i + 1] += counts[i]
-            offsets = array("l", counts)
-            fill = list(counts[:-1])
-            sources = array("l", [0]) * len(x.targets)
-            for u in range(x.expanded):
-                for e in range(x.offsets[u], x.offsets[u + 1]):
-                    v = x.targets[e]
-                    sources[fill[v]] = u
-                    fill[v] += 1
-            self._reverse = (offsets, sources)
-        return self._reverse
+    def arrays(self) -> tuple[CSR, CSR]:
+        """The out-edges and the in-edges as numpy arrays (:mod:`kernels`)."""
+        if self._arrays is None:
+            out = forward(self.n, self.x.offsets, self.x.targets)
+            self._arrays = (out, reverse(out))
+        return self._arrays
 
-    def distances_to(self, seeds: Iterable[int], within: Callable[[int], bool]) -> array:
+    def predecessors(self, i: int) -> list[int]:
+        backward = self.arrays[1]
+        return backward.nodes[backward.offsets[i] : backward.offsets[i + 1]].tolist()
+
+    def mask(self, predicate: Callable[[int], bool]) -> npt.NDArray[np.bool_]:
+        """``predicate`` of every state number, as a boolean array."""
+        if predicate is _anything:
+            return np.ones(self.n, np.bool_)
+        if isinstance(predicate, _Mask):
+            return predicate.array
+        return np.fromiter(map(predicate, range(self.n)), np.bool_, self.n)
+
+    def cyclic_components(self, within: npt.NDArray[np.bool_]) -> list[list[int]]:
+        """The strongly connected components of two states or more among ``within``
+        (self-loops, stutters and orbit edges alike, are left out)."""
+        return cyclic_components(*self.arrays, within)
+
+    def distances_to(
+        self, seeds: Iterable[int], within: Callable[[int], bool]
+    ) -> npt.NDArray[np.int32]:
         """For every state, the length of a shortest path to a seed through states
         satisfying ``within`` (-1 when no seed can be reached that way)."""
-        distance = array("l", [-1]) * self.n
-        queue: deque[int] = deque()
-        for s in seeds:
-            if distance[s] < 0:
-                distance[s] = 0
-                queue.append(s)
-        while queue:
-            v = queue.popleft()
-            step = distance[v] + 1
-            for u in self.predecessors(v):
-                if distance[u] < 0 and within(u):
-                    distance[u] = step
-                    queue.append(u)
-        return distance
+        found = np.fromiter(seeds, np.int64)
+        return distances_to(self.arrays[1], found, self.mask(within))
 
     def shortest_path_within(
         self, start: int, goal: Callable[[int], bool], within: Callable[[int], bool]
@@ -301,12 +307,9 @@ def strongly_connected_components(
 
 
 def _always(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
-    holds = prop.holds
-    for i, state in enumerate(graph.x.states):
-        if not holds(state):
-            return ModelVerdict(
-                prop.id, prop.kind, "violated", prop.description, graph.x.trace_to(i)
-            )
+    broken = np.flatnonzero(~graph.state_mask(label_key("holds", prop.id), prop.holds))
+    for i in broken[:1].tolist():
+        return ModelVerdict(prop.id, prop.kind, "violated", prop.description, graph.x.trace_to(i))
     return ModelVerdict(prop.id, prop.kind, _complete(graph), prop.description)
 
 
@@ -321,11 +324,10 @@ def _step(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
 
 
 def _sometimes(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
-    holds = prop.holds
-    for i, state in enumerate(graph.x.states):
-        if holds(state):
-            example = graph.x.trace_to(i)
-            return ModelVerdict(prop.id, prop.kind, "holds", prop.description, example=example)
+    found = np.flatnonzero(graph.state_mask(label_key("holds", prop.id), prop.holds))
+    for i in found[:1].tolist():
+        example = graph.x.trace_to(i)
+        return ModelVerdict(prop.id, prop.kind, "holds", prop.description, example=example)
     status: Status = "violated" if graph.complete else "unknown"
     return ModelVerdict(prop.id, prop.kind, status, prop.description)
 
@@ -333,9 +335,10 @@ def _sometimes(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
 def _deadlock(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     text = "no reachable non-terminal state is without successors"
     x = graph.x
-    for i in range(x.expanded):
-        if x.offsets[i] == x.offsets[i + 1] and not graph.terminal[i]:
-            return ModelVerdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
+    out_degree = np.diff(np.frombuffer(x.offsets, np.int64))
+    stuck = np.flatnonzero((out_degree == 0) & ~graph.terminal[: x.expanded])
+    for i in stuck[:1].tolist():
+        return ModelVerdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
     return ModelVerdict(DEADLOCK, "deadlock", _complete(graph), text)
 
 
@@ -351,12 +354,9 @@ def _terminal_reachable(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     if not graph.complete:
         return ModelVerdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
     terminal = graph.terminal
-    can_end = graph.distances_to((i for i in range(graph.n) if terminal[i]), _anything)
-    for i in range(graph.n):
-        if can_end[i] < 0:
-            return ModelVerdict(
-                TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i)
-            )
+    can_end = graph.distances_to(np.flatnonzero(terminal).tolist(), _anything)
+    for i in np.flatnonzero(can_end < 0)[:1].tolist():
+        return ModelVerdict(TERMINAL_REACHABLE, "liveness", "violated", text, graph.x.trace_to(i))
     return ModelVerdict(TERMINAL_REACHABLE, "liveness", "holds", text)
 
 
@@ -365,7 +365,7 @@ def _fair_cycle_free(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
     if not graph.complete:
         return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "unknown", text)
     terminal = graph.terminal
-    trace = _lasso(graph, lambda i: not terminal[i], None, stutter=False)
+    trace = _lasso(graph, _Mask(~terminal), None, stutter=False)
     if trace is None:
         return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "holds", text)
     return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "violated", text, trace)
@@ -374,12 +374,11 @@ def _fair_cycle_free(graph: _Graph[S, A]) -> ModelVerdict[S, A]:
 def _eventually(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
     if not graph.complete:
         return ModelVerdict(prop.id, prop.kind, "unknown", prop.description)
-    states = graph.x.states
-    goal = prop.holds
-    pending = [not goal(s) for s in states]
-    trigger = prop.trigger
-    starts = [i for i in range(graph.n) if pending[i] and (trigger is None or trigger(states[i]))]
-    trace = _lasso(graph, pending.__getitem__, starts, stutter=True)
+    pending = ~graph.state_mask(label_key("goal", prop.id), prop.holds)
+    starts = pending
+    if prop.trigger is not None:
+        starts = pending & graph.state_mask(label_key("trigger", prop.id), prop.trigger)
+    trace = _lasso(graph, _Mask(pending), np.flatnonzero(starts), stutter=True)
     if trace is None:
         return ModelVerdict(prop.id, prop.kind, "holds", prop.description)
     return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
@@ -388,7 +387,7 @@ def _eventually(graph: _Graph[S, A], prop: Property) -> ModelVerdict[S, A]:
 def _lasso(
     graph: _Graph[S, A],
     inside: Callable[[int], bool],
-    starts: list[int] | None,
+    starts: list[int] | npt.NDArray[np.int64] | None,
     *,
     stutter: bool,
 ) -> Trace[S, A] | None:
@@ -399,34 +398,31 @@ def _lasso(
     it out of, or (when ``stutter``) by resting in a state where no fair action is
     enabled at all.
     """
-    traps = bytearray(graph.n)
+    traps = np.zeros(graph.n, np.int8)
+    within = graph.mask(inside)
     cyclic = graph.cyclic  # the components of a subgraph refine those of the graph
     if cyclic is not None:
-        for component in strongly_connected_components(
-            graph.n, graph.successors, lambda i: bool(cyclic[i]) and inside(i)
-        ):
+        marked = np.frombuffer(cyclic, np.uint8).astype(np.bool_) & within
+        for component in graph.cyclic_components(marked):
             if _fair_component(graph, component):
-                for i in component:
-                    traps[i] = 1
+                traps[component] = 1
     if stutter:
-        fair_exit = graph.x.fair_exit
-        for i in range(graph.x.expanded):
-            if not fair_exit[i] and not traps[i] and inside(i):
-                traps[i] = 2
-    if not any(traps):
+        expanded = graph.x.expanded
+        resting = np.frombuffer(graph.x.fair_exit, np.uint8)[:expanded] == 0
+        resting &= (traps[:expanded] == 0) & within[:expanded]
+        traps[:expanded][resting] = 2
+    if not traps.any():
         return None
     # the shortest stem: a start minimising (distance from an initial state) +
-    # (distance to a trap without leaving ``inside``)
-    doomed = graph.distances_to((i for i in range(graph.n) if traps[i]), inside)
-    depth = graph.x.depth
-    candidates = range(graph.n) if starts is None else starts
-    start = min(
-        (i for i in candidates if doomed[i] >= 0),
-        key=lambda i: (depth[i] + doomed[i], i),
-        default=None,
-    )
-    if start is None:
+    # (distance to a trap without leaving ``inside``), the lowest number on a tie
+    doomed = distances_to(graph.arrays[1], np.flatnonzero(traps), within)
+    candidates = np.arange(graph.n) if starts is None else np.asarray(starts, np.int64)
+    candidates = candidates[doomed[candidates] >= 0]
+    if not candidates.size:
         return None
+    depth = np.frombuffer(graph.x.depth, graph.x.depth.typecode)
+    stems = depth[candidates].astype(np.int64) + doomed[candidates]
+    start = int(candidates[np.flatnonzero(stems == stems.min())].min())
     leg = graph.shortest_path_within(start, lambda i: traps[i] > 0, inside)
     assert leg is not None  # start is doomed, so a trap is reachable inside
     entry = leg[-1] if leg else start
@@ -467,6 +463,18 @@ def _fair_component(graph: _Graph[S, A], component: list[int]) -> bool:
             if any(t in members for t in hits):
                 taken_inside.add(key)
     return not (always_enabled or set()) - taken_inside
+
+
+class _Mask:
+    """A boolean per state number that answers as a predicate too."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: npt.NDArray[np.bool_]) -> None:
+        self.array = array
+
+    def __call__(self, i: int) -> bool:
+        return bool(self.array[i])
 
 
 def _anything(_: int) -> bool:

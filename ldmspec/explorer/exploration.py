@@ -92,7 +92,9 @@ class Exploration(Generic[S, A]):
     a stutter). Under symmetry reduction "another state" is another *concrete* state:
     a step to another member of ``i``'s own class (an *orbit edge*, stored as the
     edge ``i -> i``) is a real step, not a stutter, and ``orbit[i]`` is 1 when state
-    ``i`` has one; repeating it is a real cycle.
+    ``i`` has one; repeating it is a real cycle. ``labels[i]`` holds the answers of
+    the model's state predicates for state ``i``, bit ``label_bits[key]`` each
+    (:mod:`ldmspec.explorer.labels`; None when they were not precomputed).
     """
 
     def __init__(
@@ -113,6 +115,8 @@ class Exploration(Generic[S, A]):
         orbit: bytearray,
         step_violations: dict[str, StepViolation[S, A]],
         stats: Statistics,
+        labels: array | None = None,
+        label_bits: dict[tuple[str, str | None], int] | None = None,
     ) -> None:
         self.model = model
         self.symmetry = symmetry
@@ -129,6 +133,8 @@ class Exploration(Generic[S, A]):
         self.orbit = orbit
         self.step_violations = step_violations
         self.stats = stats
+        self.labels = labels
+        self.label_bits = label_bits or {}
 
     def __len__(self) -> int:
         return len(self.states)

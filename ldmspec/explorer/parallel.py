@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from ldmspec.explorer.exploration import StepViolation
+from ldmspec.explorer.labels import Labeller
 from ldmspec.explorer.model import Model
 from ldmspec.explorer.progress import resident_bytes
 from ldmspec.explorer.search_state import (
@@ -49,8 +50,9 @@ CHUNK = 2048  # states per task: large enough that sending it costs little
 WINDOW = 4  # tasks in flight per worker, so no worker waits for the next one
 
 # what a worker answers for a chunk: successors per state, their actions, their
-# canonical keys (None for a step back to the very same state), the step violations
-Expanded = tuple[array, list[Any], list[Any], list[tuple[str, int, int, Any, Any]]]
+# canonical keys (None for a step back to the very same state), the step violations,
+# the labels of the states (:mod:`ldmspec.explorer.labels`)
+Expanded = tuple[array, list[Any], list[Any], list[tuple[str, int, int, Any, Any]], array]
 
 
 class _Expander(Generic[S, A]):
@@ -64,6 +66,7 @@ class _Expander(Generic[S, A]):
         self.checks: dict[A, tuple[tuple[str, Callable[..., bool]], ...]] = {}
         self.violated: set[str] = set()
         self.keys: dict[S, S] = {}  # a bounded cache: state -> its class's canonical state
+        self.labeller = Labeller(model)
 
     def checks_for(self, action: A) -> tuple[tuple[str, Callable[..., bool]], ...]:
         checks = tuple(
@@ -82,7 +85,11 @@ class _Expander(Generic[S, A]):
         actions: list[A] = []
         found: list[S | None] = []
         violations: list[tuple[str, int, int, A, S]] = []
+        labels = self.labeller.new_array()
+        label = self.labeller.label if self.labeller else None
         for u, state in enumerate(chunk, first):
+            if label is not None:
+                labels.append(label(state))
             slot = -1
             for slot, (action, after) in enumerate(successors(state)):
                 checks = checks_get(action)
@@ -105,7 +112,7 @@ class _Expander(Generic[S, A]):
                         key = keys[after] = canon(after)
                     found.append(key)
             counts.append(slot + 1)
-        return counts, actions, found, violations
+        return counts, actions, found, violations, labels
 
 
 _WORKER: _Expander[Any, Any] | None = None
@@ -177,7 +184,8 @@ class _Absorber(Generic[S, A]):
     def absorb(self, first: int, answer: Expanded, progress: ProgressCallback | None) -> bool:
         """Take a chunk's successors; False when a bound stopped the search."""
         search = self.search
-        counts, actions, keys, violations = answer
+        counts, actions, keys, violations, labels = answer
+        add_label = search.labels.append if len(labels) else None
         states, index, parent = search.states, search.index, search.parent
         targets, fair_exit, offsets = search.targets, search.fair_exit, search.offsets
         orbit = search.orbit
@@ -194,6 +202,8 @@ class _Absorber(Generic[S, A]):
             if max_depth is not None and self.depth >= max_depth:
                 search.stopped = "max-depth"
                 return self._stop(u, 0, violations)
+            if add_label is not None:
+                add_label(labels[u - first])
             first_edge = len(targets)
             offsets.append(first_edge)
             fair_here = orbit_here = 0

@@ -97,6 +97,8 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
     states, index, parent = search.states, search.index, search.parent
     offsets, targets = search.offsets, search.targets
     fair_exit, orbit = search.fair_exit, search.orbit
+    label = search.labeller.label if search.labeller else None
+    add_label = search.labels.append
     level_starts = search.level_starts
     step_violations = search.step_violations
     index_get = index.get
@@ -123,6 +125,8 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
             search.stopped = "max-depth"
             break
         state = states[u]
+        if label is not None:
+            add_label(label(state))
         first_edge = len(targets)
         offsets.append(first_edge)
         slot = -1

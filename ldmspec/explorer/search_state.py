@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from ldmspec.explorer.exploration import Exploration, Statistics, StepViolation, depth_array
+from ldmspec.explorer.labels import Labeller
 from ldmspec.explorer.model import Model
 
 __all__ = ["MEMBER_CACHE", "PROGRESS_EVERY", "ProgressCallback", "SearchState"]
@@ -66,6 +67,8 @@ class SearchState(Generic[S, A]):
         self.offsets = array("q")
         self.targets = array("i")
         self.fair_exit = bytearray()
+        self.labeller = Labeller(model)
+        self.labels = self.labeller.new_array()  # filled as states are expanded
         self.orbit = bytearray()
         # one record per distinct action: [transitions, is fair, step checks]
         self.records: dict[A, list[Any]] = {}
@@ -101,6 +104,9 @@ class SearchState(Generic[S, A]):
         if self.level_starts[-1] < self.boundary < len(states):  # stopped mid-level
             self.level_starts.append(self.boundary)
         depth = depth_array(self.level_starts, len(states))
+        if self.labeller:  # the states found but never expanded
+            label = self.labeller.label
+            self.labels.extend(label(state) for state in states[len(self.labels) :])
         complete = self.stopped is None and expanded == len(states)
         stats = Statistics(
             states=len(states),
@@ -131,6 +137,8 @@ class SearchState(Generic[S, A]):
             fired={action: record[0] for action, record in self.records.items()},
             fair_exit=self.fair_exit,
             orbit=self.orbit,
+            labels=self.labels if self.labeller else None,
+            label_bits=self.labeller.bits,
             step_violations=self.step_violations,
             stats=stats,
         )

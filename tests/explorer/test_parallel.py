@@ -21,6 +21,7 @@ def _graph(exploration: Exploration) -> tuple:
         list(exploration.targets),
         bytes(exploration.fair_exit),
         bytes(exploration.orbit),
+        list(exploration.labels or ()),
         exploration.fired,
         exploration.step_violations,
         (stats.states, stats.edges, stats.transitions, stats.depth, stats.complete),

@@ -6,9 +6,12 @@ import itertools
 from array import array
 
 import networkx as nx
+import pytest
 from explorer_toys import Counter, TwoPhaseCommit
+from ldmspec.models.protocol_config import ProtocolConfig
+from ldmspec.models.protocol_variants import protocol_model
 
-from ldmspec.explorer import explore, search
+from ldmspec.explorer import check_properties, explore, search
 from ldmspec.explorer.exploration import depth_array
 
 
@@ -81,3 +84,37 @@ def test_a_memory_limit_stops_the_search_and_says_so(monkeypatch):
 def test_a_complete_search_names_no_bound():
     stats = explore(Counter()).stats
     assert (stats.complete, stats.stopped, stats.workers) == (True, None, 1)
+
+
+def test_labels_hold_every_state_predicate_of_the_model():
+    model = protocol_model(ProtocolConfig(hosts=2, domains=2, concurrent=2), "early-resume")
+    exploration = explore(model, max_states=3000)  # some states never expanded
+    assert exploration.expanded < len(exploration)
+    labels, bits = exploration.labels, exploration.label_bits
+    assert labels is not None and len(labels) == len(exploration)
+    predicates = {("terminal", None): model.is_terminal}
+    for prop in model.properties():
+        if prop.kind in ("always", "sometimes"):
+            predicates[("holds", prop.id)] = prop.holds
+        elif prop.kind == "eventually":
+            predicates[("goal", prop.id)] = prop.holds
+            predicates[("trigger", prop.id)] = prop.trigger
+    assert set(bits) == set(predicates)
+    for key, predicate in predicates.items():
+        expected = [predicate(state) for state in exploration.states]
+        assert [bool(label >> bits[key] & 1) for label in labels] == expected, key
+
+
+@pytest.mark.parametrize("variant", ["correct", "early-resume", "no-round-limit"])
+def test_verdicts_from_labels_are_the_verdicts_from_the_predicates(variant):
+    model = protocol_model(ProtocolConfig(hosts=2, domains=2, concurrent=2), variant)
+    labelled = explore(model)
+    unlabelled = explore(model)
+    unlabelled.labels = None  # the analyses evaluate every predicate themselves
+
+    def answers(exploration):
+        return [
+            (v.id, v.status, v.counterexample, v.example) for v in check_properties(exploration)
+        ]
+
+    assert answers(labelled) == answers(unlabelled)
