@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from ldmspec.models.memory_fit import find_placement
 
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.solver import check_migration
 from ldmspec.system.congruence import fits_split
-from ldmspec.system.precheck import find_congruent_placement, precheck
+from ldmspec.system.precheck import find_congruent_placement, precheck, verdict_of
 from ldmspec.testing.profiles import suite_settings
 from ldmspec.testing.strategies import host_pairs
 
@@ -49,6 +49,9 @@ def test_precheck_agrees_with_z3(pair):
     verdict = check_migration(fleet, domain.name, source.name, target.name)
     assert verdict.status != "unknown", verdict.reason
     problems = precheck(source, target, domain.name)
+    if verdict_of(problems) == "unknown":  # the implementation's MEM-2 search ran out
+        event("implementation pre-check undecided: skipped")
+        assume(False)
     implementation_ids = sorted({p.id for p in problems})
     z3_ids = sorted(verdict.violated_ids)
     assert (verdict.status == "feasible") == (not problems), _explain(fleet, domain, source, target)

@@ -11,18 +11,47 @@ pre-check accepts the target can bind.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange
 from ldmspec.inventory.placement import congruent_pa
 
-__all__ = ["SEARCH_LIMIT", "find_congruent_placement", "fits_split"]
+__all__ = [
+    "SEARCH_LIMIT",
+    "PlacementSearch",
+    "find_congruent_placement",
+    "fits_split",
+    "place_split",
+    "search_congruent_placement",
+]
 
 # A bound on the placement search so a pathological layout cannot hang a check.
 SEARCH_LIMIT = 20_000
 
 
+@dataclass(frozen=True)
+class PlacementSearch:
+    """What the search found: new ``blocks``, or None with ``exhausted`` saying whether it
+    ran out of its budget (undecided) rather than proving there is no placement."""
+
+    blocks: tuple[MemoryBlock, ...] | None
+    exhausted: bool = False
+
+
 def find_congruent_placement(
     blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], largest_page: int
 ) -> tuple[MemoryBlock, ...] | None:
+    """New blocks in ``free`` (see :func:`search_congruent_placement`), or None when the
+    search found none (none exists, or it ran out of its budget)."""
+    return search_congruent_placement(blocks, free, largest_page).blocks
+
+
+def search_congruent_placement(
+    blocks: tuple[MemoryBlock, ...],
+    free: tuple[MemoryRange, ...],
+    largest_page: int,
+    budget: int = SEARCH_LIMIT,
+) -> PlacementSearch:
     """New blocks (same RA and size, PA ≡ its PA on the source mod ``largest_page``:
     alignment preserved) in ``free``, or None.
 
@@ -35,17 +64,17 @@ def find_congruent_placement(
     """
     placed: dict[int, MemoryBlock] = {}
     seen: set[tuple[frozenset[int], tuple[MemoryRange, ...]]] = set()
-    budget = [SEARCH_LIMIT]
+    left = [budget]
     # Largest blocks first: they have the fewest places, so failures show early.
     order = sorted(range(len(blocks)), key=lambda i: (-blocks[i].size, blocks[i].ra))
 
     def search(remaining: frozenset[int], fragments: tuple[MemoryRange, ...]) -> bool:
         if not remaining:
             return True
-        if (remaining, fragments) in seen or budget[0] <= 0:
+        if (remaining, fragments) in seen or left[0] <= 0:
             return False
         seen.add((remaining, fragments))
-        budget[0] -= 1
+        left[0] -= 1
         if sum(blocks[i].size for i in remaining) > sum(f.size for f in fragments):
             return False
         for i in order:
@@ -63,8 +92,8 @@ def find_congruent_placement(
         return False
 
     if not search(frozenset(range(len(blocks))), tuple(sorted(free))):
-        return None
-    return tuple(placed[i] for i in range(len(blocks)))
+        return PlacementSearch(None, exhausted=left[0] <= 0)
+    return PlacementSearch(tuple(placed[i] for i in range(len(blocks))))
 
 
 def cut(fragments: tuple[MemoryRange, ...], taken: MemoryRange) -> tuple[MemoryRange, ...]:
@@ -111,3 +140,44 @@ def fits_split(blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], p
         else:
             rooms.pop(room)
     return needed + unplaced <= slots
+
+
+def place_split(
+    blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], page: int
+) -> tuple[MemoryBlock, ...] | None:
+    """Pieces of ``blocks`` (one alignment) placed in ``free``, or None: the placement
+    :func:`fits_split` counts, as the target's hypervisor binds it.
+
+    Each block is cut every ``page`` bytes of its real addresses; a piece keeps its real
+    address and lands at a PA congruent to its PA on the source (the pieces' common
+    alignment), whole pieces in whole slots, the shorter last pieces, smallest first, in
+    the smallest room left after a range's last slot that holds them, else in a slot.
+    """
+    align = blocks[0].pa % page if blocks else 0
+    slots: list[int] = []
+    rooms: list[tuple[int, int]] = []  # (size, pa)
+    for rng in sorted(free):
+        start = rng.pa + (align - rng.pa) % page
+        if start >= rng.end:
+            continue
+        whole = (rng.end - start) // page
+        slots += [start + k * page for k in range(whole)]
+        if rng.end - start - whole * page:
+            rooms.append((rng.end - start - whole * page, start + whole * page))
+    rooms.sort()
+    pieces: list[MemoryBlock] = []
+    tails = sorted((b.size % page, b.ra + b.size - b.size % page) for b in blocks if b.size % page)
+    for size, ra in tails:
+        room = next((k for k, (length, _) in enumerate(rooms) if length >= size), None)
+        if room is not None:
+            pieces.append(MemoryBlock(ra, rooms.pop(room)[1], size))
+        elif slots:
+            pieces.append(MemoryBlock(ra, slots.pop(0), size))
+        else:
+            return None
+    for block in blocks:
+        for k in range(block.size // page):
+            if not slots:
+                return None
+            pieces.append(MemoryBlock(block.ra + k * page, slots.pop(0), page))
+    return tuple(sorted(pieces, key=lambda b: b.ra))

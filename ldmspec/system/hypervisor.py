@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ldmspec.inventory.facts import MemoryBlock, MemoryRange, subtract_ranges
 from ldmspec.inventory.placement import place_domain_memory
 from ldmspec.inventory.units import KIB
-from ldmspec.system.congruence import find_congruent_placement
+from ldmspec.system.congruence import find_congruent_placement, place_split
 from ldmspec.system.physical import Extent, PhysicalContents
 
 __all__ = ["PAGE_SIZE", "Guest", "GuestMemory", "Hypervisor"]
@@ -260,9 +260,16 @@ class Hypervisor:
             self.take_memory(blocks)
         return blocks
 
-    def allocate_congruent(self, blocks: tuple[MemoryBlock, ...]) -> tuple[MemoryBlock, ...] | None:
-        """Blocks with the same RAs and sizes at congruent free PAs (a migration target)."""
-        placed = find_congruent_placement(blocks, tuple(self.free_memory), self.largest_page)
+    def allocate_congruent(
+        self, blocks: tuple[MemoryBlock, ...], *, may_split: bool = False
+    ) -> tuple[MemoryBlock, ...] | None:
+        """Blocks with the same RAs and sizes at congruent free PAs (a migration target);
+        when ``may_split`` and they do not fit whole, pieces cut at largest-page
+        boundaries (MEM-2's block splitting)."""
+        free = tuple(self.free_memory)
+        placed = find_congruent_placement(blocks, free, self.largest_page)
+        if placed is None and may_split:
+            placed = place_split(blocks, free, self.largest_page)
         if placed is not None:
             self.take_memory(placed)
         return placed

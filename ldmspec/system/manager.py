@@ -34,7 +34,7 @@ from ldmspec.system.config import SystemConfig
 from ldmspec.system.domain import ACTIVE, BOUND, INACTIVE, DomainRecord
 from ldmspec.system.hypervisor import Hypervisor
 from ldmspec.system.ldm_command import LdmCommand, UsageError, parse_ldm
-from ldmspec.system.precheck import needs_whole_cores
+from ldmspec.system.precheck import may_split, needs_whole_cores
 from ldmspec.system.protocol import CheckReply, CheckRequest, IncomingMigration, OutgoingMigration
 from ldmspec.system.scheduler import Scheduler
 
@@ -201,7 +201,8 @@ class Manager:
         record.migration = "t"
         record.strands, record.blocks, record.port = (), (), None
         if fact.holds_resources:
-            failure = self._allocate_for_migration(record, fact.memory)
+            split = may_split(fact, request.source_host, self.to_inventory())
+            failure = self._allocate_for_migration(record, fact.memory, split=split)
             if failure:
                 return failure
         self.domains[name] = record
@@ -210,14 +211,14 @@ class Manager:
         return record
 
     def _allocate_for_migration(
-        self, record: DomainRecord, blocks: tuple[MemoryBlock, ...]
+        self, record: DomainRecord, blocks: tuple[MemoryBlock, ...], *, split: bool
     ) -> str | None:
         strands = self.hv.allocate_strands(
             record.vcpus, whole_core=needs_whole_cores(record.to_inventory())
         )
         if strands is None:
             return "not enough free vCPUs"
-        placed = self.hv.allocate_congruent(blocks)
+        placed = self.hv.allocate_congruent(blocks, may_split=split)
         if placed is None:
             self.hv.release_strands(strands)
             return "no congruent free memory"

@@ -97,7 +97,7 @@ SCRUBBING = (
 
 # The configuration commands ([R]: ldm's own texts for these were not captured).
 LIST_NOT_FOUND = "LDom {domain} not found"
-NOT_ON_SOURCE = "ST-1: Domain {domain} not found on {host}"
+NOT_ON_SOURCE = "Domain {domain} not found on {host}"  # an operand error, not ST-1
 ALREADY_MIGRATING = "ST-1: Domain {domain} is already being migrated or is in migration error state"
 NO_RECONF = "No delayed reconfiguration is pending for domain {domain}"
 ALREADY_BOUND = "Domain {domain} is already bound"

@@ -21,6 +21,10 @@ bound or inactive one. Readings where DESIGN.md is terse:
   on Managers 3.6 or later whose blocks share one alignment may have them split
   (``fits_split``); blocks of different alignments are placed whole (as the z3 side does,
   which then calls its verdict conservative).
+* MEM-2's search has a budget (``congruence.SEARCH_LIMIT`` nodes): when it runs out the
+  check yields an :class:`Undecided` message, the :class:`Problem` is ``undecided`` and
+  :func:`verdict_of` says ``unknown``, never "cannot place". The target's hypervisor
+  binds what the check accepted with the same search (split pieces included).
 * CPU-9's families: UltraSPARC T2 / T2+ / SPARC T3 against SPARC T5 and every later
   Oracle processor (M5, M6, M7, T7, S7, M8, T8); Fujitsu SPARC64 parts are in neither.
 """
@@ -30,11 +34,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ldmspec.inventory.facts import Domain, DomainState, Host, MemoryBlock, MemoryRange
+from ldmspec.inventory.facts import Domain, DomainState, Host, MemoryBlock
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import SOLARIS_10_1_13, SOLARIS_10_9_10, SolarisRelease
-from ldmspec.system.congruence import find_congruent_placement, fits_split
+from ldmspec.system.congruence import (
+    SEARCH_LIMIT,
+    find_congruent_placement,
+    fits_split,
+    search_congruent_placement,
+)
 
 SOLARIS_11_3 = SolarisRelease(11, 3)
 
@@ -42,22 +51,56 @@ __all__ = [
     "CHECKS",
     "Migration",
     "Problem",
+    "Undecided",
     "cores_needed",
     "find_congruent_placement",
+    "may_split",
     "needs_whole_cores",
     "precheck",
+    "verdict_of",
 ]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One violated requirement: its catalog ``id`` and the message ldm prints for it."""
+    """One violated requirement: its catalog ``id`` and the message ldm prints for it.
+
+    ``undecided``: the check ran out of its budget (MEM-2's placement search), so the
+    requirement is neither shown to hold nor shown violated: the verdict is unknown.
+    """
 
     id: str
     message: str
+    undecided: bool = False
 
     def __str__(self) -> str:
         return f"{self.id}: {self.message}"
+
+
+class Undecided(str):
+    """A message a check yields when it could not decide (see :attr:`Problem.undecided`)."""
+
+    __slots__ = ()
+
+
+def verdict_of(problems: tuple[Problem, ...]) -> str:
+    """``feasible`` (no problem), ``infeasible`` (a violation shown) or ``unknown`` (only
+    undecided checks): the pre-check's answer is three-valued, like the z3 side's."""
+    if any(not p.undecided for p in problems):
+        return "infeasible"
+    return "unknown" if problems else "feasible"
+
+
+def may_split(domain: Domain, source: Host, target: Host) -> bool:
+    """MEM-2's block splitting: a guest at Solaris 11.3 or later with both Managers at 3.6
+    or later, whose blocks share one alignment modulo T's largest page."""
+    page = target.largest_page
+    return (
+        domain.os >= SOLARIS_11_3
+        and source.ldm_version.at_least(3, 6)
+        and target.ldm_version.at_least(3, 6)
+        and len({b.pa % page for b in domain.memory}) <= 1
+    )
 
 
 @dataclass(frozen=True)
@@ -248,19 +291,21 @@ def _mem2(m: Migration) -> Iterator[str]:
         return
     d, t = m.domain, m.target
     page = t.largest_page
-    split = (
-        d.os >= SOLARIS_11_3
-        and m.source.ldm_version.at_least(3, 6)
-        and t.ldm_version.at_least(3, 6)
-    )
-    if split and len({b.pa % page for b in d.memory}) <= 1:
+    if may_split(d, m.source, t):
         if not fits_split(d.memory, t.free_memory, page):
             yield (
                 "Free memory layout and congruency requirements prevent binding the memory of "
                 f"domain {d.name}, even split at {format_size(page)} boundaries"
             )
         return
-    blocked = _first_unplaceable(d.memory, t.free_memory, page)
+    search = search_congruent_placement(d.memory, t.free_memory, page)
+    if search.exhausted:
+        yield Undecided(
+            f"Could not decide within {SEARCH_LIMIT} steps whether the memory blocks of "
+            f"domain {d.name} fit the free memory layout of {t.name}"
+        )
+        return
+    blocked = _largest(d.memory) if search.blocks is None else None
     if blocked is not None:
         yield (
             "Free memory layout and congruency requirements prevent binding the memory block "
@@ -338,15 +383,13 @@ def precheck(
         return (Problem("ST-1", f"Domain {domain} not found on {source.name}"),)
     migration = Migration(source, target, d, new_name)
     return tuple(
-        Problem(rid, message) for rid, check in CHECKS.items() for message in check(migration)
+        Problem(rid, message, isinstance(message, Undecided))
+        for rid, check in CHECKS.items()
+        for message in check(migration)
     )
 
 
-def _first_unplaceable(
-    blocks: tuple[MemoryBlock, ...], free: tuple[MemoryRange, ...], largest_page: int
-) -> MemoryBlock | None:
-    """None when every block can be placed; else the block the search could not place."""
-    if find_congruent_placement(blocks, free, largest_page) is not None:
-        return None
-    # Name the largest block: that is the one a fragmented layout blocks in practice.
+def _largest(blocks: tuple[MemoryBlock, ...]) -> MemoryBlock | None:
+    """The block to name when no placement exists: the largest, which is the one a
+    fragmented layout blocks in practice."""
     return max(blocks, key=lambda b: (b.size, -b.ra)) if blocks else None
