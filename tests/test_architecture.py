@@ -194,7 +194,6 @@ LONG_FUNCTIONS = {
 }
 LONG_MODULES = {
     "ldmspec/inventory/captures.py",
-    "ldmspec/inventory/parsers.py",
     "ldmspec/solver/evacuate.py",
     "models/protocol.py",
     "properties/machine.py",

@@ -56,23 +56,24 @@ from pathlib import Path
 from typing import Any
 
 from ldmspec.errors import InputError
+from ldmspec.inventory.constraints_xml import Constraint, parse_constraints_xml
 from ldmspec.inventory.facts import CONTROL_DOMAIN, Fleet
-from ldmspec.inventory.loader import fleet_from_document
-from ldmspec.inventory.parsers import (
-    Constraint,
-    DeviceListing,
-    ListedDomain,
-    ServiceRecords,
-    parse_constraints_xml,
-    parse_devices,
-    parse_ldm_list,
+from ldmspec.inventory.host_parsers import (
     parse_ldm_version,
     parse_max_pagesize,
     parse_prtconf,
     parse_psrinfo,
     parse_release,
+)
+from ldmspec.inventory.listing_parsers import (
+    DeviceListing,
+    ListedDomain,
+    ServiceRecords,
+    parse_devices,
+    parse_ldm_list,
     parse_services,
 )
+from ldmspec.inventory.loader import fleet_from_document
 from ldmspec.inventory.positions import KeyPath, Positions, toml_positions
 from ldmspec.inventory.units import format_size, parse_size
 

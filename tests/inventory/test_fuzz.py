@@ -11,16 +11,14 @@ from hypothesis import strategies as st
 from ldmspec.errors import InputError
 from ldmspec.inventory import load_fleet_text
 from ldmspec.inventory.captures import load_bundles
-from ldmspec.inventory.parsers import (
-    parse_constraints_xml,
-    parse_devices,
-    parse_ldm_list,
+from ldmspec.inventory.constraints_xml import parse_constraints_xml
+from ldmspec.inventory.host_parsers import (
     parse_ldm_version,
     parse_prtconf,
     parse_psrinfo,
     parse_release,
-    parse_services,
 )
+from ldmspec.inventory.listing_parsers import parse_devices, parse_ldm_list, parse_services
 from ldmspec.testing.sizing import examples
 
 FUZZ = examples(150)

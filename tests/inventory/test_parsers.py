@@ -5,17 +5,15 @@ import pytest
 
 from ldmspec.errors import InputError
 from ldmspec.inventory import CpuArch, LdmVersion, SolarisRelease, processor
-from ldmspec.inventory.parsers import (
-    parse_constraints_xml,
-    parse_devices,
-    parse_ldm_list,
+from ldmspec.inventory.constraints_xml import parse_constraints_xml
+from ldmspec.inventory.host_parsers import (
     parse_ldm_version,
     parse_prtconf,
     parse_psrinfo,
-    parse_records,
     parse_release,
-    parse_services,
 )
+from ldmspec.inventory.listing_parsers import parse_devices, parse_ldm_list, parse_services
+from ldmspec.inventory.records import parse_records
 
 # dossier §13.4(b): a real `ldm list -p` capture, VERSION 1.11, 6-character FLAGS.
 LIST_P_311 = """\
@@ -495,7 +493,7 @@ def test_constraints_xml_of_ldoms_1_2_errors():
 
 
 def test_max_pagesize():
-    from ldmspec.inventory.parsers import parse_max_pagesize
+    from ldmspec.inventory.host_parsers import parse_max_pagesize
 
     found = parse_max_pagesize("NAME\nprimary\n    hardware-max-pagesize=16G\n", "f")
     assert found is not None and (found.value, found.line) == (16 << 30, 3)

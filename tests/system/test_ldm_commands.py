@@ -178,7 +178,7 @@ def test_to_inventory_reflects_the_running_system(dc: Datacenter) -> None:
 
 
 def test_parseable_listings_read_back_with_the_capture_parsers(dc: Datacenter) -> None:
-    from ldmspec.inventory.parsers import parse_ldm_list
+    from ldmspec.inventory.listing_parsers import parse_ldm_list
 
     for option in ("-p", "-l -p"):
         listed = parse_ldm_list(dc.run_ldm("t4-b", f"list {option}").output + "\n", "sim")
