@@ -39,14 +39,19 @@ refused with an error naming both, never guessed.
 Why each fact comes from where it does: in a logical-domain system ``psrinfo`` on the
 control domain sees only the control domain's own virtual CPUs, so the machine's cores and
 strands come from ``ldm list-devices -a -p``; ``psrinfo`` gives the processor type and
-clock (and its count is cross-checked against the control domain's VCPU lines). A domain
-caught in a migration (FLAGS column 6 ``s``, ``t`` or ``e``) is refused: the inventory
-describes stable domains and has no place for that flag.
+clock (and its count is cross-checked against the control domain's VCPU lines). A listing
+of LDoms 1.x without a CORE section counts cores by the processor's strands per core (4 on
+the UltraSPARC T1, 2 on SPARC64 X/X+, else 8).
+
+A domain caught in a migration keeps its flag: FLAGS column 6 (``s``, ``t``, ``e``) becomes
+the fleet key ``migration`` (source, target, error), which ST-1 reports. Spelled-out flags
+(``ldm list -l -p``) carry it as the words ``source``, ``target``, ``error``: no published
+listing shows those words, they are ldmspec's own. An inactive domain's empty ``ncpu=`` and
+``mem=`` are unknown, not zero: its vCPUs and memory come from ``list-constraints -x``.
 """
 
 from __future__ import annotations
 
-import re
 import tarfile
 import tempfile
 import tomllib
@@ -57,7 +62,7 @@ from typing import Any
 
 from ldmspec.errors import InputError
 from ldmspec.inventory.constraints_xml import Constraint, parse_constraints_xml
-from ldmspec.inventory.facts import CONTROL_DOMAIN, Fleet
+from ldmspec.inventory.facts import CONTROL_DOMAIN, Fleet, MigrationFlag
 from ldmspec.inventory.host_parsers import (
     parse_ldm_version,
     parse_max_pagesize,
@@ -75,6 +80,7 @@ from ldmspec.inventory.listing_parsers import (
 )
 from ldmspec.inventory.loader import fleet_from_document
 from ldmspec.inventory.positions import KeyPath, Positions, toml_positions
+from ldmspec.inventory.processors import processor
 from ldmspec.inventory.units import format_size, parse_size
 
 __all__ = [
@@ -352,8 +358,6 @@ class _Bundle:
         facts = self.facts()
         long_text, long_src = self.file("ldm-list-l-p.txt") or ("", "")
         domains = parse_ldm_list(long_text, long_src)
-        for d in domains:
-            _not_migrating(d, long_src)
         if not any(d.name == CONTROL_DOMAIN for d in domains):
             raise InputError(
                 "a DOMAIN record for the control domain primary", source=long_src, line=1
@@ -458,15 +462,26 @@ class _Bundle:
                 source=src,
                 line=line,
             )
-        if strands % devices.cores:
+        cores, cores_line = devices.cores, devices.cores_line
+        if not cores:  # no CORE section (LDoms 1.x): the processor's strands per core
+            tpc = processor(host["cpu"]).threads_per_core
+            cores, cores_line = strands // tpc, devices.strands[0][2]
+            if strands % tpc:
+                raise InputError(
+                    f"{tpc} strands on each core of a {host['cpu']} (no CORE section)",
+                    got=f"{strands} strands",
+                    source=src,
+                    line=cores_line,
+                )
+        if strands % cores:
             raise InputError(
-                f"as many strands on each of the {devices.cores} cores",
+                f"as many strands on each of the {cores} cores",
                 got=f"{strands} strands",
                 source=src,
-                line=devices.cores_line,
+                line=cores_line,
             )
-        self.put(host, (), "cores", devices.cores, src, devices.cores_line)
-        self.put(host, (), "threads-per-core", strands // devices.cores, src, devices.cores_line)
+        self.put(host, (), "cores", cores, src, cores_line)
+        self.put(host, (), "threads-per-core", strands // cores, src, cores_line)
         usable = sorted(m for m in devices.memory if not _reserved(m[2]))
         if not usable:
             raise InputError(
@@ -550,13 +565,13 @@ class _Bundle:
                 )
             c = found[d.name]
             here = _Said
-            if c.vcpus is not None:
+            if c.vcpus is not None and d.ncpu is not None:
                 _agree(
                     f"the vCPUs of {d.name}",
                     here(d.ncpu, long_src, d.line),
                     here(c.vcpus, src, c.line),
                 )
-            if c.memory is not None and d.mem:
+            if c.memory is not None and d.mem is not None and d.mem:
                 _agree(
                     f"the memory of {d.name}",
                     here(d.mem, long_src, d.line),
@@ -580,23 +595,21 @@ class _Bundle:
         rel: KeyPath = ("domains", d.name)
         self.doc.mark((*self.base, *rel), src, d.line)
         out: dict[str, Any] = {}
+        c_src = self._constraints_src()
         self.put(out, rel, "state", d.state, src, d.line)
-        self.put(out, rel, "vcpus", d.ncpu, src, d.line)
-        self.put(out, rel, "whole-core", c.whole_core, c_src := self._constraints_src(), c.line)
+        if d.ncpu is not None:
+            self.put(out, rel, "vcpus", d.ncpu, src, d.line)
+        elif c.vcpus is not None:  # ncpu= empty (an inactive domain): the constraint says
+            self.put(out, rel, "vcpus", c.vcpus, c_src, c.line)
+        else:
+            raise InputError(
+                f"the vCPUs of {d.name}: ncpu= is empty and {c_src} gives no cpu number",
+                source=src,
+                line=d.line,
+            )
+        self.put(out, rel, "whole-core", c.whole_core, c_src, c.line)
         self.put(out, rel, "cpu-arch", c.cpu_arch.value, c_src, c.line)
-        if d.memory:
-            blocks = [{"ra": ra, "pa": pa, "size": size} for ra, pa, size in d.memory]
-            total = sum(size for _, _, size in d.memory)
-            if d.mem and d.mem != total:
-                raise InputError(
-                    f"mem= of {d.name} equal to its MEMORY blocks ({total})",
-                    got=d.mem,
-                    source=src,
-                    line=d.line,
-                )
-            self.put(out, rel, "memory", blocks, src, d.memory_line)
-        elif d.mem or d.name != CONTROL_DOMAIN:
-            self.put(out, rel, "memory", d.mem, src, d.line)
+        self.memory(out, rel, d, src, c)
         if d.strands:
             self.put(out, rel, "strands", list(d.strands), src, d.strands_line)
         if d.name in facts.domain_os:
@@ -610,9 +623,38 @@ class _Bundle:
             self.put(out, rel, "console", console, src, line)
         if d.io:
             self.put(out, rel, "io", list(d.io), src, d.line)
+        if d.migration is not MigrationFlag.NONE:
+            self.put(out, rel, "migration", d.migration.value, src, d.line)
         if d.name == CONTROL_DOMAIN:
             self.cross_check_psrinfo(d, src)
         return out
+
+    def memory(
+        self, out: dict[str, Any], rel: KeyPath, d: ListedDomain, src: str, c: Constraint
+    ) -> None:
+        """A domain's blocks, else its ``mem=``, else (empty: unknown) its constraint."""
+        if d.memory:
+            blocks = [{"ra": ra, "pa": pa, "size": size} for ra, pa, size in d.memory]
+            total = sum(size for _, _, size in d.memory)
+            if d.mem and d.mem != total:
+                raise InputError(
+                    f"mem= of {d.name} equal to its MEMORY blocks ({total})",
+                    got=d.mem,
+                    source=src,
+                    line=d.line,
+                )
+            self.put(out, rel, "memory", blocks, src, d.memory_line)
+        elif d.mem is not None and (d.mem or d.name != CONTROL_DOMAIN):
+            self.put(out, rel, "memory", d.mem, src, d.line)
+        elif c.memory is not None and (d.mem is None or c.memory):
+            self.put(out, rel, "memory", c.memory, self._constraints_src(), c.line)
+        elif d.name != CONTROL_DOMAIN:
+            raise InputError(
+                f"the memory of {d.name}: mem= is empty and"
+                f" {self._constraints_src()} gives no size",
+                source=src,
+                line=d.line,
+            )
 
     def _constraints_src(self) -> str:
         return str(self.folder / "ldm-list-constraints-x.xml")
@@ -643,8 +685,6 @@ class _Bundle:
         text, src = found
         short = {d.name: d for d in parse_ldm_list(text, src)}
         long = {d.name: d for d in domains}
-        for s in short.values():
-            _not_migrating(s, src)
         for name, s in short.items():
             if name not in long:
                 raise InputError(
@@ -653,6 +693,7 @@ class _Bundle:
             d = long[name]
             for what, a, b in (
                 ("state", d.state, s.state),
+                ("migration flag", d.migration.value, s.migration.value),
                 ("ncpu", d.ncpu, s.ncpu),
                 ("mem", d.mem, s.mem),
                 ("cons", d.cons, s.cons),
@@ -717,32 +758,6 @@ class _Bundle:
         )
 
 
-_MIGRATION_FLAGS = {"s": "source", "t": "target", "e": "error"}
-_FLAGS_ABBREVIATED = re.compile(r"^[-a-z]{5,6}$")
-
-
-def _not_migrating(d: ListedDomain, source: str) -> None:
-    """Refuse a domain caught in a migration (FLAGS column 6): ldmspec models stable domains,
-    and the inventory has no place to keep the flag, so it must not be silently dropped."""
-    flags = d.flags
-    if _FLAGS_ABBREVIATED.match(flags) and len(flags) == 6 and flags[5] in _MIGRATION_FLAGS:
-        role = _MIGRATION_FLAGS[flags[5]]
-        column = f"FLAGS column 6 {flags[5]!r} = migration {role}"
-    else:
-        # `-l -p` spells flags out; the migration names were never captured (dossier
-        # §10.5), so the words a listing would plausibly use are refused too.
-        spelled = [w for w in flags.split(",") if w in _MIGRATION_FLAGS.values()]
-        if not spelled:
-            return
-        column = f"flag {spelled[0]!r}"
-    raise InputError(
-        f"{d.name} not in a migration ({column}); capture again once it has ended",
-        got=flags,
-        source=source,
-        line=d.line,
-    )
-
-
 def _size_text(value: object) -> object:
     """A size in ldm's spelling when it reads as one (to compare facts.toml with a listing)."""
     try:
@@ -757,8 +772,6 @@ def _reserved(owner: str | None) -> bool:
 
 
 def _cpu_name(value: object) -> object:
-    from ldmspec.inventory.processors import processor
-
     try:
         return processor(value).name
     except InputError:

@@ -59,14 +59,23 @@ def parse_ldm_version(text: str, source: str) -> Located:
 _PSR_HEAD = re.compile(
     r"^\s*The physical processor has (?:(\d{1,9}) cores? and )?(\d{1,9}) virtual processors?\b"
 )
-_PSR_IMPL = re.compile(r"^\s*(\S+)\s+\(chipid\s+(\d{1,9}),\s*clock\s+(\d{1,9})\s*MHz\)\s*$")
+_PSR_CORE = re.compile(r"^\s*The core has \d{1,9} virtual processors?\b")
+# `chipid` on chip-multithreaded parts; `cpuid` where the kernel has no chip id (UltraSPARC
+# T1 systems print "UltraSPARC-T1 (cpuid 0 clock 1000 MHz)"; the kernel's own format
+# string has a comma after the id).
+_PSR_IMPL = re.compile(
+    r"^\s*(\S+)\s+\((?:chipid|cpuid)\s+(\d{1,9}),?\s*clock\s+(\d{1,9})\s*MHz\)\s*$"
+)
+_PSR_FORM = (
+    'a line like "SPARC-T4 (chipid 0, clock 2848 MHz)" or "UltraSPARC-T1 (cpuid 0 clock 1000 MHz)"'
+)
 
 
 def parse_psrinfo(text: str, source: str) -> PsrInfo:
     """``psrinfo -pv``: processor type, clock and the number of virtual processors."""
     found: PsrInfo | None = None
-    vcpus = 0
-    heads = 0
+    vcpus = heads = 0
+    unmatched: tuple[int, str] | None = None  # the first line no pattern took
     for number, line in enumerate(text.splitlines(), start=1):
         head = _PSR_HEAD.match(line)
         if head:
@@ -75,29 +84,34 @@ def parse_psrinfo(text: str, source: str) -> PsrInfo:
             continue
         impl = _PSR_IMPL.match(line)
         if not impl:
+            if line.strip() and not _PSR_CORE.match(line) and unmatched is None:
+                unmatched = (number, line.strip())
             continue
-        try:
-            proc = processor(impl.group(1))
-        except InputError as exc:
-            raise InputError(exc.expected, got=impl.group(1), source=source, line=number) from None
-        clock = int(impl.group(3))
-        if found is not None and (found.processor, found.clock_mhz) != (proc, clock):
-            raise InputError(
-                f"every processor alike, as at line {found.line}"
-                f" ({found.processor} at {found.clock_mhz} MHz)",
-                got=line.strip(),
-                source=source,
-                line=number,
-            )
+        proc, clock = _implementation(impl, line, source, number, found)
         found = found or PsrInfo(proc, clock, number, None)
     if found is None:
-        raise InputError(
-            'a line like "SPARC-T4 (chipid 0, clock 2848 MHz)"',
-            got=first_line(text),
-            source=source,
-            line=1,
-        )
+        number, line = unmatched or (1, first_line(text))
+        raise InputError(_PSR_FORM, got=line, source=source, line=number)
     return PsrInfo(found.processor, found.clock_mhz, found.line, vcpus if heads else None)
+
+
+def _implementation(
+    impl: re.Match[str], line: str, source: str, number: int, before: PsrInfo | None
+) -> tuple[Processor, int]:
+    try:
+        proc = processor(impl.group(1))
+    except InputError as exc:
+        raise InputError(exc.expected, got=impl.group(1), source=source, line=number) from None
+    clock = int(impl.group(3))
+    if before is not None and (before.processor, before.clock_mhz) != (proc, clock):
+        raise InputError(
+            f"every processor alike, as at line {before.line}"
+            f" ({before.processor} at {before.clock_mhz} MHz)",
+            got=line.strip(),
+            source=source,
+            line=number,
+        )
+    return proc, clock
 
 
 # --------------------------------------------------------------------------- prtconf

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ldmspec.errors import InputError
+from ldmspec.inventory.facts import MigrationFlag
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.records import Record, as_arch, as_number, as_size, need, parse_records
 
@@ -22,6 +23,7 @@ __all__ = [
     "ServiceListing",
     "ServiceRecords",
     "io_entry",
+    "migration_of",
     "parse_devices",
     "parse_ldm_list",
     "parse_services",
@@ -59,8 +61,9 @@ class ListedDomain:
     state: str
     flags: str
     cons: str
-    ncpu: int
-    mem: int
+    ncpu: int | None  # None: the field is empty (an inactive domain), not zero
+    mem: int | None
+    migration: MigrationFlag = MigrationFlag.NONE
     strands: tuple[int, ...] = ()
     strands_line: int = 0
     memory: tuple[tuple[int, int, int], ...] = ()  # (ra, pa, size)
@@ -75,7 +78,10 @@ class ListedDomain:
 
 @dataclass(frozen=True)
 class DeviceListing:
-    """``ldm list-devices -a -p``: every core, strand and memory block of the machine."""
+    """``ldm list-devices -a -p``: every core, strand and memory block of the machine.
+
+    ``cores`` is 0 when the listing has no CORE section (LDoms 1.x).
+    """
 
     cores: int
     cores_line: int
@@ -158,9 +164,30 @@ def _domain_head(record: Record, source: str) -> dict[str, object]:
         "state": state,
         "flags": flags,
         "cons": f.get("cons", ""),
-        "ncpu": as_number(f.get("ncpu", "0") or "0", "ncpu", source, line),
-        "mem": as_number(f.get("mem", "0") or "0", "mem", source, line),
+        "ncpu": as_number(f["ncpu"], "ncpu", source, line) if f.get("ncpu") else None,
+        "mem": as_number(f["mem"], "mem", source, line) if f.get("mem") else None,
+        "migration": migration_of(flags, source, line),
     }
+
+
+# Words for FLAGS column 6 in the spelled-out flags of `ldm list -l -p`. No published
+# listing shows them (dossier §10.5): these are ldmspec's own spelling, the value names.
+MIGRATION_WORDS = {flag.value: flag for flag in MigrationFlag if flag is not MigrationFlag.NONE}
+
+
+def migration_of(flags: str, source: str, line: int) -> MigrationFlag:
+    """FLAGS column 6: ``-n---s`` is a migration source; 5-column flags (LDoms 1.x) have
+    no column 6. Spelled-out flags (``normal,control``) use the words source, target,
+    error (ldmspec's own)."""
+    if "," in flags or "-" not in flags:
+        words = [MIGRATION_WORDS[w] for w in flags.split(",") if w in MIGRATION_WORDS]
+        return words[0] if words else MigrationFlag.NONE
+    if len(flags) < 6:
+        return MigrationFlag.NONE
+    try:
+        return MigrationFlag.from_flag(flags[5])
+    except InputError as exc:
+        raise InputError(exc.expected, got=flags, source=source, line=line) from None
 
 
 def _domain_section(current: dict[str, object], record: Record, source: str) -> None:
@@ -242,7 +269,8 @@ def parse_services(text: str, source: str) -> ServiceRecords:
 
 # --------------------------------------------------------------------------- devices
 def parse_devices(text: str, source: str) -> DeviceListing:
-    """``ldm list-devices -a -p``: cores, strands (with % free) and memory blocks."""
+    """``ldm list-devices -a -p``: cores (when listed), strands (with % free) and memory
+    blocks."""
     _, records = parse_records(text, source)
     cores = 0
     cores_line = 0
@@ -269,8 +297,6 @@ def parse_devices(text: str, source: str) -> DeviceListing:
                 )
     if not strands:
         raise InputError('a VCPU section with "|pid=N|free=N" lines', source=source, line=1)
-    if not cores:
-        raise InputError('a CORE section with "|cid=N|..." lines', source=source, line=1)
     if not memory:
         raise InputError('a MEMORY section with "|pa=...|size=..." lines', source=source, line=1)
     return DeviceListing(cores, cores_line, tuple(strands), tuple(memory))

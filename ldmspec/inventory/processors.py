@@ -39,6 +39,7 @@ class Processor:
     name: str
     generation: int
     fujitsu: bool = False
+    threads_per_core: int = 8  # strands per core: 4 on the UltraSPARC T1, 2 on SPARC64 X/X+
 
     @property
     def default_largest_page(self) -> int:
@@ -73,12 +74,21 @@ _ORDER = (
     "SPARC-M8", "SPARC-T8",
 )  # fmt: skip
 _FUJITSU = ("SPARC64-X", "SPARC64-X+", "SPARC64-XII")
+# Used only where a listing shows no cores (the CORE section of `ldm list-devices`
+# arrived after LDoms 1.x): 4 strands per core on the T1, 2 on SPARC64 X and X+.
+_THREADS = {"UltraSPARC-T1": 4, "SPARC64-X": 2, "SPARC64-X+": 2}
 
 PROCESSORS: dict[str, Processor] = {
-    **{name: Processor(name, rank) for rank, name in enumerate(_ORDER)},
+    **{
+        name: Processor(name, rank, threads_per_core=_THREADS.get(name, 8))
+        for rank, name in enumerate(_ORDER)
+    },
     # Fujitsu M10/M12 parts are newer than the T2+ (they support cross-CPU migration)
     # but are not Oracle "T4 or later" parts, hence their own flag.
-    **{name: Processor(name, 4 + rank, fujitsu=True) for rank, name in enumerate(_FUJITSU)},
+    **{
+        name: Processor(name, 4 + rank, fujitsu=True, threads_per_core=_THREADS.get(name, 8))
+        for rank, name in enumerate(_FUJITSU)
+    },
 }
 
 

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 _RECORD_TYPE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
+_VERSION = re.compile(r"^1\.\d{1,4}$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def fields_of(text: str) -> dict[str, str]:
 
 
 def parse_records(text: str, source: str) -> tuple[str | None, tuple[Record, ...]]:
-    """The ``VERSION`` of parseable ``ldm`` output and its records, in order."""
+    """The ``VERSION`` of parseable ``ldm`` output (``"1.0"`` ... ``"1.11"``) and its records."""
     version: str | None = None
     records: list[Record] = []
     kind: str | None = None
@@ -80,12 +81,9 @@ def parse_records(text: str, source: str) -> tuple[str | None, tuple[Record, ...
         if kind is not None:
             records.append(Record(kind, head, head_line, tuple(items)))
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line:
-            continue
+    for number, line in _logical_lines(text, source):
         if line.startswith("VERSION") and (line == "VERSION" or line[7] in " \t"):
-            version = line[7:].strip()
+            version = _version(line[7:].strip(), source, number)
             continue
         if line.startswith("|"):
             if kind is None:
@@ -97,18 +95,48 @@ def parse_records(text: str, source: str) -> tuple[str | None, tuple[Record, ...
                 )
             items.append((number, fields_of(line[1:])))
             continue
+        close()
         record_type, _, rest = line.partition("|")
-        if not _RECORD_TYPE.match(record_type):
+        kind, head, head_line, items = record_type, fields_of(rest), number, []
+    close()
+    return version, tuple(records)
+
+
+def _version(text: str, source: str, line: int) -> str:
+    if not _VERSION.match(text):
+        raise InputError(
+            'a line "VERSION 1.N" (1.0 through 1.x: the parseable output format)',
+            got=f"VERSION {text}".strip(),
+            source=source,
+            line=line,
+        )
+    return text
+
+
+def _logical_lines(text: str, source: str) -> list[tuple[int, str]]:
+    """Non-blank lines, each a VERSION, record or item line with its first line number.
+
+    A line that starts none of them continues the value of the line before it (a raw line
+    break inside a value, as an ``nvramrc=`` variable has), joined with a newline.
+    """
+    lines: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(("|", "VERSION")) or _RECORD_TYPE.match(line.partition("|")[0]):
+            lines.append((number, line))
+        elif lines and not lines[-1][1].startswith("VERSION"):
+            first, before = lines[-1]
+            lines[-1] = (first, f"{before}\n{raw.rstrip()}")
+        else:
             raise InputError(
                 'a record line like "DOMAIN|name=ldg1|..." or "|key=value"',
                 got=line,
                 source=source,
                 line=number,
             )
-        close()
-        kind, head, head_line, items = record_type, fields_of(rest), number, []
-    close()
-    return version, tuple(records)
+    return lines
 
 
 def need(fields: Mapping[str, str], key: str, kind: str, source: str, line: int) -> str:

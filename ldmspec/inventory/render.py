@@ -20,8 +20,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from ldmspec.errors import InputError
-from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host
+from ldmspec.inventory.facts import CONTROL_DOMAIN, Domain, Fleet, Host, MigrationFlag
 from ldmspec.inventory.units import MIB, format_size
+from ldmspec.inventory.versions import parseable_version
 from ldmspec.inventory.writer import plan_lines, toml_key, toml_string
 
 __all__ = [
@@ -57,12 +58,13 @@ BUNDLE_FILES: dict[str, str] = {
 
 
 def _list_version(host: Host) -> str:
-    # The parseable-output version grew with the Manager (1.0 in 1.2, 1.11 in 3.x).
-    return "VERSION 1.11" if host.ldm_version.at_least(3, 0) else "VERSION 1.0"
+    return parseable_version(host.ldm_version.parts)
 
 
-def domain_flags(host: Host, domain: Domain, migration: str = "-") -> str:
-    """FLAGS as ``ldm list`` abbreviates them: ``-n-cv-`` (5 columns before 2.0)."""
+def domain_flags(host: Host, domain: Domain, migration: str | None = None) -> str:
+    """FLAGS as ``ldm list`` abbreviates them: ``-n-cv-`` (5 columns before 2.0); column 6
+    is ``migration`` when given, else the domain's own flag."""
+    migration = domain.migration.flag if migration is None else migration
     running = "n" if domain.state.value == "active" else "-"
     control = "c" if domain.is_control else "-"
     service = "v" if domain.is_control and (host.vds or host.vsw or host.vcc) else "-"
@@ -77,6 +79,8 @@ def _long_flags(host: Host, domain: Domain) -> str:
         for letter, name in (("n", "normal"), ("c", "control"), ("v", "vio-service"))
         if letter in short
     ]
+    if domain.migration is not MigrationFlag.NONE:
+        names.append(domain.migration.value)  # ldmspec's own word: none was ever published
     return ",".join(names)
 
 
@@ -92,10 +96,18 @@ def _activity(domain: Domain) -> str:
     return "util=0.1|uptime=86400|norm_util=0.1"
 
 
+def _sizes(domain: Domain) -> str:
+    # An inactive domain's listing leaves ncpu and mem empty (issue 15's real captures);
+    # its constraints still say them.
+    if domain.state.value == "inactive":
+        return "ncpu=|mem="
+    return f"ncpu={domain.vcpus}|mem={domain.memory_size}"
+
+
 def _domain_line(host: Host, domain: Domain, flags: str) -> str:
     return (
         f"DOMAIN|name={domain.name}|state={domain.state.value}|flags={flags}"
-        f"|cons={_cons(host, domain)}|ncpu={domain.vcpus}|mem={domain.memory_size}"
+        f"|cons={_cons(host, domain)}|{_sizes(domain)}"
         f"|{_activity(domain)}"
     )
 
@@ -105,7 +117,7 @@ def ldm_list_p(host: Host, migration_flags: Mapping[str, str] | None = None) -> 
     flags = migration_flags or {}
     lines = [_list_version(host)]
     for d in host.domains:
-        lines.append(_domain_line(host, d, domain_flags(host, d, flags.get(d.name, "-"))))
+        lines.append(_domain_line(host, d, domain_flags(host, d, flags.get(d.name))))
     return "\n".join(lines) + "\n"
 
 

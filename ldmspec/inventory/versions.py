@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ldmspec.errors import InputError
 
-__all__ = ["LDM_RELEASES", "LdmVersion", "SolarisRelease"]
+__all__ = ["LDM_RELEASES", "LdmVersion", "SolarisRelease", "parseable_version"]
 
 SOLARIS_FORM = 'a Solaris release like "10 9/10", "10 1/13", "11.1" or "11.4"'
 LDM_FORM = 'a Logical Domains Manager version like "2.1", "3.6" or "3.6.1.0.8"'
@@ -116,3 +116,16 @@ class LdmVersion:
 
     def __str__(self) -> str:
         return ".".join(str(p) for p in self.parts)
+
+
+def parseable_version(manager: tuple[int, ...]) -> str:
+    """The ``VERSION`` line of ``-p`` output that ldmspec prints for a Manager version.
+
+    Published listings show ``VERSION 1.0`` (LDoms 1.2), ``1.4`` (1.3), ``1.6`` (several
+    3.x releases) and ``1.11`` (one 3.x-era capture whose release is not known; dossier
+    §13.4). Which release moved past 1.6 is not known, so ldmspec prints 1.0 before 1.3,
+    1.4 from 1.3 and 1.6 from 3.0 on. Readers accept any ``1.x``.
+    """
+    if manager >= (3, 0):
+        return "VERSION 1.6"
+    return "VERSION 1.4" if manager >= (1, 3) else "VERSION 1.0"

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 
 from ldmspec.errors import InputError
-from ldmspec.inventory import load_fleet
+from ldmspec.inventory import MigrationFlag, load_fleet
 from ldmspec.inventory.captures import load_bundle, load_bundles
 from ldmspec.inventory.render import bundle_files, write_bundles
+from ldmspec.inventory.writer import fleet_to_toml
 from ldmspec.testing.sizing import examples
 from ldmspec.testing.strategies import fleets
 
@@ -356,12 +357,32 @@ def test_unreadable_tar(tmp_path):
     )
 
 
-def test_domain_in_a_migration_is_refused(bundles):
-    short = _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---s")
+def test_a_domain_in_a_migration_keeps_its_column_6_flag(bundles):
+    _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---s")
+    _edit(bundles, "t4-b/ldm-list-l-p.txt", "name=web01|state=active|flags=normal|",
+          "name=web01|state=active|flags=normal,source|")  # fmt: skip
+    web01 = load_bundles(bundles).host("t4-b").domain("web01")
+    assert web01.migration is MigrationFlag.SOURCE
+    expected = load_fleet(EXAMPLES / "fleet.toml")
+    assert load_bundles(bundles) != expected  # the flag is kept, not dropped
+
+
+def test_short_and_long_listings_must_agree_on_column_6(bundles):
+    short = _edit(bundles, "t4-b/ldm-list-p.txt", "flags=-n----", "flags=-n---e")
+    long = bundles / "t4-b/ldm-list-l-p.txt"
     assert _error(bundles) == (
-        f"{short}:3: expected web01 not in a migration (FLAGS column 6 's' = migration"
-        ' source); capture again once it has ended, got "-n---s"'
+        f"{short}:3: expected the migration flag of web01 as {long}:32 says (none),"
+        ' got "error"'
     )
+
+
+def test_a_flag_in_a_migration_goes_through_to_the_fleet_file(bundles):
+    _edit(bundles, "t4-b/ldm-list-l-p.txt", "name=web01|state=active|flags=normal|",
+          "name=web01|state=active|flags=normal,error|")  # fmt: skip
+    (bundles / "t4-b/ldm-list-p.txt").unlink()
+    fleet = load_bundles(bundles)
+    assert fleet.host("t4-b").domain("web01").migration is MigrationFlag.ERROR
+    assert 'migration = "error"' in fleet_to_toml(fleet)
 
 
 def test_five_column_flags_are_accepted(bundles):
@@ -383,15 +404,56 @@ def test_largest_page_from_the_domain_listing(bundles):
     assert host is not None and host.largest_page == 2 << 30
 
 
-def test_domain_in_a_migration_is_refused_in_the_long_listing(bundles):
-    long = _edit(
-        bundles,
-        "t4-b/ldm-list-l-p.txt",
-        "name=web01|state=active|flags=normal",
-        "name=web01|state=active|flags=normal,source",
+def _without_core_section(path):
+    lines = path.read_text().splitlines(keepends=True)
+    start = lines.index("CORE\n")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("|"))
+    path.write_text("".join(lines[:start] + lines[end:]))
+
+
+def test_devices_of_ldoms_1x_without_cores_take_the_processors_strands_per_core(bundles):
+    _without_core_section(bundles / "t2-old/ldm-list-devices-a-p.txt")
+    assert load_bundles(bundles) == load_fleet(EXAMPLES / "fleet.toml")
+
+
+def test_an_ultrasparc_t1_bundle(bundles):
+    _without_core_section(bundles / "t2-old/ldm-list-devices-a-p.txt")
+    (bundles / "t2-old/psrinfo-pv.txt").write_text(
+        "The physical processor has 8 virtual processors (0-7)\n"
+        "  UltraSPARC-T1 (cpuid 0 clock 1000 MHz)\n"
     )
-    (bundles / "t4-b/ldm-list-p.txt").unlink()
+    host = load_bundles(bundles).host("t2-old")
+    assert (host.cpu.name, host.clock_mhz, host.cores, host.threads_per_core) == (
+        "UltraSPARC-T1", 1000, 16, 4,
+    )  # fmt: skip
+
+
+def test_an_inactive_domain_takes_its_sizes_from_its_constraints(bundles):
+    fleet = load_bundles(bundles)
+    inactive = [
+        (h.name, d) for h in fleet.hosts for d in h.domains if d.state.value == "inactive"
+    ]
+    assert inactive, "the example captures hold an inactive domain"
+    host, domain = inactive[0]
+    listing = (bundles / host / "ldm-list-l-p.txt").read_text()
+    assert f"DOMAIN|name={domain.name}|state=inactive|flags=|cons=|ncpu=|mem=|" in listing
+    expected = load_fleet(EXAMPLES / "fleet.toml").host(host).domain(domain.name)
+    assert (domain.vcpus, domain.memory_size) == (expected.vcpus, expected.memory_size)
+
+
+def test_an_empty_ncpu_without_a_constraint_is_an_error(bundles):
+    xml = bundles / "t5-a/ldm-list-constraints-x.xml"
+    text = xml.read_text()
+    fleet = load_fleet(EXAMPLES / "fleet.toml")
+    name = next(d.name for d in fleet.host("t5-a").domains if d.state.value == "inactive")
+    assert "<rasd:OtherResourceType>cpu</rasd:OtherResourceType>" in text
+    start = text.index(f'ovf:id="{name}"')
+    cpu = text.index("<rasd:OtherResourceType>cpu</rasd:OtherResourceType>", start)
+    item_start = text.rindex("<Item>", start, cpu)
+    item_end = text.index("</Item>", cpu) + len("</Item>")
+    xml.write_text(text[:item_start] + text[item_end:])
+    long = bundles / "t5-a/ldm-list-l-p.txt"
     assert _error(bundles) == (
-        f"{long}:{_line(long, 'name=web01')}: expected web01 not in a migration"
-        " (flag 'source'); capture again once it has ended, got \"normal,source\""
+        f"{long}:{_line(long, f'name={name}|')}: expected the vCPUs of {name}: ncpu= is empty"
+        f" and {xml} gives no cpu number"
     )

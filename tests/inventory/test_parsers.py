@@ -4,7 +4,7 @@
 import pytest
 
 from ldmspec.errors import InputError
-from ldmspec.inventory import CpuArch, LdmVersion, SolarisRelease, processor
+from ldmspec.inventory import CpuArch, LdmVersion, MigrationFlag, SolarisRelease, processor
 from ldmspec.inventory.constraints_xml import parse_constraints_xml
 from ldmspec.inventory.host_parsers import (
     parse_ldm_version,
@@ -82,6 +82,79 @@ def test_five_character_flags_and_unknown_records_and_keys_are_tolerated():
         ("primary", "-t-cv", "active"),
         ("ldg1", "-----", "bound"),
     ]
+
+
+def test_column_6_is_the_migration_flag():
+    text = (
+        "VERSION 1.6\n"
+        "DOMAIN|name=primary|state=active|flags=-n-cv-|cons=UART|ncpu=8|mem=8589934592\n"
+        "DOMAIN|name=ldg1|state=active|flags=-n---s|cons=5000|ncpu=8|mem=8589934592\n"
+        "DOMAIN|name=ldg2|state=bound|flags=-----t|cons=5001|ncpu=8|mem=8589934592\n"
+        "DOMAIN|name=ldg3|state=bound|flags=-----e|cons=5002|ncpu=8|mem=8589934592\n"
+        "DOMAIN|name=ldg4|state=active|flags=-t---|cons=5003|ncpu=8|mem=8589934592\n"
+    )
+    flags = [d.migration for d in parse_ldm_list(text, "f")]
+    assert flags == [
+        MigrationFlag.NONE, MigrationFlag.SOURCE, MigrationFlag.TARGET, MigrationFlag.ERROR,
+        MigrationFlag.NONE,
+    ]  # fmt: skip
+    with pytest.raises(InputError) as caught:
+        parse_ldm_list(text.replace("-----e", "-----x"), "f.txt")
+    assert str(caught.value) == 'f.txt:5: expected a FLAGS column 6 of -, s, t or e, got "-----x"'
+
+
+def test_spelled_out_migration_words_are_ldmspecs_own():
+    text = "DOMAIN|name=ldg1|state=active|flags=normal,source|ncpu=1|mem=1\n"
+    assert parse_ldm_list(text, "f")[0].migration is MigrationFlag.SOURCE
+    normal = "DOMAIN|name=ldg1|state=active|flags=normal|ncpu=1|mem=1\n"
+    assert parse_ldm_list(normal, "f")[0].migration is MigrationFlag.NONE
+
+
+def test_empty_numbers_of_an_inactive_domain_are_unknown_not_zero():
+    text = (
+        "VERSION 1.6\n"
+        "DOMAIN|name=ldg9|state=inactive|flags=------|cons=|ncpu=|mem=|util=|uptime=\n"
+        "DOMAIN|name=ldg8|state=inactive|flags=------|cons=\n"
+    )
+    assert [(d.ncpu, d.mem) for d in parse_ldm_list(text, "f")] == [(None, None), (None, None)]
+
+
+def test_a_value_with_raw_line_breaks_continues_on_the_next_lines():
+    # An OpenBoot nvramrc variable holds line breaks; ldm prints them raw.
+    text = (
+        "VERSION 1.6\n"
+        "DOMAIN|name=ldg1|state=active|flags=-n----|cons=5000|ncpu=8|mem=8589934592\n"
+        "VARIABLES\n"
+        "|nvramrc=devalias vdisk0 /virtual-devices@100/channel-devices@200/disk@0\n"
+        ': hello ." hello" cr ;\n'
+        "|boot-device=vdisk0\n"
+        "VCPU\n"
+        "|vid=0|pid=8|util=0.1|strand=100\n"
+    )
+    version, records = parse_records(text, "f")
+    assert version == "1.6"
+    variables = records[1]
+    assert variables.kind == "VARIABLES" and [n for n, _ in variables.items] == [4, 6]
+    assert variables.items[0][1]["nvramrc"] == (
+        "devalias vdisk0 /virtual-devices@100/channel-devices@200/disk@0\n"
+        ': hello ." hello" cr ;'
+    )
+    assert parse_ldm_list(text, "f")[0].strands == (8,)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.4", "1.6", "1.11", "1.13"])
+def test_every_published_version_line_is_read(version):
+    assert parse_records(f"VERSION {version}\n", "f")[0] == version
+
+
+@pytest.mark.parametrize("line", ["VERSION 2.0", "VERSION one", "VERSION 1.6.2"])
+def test_a_version_line_other_than_1_x_is_refused(line):
+    with pytest.raises(InputError) as caught:
+        parse_records(f"{line}\nDOMAIN|name=a\n", "f.txt")
+    assert str(caught.value) == (
+        f'f.txt:1: expected a line "VERSION 1.N" (1.0 through 1.x: the parseable output'
+        f' format), got "{line}"'
+    )
 
 
 def test_published_long_listing():
@@ -218,6 +291,22 @@ def test_list_devices():
     assert devices.memory == ((0x8000000, 1 << 30, "primary", 11), (0x48000000, 2 << 30, None, 12))
 
 
+# LDoms 1.x: no CORE section (issue 15's real captures); record shapes of dossier §13.4(c), (d).
+DEVICES_1X = """\
+VERSION 1.4
+VCPU
+|pid=0|free=0|pm=no
+|pid=1|free=100|pm=no
+MEMORY
+|pa=0x8000000|size=1073741824|bound=primary
+"""
+
+
+def test_list_devices_of_ldoms_1x_have_no_cores():
+    devices = parse_devices(DEVICES_1X, "f")
+    assert (devices.cores, devices.strands) == (0, ((0, 0, 3), (1, 100, 4)))
+
+
 def test_devices_errors():
     assert _error(parse_devices, "VERSION 1.4\nCORE\n|cid=0\n") == (
         'f.txt:1: expected a VCPU section with "|pid=N|free=N" lines'
@@ -276,9 +365,32 @@ def test_psrinfo_with_and_without_cores():
     assert (alone.processor.name, alone.vcpus) == ("UltraSPARC-T2+", None)
 
 
+def test_psrinfo_of_ultrasparc_t1():
+    # psrinfo -pv on an UltraSPARC T1 system: no core lines, "cpuid" and no comma.
+    text = (
+        "The physical processor has 32 virtual processors (0-31)\n"
+        "  UltraSPARC-T1 (cpuid 0 clock 1000 MHz)\n"
+    )
+    info = parse_psrinfo(text, "f")
+    assert (info.processor.name, info.clock_mhz, info.line, info.vcpus) == (
+        "UltraSPARC-T1", 1000, 2, 32,
+    )  # fmt: skip
+    # The kernel's own format string has the comma.
+    assert parse_psrinfo("UltraSPARC-T1 (cpuid 0, clock 1200 MHz)\n", "f").clock_mhz == 1200
+
+
+def test_psrinfo_error_names_the_line_that_did_not_match():
+    text = "The physical processor has 32 virtual processors (0-31)\n  UltraSPARC T1 at 1 GHz\n"
+    assert _error(parse_psrinfo, text) == (
+        'f.txt:2: expected a line like "SPARC-T4 (chipid 0, clock 2848 MHz)" or'
+        ' "UltraSPARC-T1 (cpuid 0 clock 1000 MHz)", got "UltraSPARC T1 at 1 GHz"'
+    )
+
+
 def test_psrinfo_errors():
     assert _error(parse_psrinfo, "no processors\n") == (
-        'f.txt:1: expected a line like "SPARC-T4 (chipid 0, clock 2848 MHz)", got "no processors"'
+        'f.txt:1: expected a line like "SPARC-T4 (chipid 0, clock 2848 MHz)" or'
+        ' "UltraSPARC-T1 (cpuid 0 clock 1000 MHz)", got "no processors"'
     )
     mixed = "SPARC-T4 (chipid 0, clock 2848 MHz)\nSPARC-T5 (chipid 1, clock 3600 MHz)\n"
     assert _error(parse_psrinfo, mixed) == (
