@@ -28,13 +28,20 @@ Simulate the hosts of FLEET (hypervisors, Logical Domains Managers, the network)
 and read commands from standard input: a transcript when input is a file or a
 pipe, a prompt when it is a terminal. Each line is one of
 
-  HOST# ldm ARGS       run ldm on HOST: list [-l] [-p] [-o status], migrate[-domain]
+  HOST# ldm ARGS       run ldm on HOST: list [-l] [-p] [-o FORMAT[,...]] (FORMAT:
+                       status, memory, console, disk, network), migrate[-domain]
                        [-n] [-p FILE] D [user@]T[:NEW], cancel-operation migration D,
                        bind, unbind, start, stop, rm-domain, add-/rm-vdsdev, add-/rm-vsw,
                        add-/rm-vcc, set-domain cpu-arch=X, set-vcpu, set-memory, -V,
-                       list-services -p, list-devices -a -p, list-constraints -x
+                       list-services -p, list-devices -a -p, list-devices [-p] memory
+                       (free memory), list-constraints -x
   # comment
 {_DIRECTIVE_LINES}
+
+ldm prints the published layouts (NORM only on 3.x Managers, an empty CONS for a
+suspended source). Two forms are ldmspec's own, as no example was ever published:
+the parseable -o status (STATUS|op=...|progress=...|target=...) and the words
+source, target, error for FLAGS column 6 in list -l -p.
 
 Output echoes each line after its prompt, then what ldm prints, so a transcript
 reads like an administrator's terminal. Migrations run in the background: advance

@@ -33,6 +33,7 @@ __all__ = [
     "facts_toml",
     "ldm_list_constraints_x",
     "ldm_list_devices_a_p",
+    "ldm_list_devices_memory",
     "ldm_list_l_p",
     "ldm_list_p",
     "ldm_list_services_p",
@@ -179,6 +180,18 @@ def ldm_list_l_p(host: Host) -> str:
             lines.append(f"VCONS|group={c.group}|service={c.vcc}|port={c.port}")
         elif d.is_control:
             lines.append(f"VCONS|type={_cons(host, d)}")
+    return "\n".join(lines) + "\n"
+
+
+def ldm_list_devices_memory(host: Host, *, parseable: bool = False) -> str:
+    """``ldm list-devices memory``: the host's free memory (dossier §4.1, §4.2); with
+    ``parseable``, ``ldm list-devices -p memory`` in the record shape of §13.4(d)."""
+    if parseable:
+        lines = [_list_version(host), "MEMORY"]
+        lines += [f"|pa={r.pa:#x}|size={r.size}" for r in host.free_memory]
+        return "\n".join(lines) + "\n"
+    lines = ["MEMORY", f"    {'PA':<20} SIZE"]
+    lines += [f"    {r.pa:<#20x} {format_size(r.size)}" for r in host.free_memory]
     return "\n".join(lines) + "\n"
 
 

@@ -28,7 +28,7 @@ SYNOPSIS: dict[str, str] = {
         "[<user>@]<target_host>[:<target_ldom>]"
     ),
     "list-services": "ldm list-services -p",
-    "list-devices": "ldm list-devices -a -p",
+    "list-devices": "ldm list-devices -a -p | ldm list-devices [-p] memory",
     "list-constraints": "ldm list-constraints -x",
     "cancel-operation": "ldm cancel-operation (migration | reconf) <ldom>",
     "bind-domain": "ldm bind-domain <ldom>",
@@ -68,7 +68,8 @@ ALIASES: dict[str, str] = {
     "set-mem": "set-memory",
 }
 
-LIST_FORMATS = ("status", "memory", "console", "core", "disk", "network", "domain")
+# The `-o` formats ldmspec prints (system.listing); others (core, domain...) print usage.
+LIST_FORMATS = ("status", "memory", "console", "disk", "network")
 
 
 class UsageError(Exception):
@@ -186,6 +187,17 @@ def _parse_listing(flags: str, required: str) -> _Parser:
     return parse
 
 
+def _parse_devices(name: str, args: list[str]) -> LdmCommand:
+    """``list-devices -a -p`` (every device, whole host) or ``list-devices [-p] memory``
+    (free memory; ``mem`` is its alias)."""
+    options, _, rest = _split_options(name, args, "ap")
+    if rest in (["memory"], ["mem"]) and "a" not in options:
+        return LdmCommand(name, options=frozenset(options), operand="memory")
+    if rest or options != {"a", "p"}:
+        raise usage(name)
+    return LdmCommand(name, options=frozenset(options))
+
+
 def _parse_cancel(name: str, args: list[str]) -> LdmCommand:
     if len(args) != 2 or args[0] not in ("migration", "reconf"):
         raise usage(name)
@@ -264,7 +276,7 @@ _PARSERS: dict[str, _Parser] = {
     "migrate-domain": _parse_migrate,
     "cancel-operation": _parse_cancel,
     "list-services": _parse_listing("ep", "p"),
-    "list-devices": _parse_listing("ap", "ap"),
+    "list-devices": _parse_devices,
     "list-constraints": _parse_listing("x", "x"),
     "bind-domain": _parse_one_domain(""),
     "unbind-domain": _parse_one_domain(""),

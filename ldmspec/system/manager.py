@@ -374,7 +374,7 @@ class Manager:
             "list-domain": lambda c, _: self._list(c),
             # Whole-host listings in the capture formats of ldmspec.inventory.render.
             "list-services": lambda c, _: _ok(render.ldm_list_services_p(self.to_inventory())),
-            "list-devices": lambda c, _: _ok(render.ldm_list_devices_a_p(self.to_inventory())),
+            "list-devices": lambda c, _: _ok(self._list_devices(c)),
             "list-constraints": lambda c, _: _ok(
                 render.ldm_list_constraints_x(self.to_inventory())
             ),
@@ -446,20 +446,23 @@ class Manager:
             records = [self.domains[n] for n in command.domains]
         fmt = command.value("format")
         now = self.scheduler.now
-        version = listing.parseable_version(self.facts.ldm_version.release)
-        if fmt and "status" in fmt.split(","):
-            parseable = "p" in command.options
-            return _ok(
-                listing.render_status(
-                    records, self._status_of, parseable=parseable, version=version
-                )
-            )
+        version = self.facts.ldm_version.release
+        if fmt:
+            return _ok(listing.render_formats(
+                records, fmt.split(","), self._status_of, version, parseable="p" in command.options
+            ))  # fmt: skip
         if "p" in command.options:
             long = "l" in command.options
-            return _ok(listing.render_parseable(records, now, long=long, version=version))
+            return _ok(listing.render_parseable(records, now, version, long=long))
         if "l" in command.options:
             return _ok(listing.render_long(records, now, self))
-        return _ok(listing.render_list(records, now))
+        return _ok(listing.render_list(records, now, version))
+
+    def _list_devices(self, command: LdmCommand) -> str:
+        host = self.to_inventory()
+        if command.operand == "memory":
+            return render.ldm_list_devices_memory(host, parseable="p" in command.options)
+        return render.ldm_list_devices_a_p(host)
 
     def _status_of(self, domain: str) -> tuple[str, int, str, str] | None:
         """``(operation, progress, TARGET|SOURCE, peer)`` of a running migration of ``domain``."""
