@@ -73,6 +73,15 @@ fuzz: $(FUZZ_VENV)/.installed
 	  --pyargs ldmspec.properties.test_migration_machine --ldmspec-variant=$(or $(VARIANT),correct) \
 	  --ldmspec-db $(FUZZ_DB) --ldmspec-db-read-only --ldmspec-reports reports/fuzz
 
+# Mutation testing of ldmspec/system with Cosmic Ray: MUTANTS mutants sampled with SEED,
+# each run against the property suites in the ldmspec-ci profile (as CI runs them);
+# killed / survived / timed out and the survivors go to bench/results.json.
+MUTANTS ?= 20
+SEED    ?= 0
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutate]'
+	LDMSPEC_MUTANTS=$(MUTANTS) LDMSPEC_MUTANT_SEED=$(SEED) $(BIN)/python bench/mutate.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
