@@ -213,6 +213,8 @@ class Manager:
     def _allocate_for_migration(
         self, record: DomainRecord, blocks: tuple[MemoryBlock, ...], *, split: bool
     ) -> str | None:
+        if record.console is not None and record.state == BOUND and not self.free_ports():
+            return "no free console port"  # a bound domain holds its console port
         strands = self.hv.allocate_strands(
             record.vcpus, whole_core=needs_whole_cores(record.to_inventory())
         )
@@ -430,7 +432,8 @@ class Manager:
             (m for m in self.incoming.values() if m.domain == domain and m.unsettled), None
         )
         if arrived is not None:
-            arrived.ask_settled()  # the Settled message may have been lost
+            if not dry_run:  # INV-DRY-RUN: -n sends nothing
+                arrived.ask_settled()  # the Settled message may have been lost
             return text.UNSETTLED.format(domain=domain, source=arrived.source)
         if not dry_run and self.busy():
             return text.BUSY_HOST.format(host=self.name)
@@ -583,6 +586,8 @@ class Manager:
             return _error(text.NOT_FOUND.format(domain=name))
         if record.state != INACTIVE:
             return _error(text.ALREADY_BOUND.format(domain=name))
+        if record.console is not None and not self.free_ports():
+            return _error(text.BIND_NO_PORT.format(domain=name))  # bound holds its port
         strands = self.hv.allocate_strands(record.vcpus, whole_core=record.whole_core)
         if strands is None:
             return _error(text.BIND_NO_VCPUS.format(domain=name))

@@ -14,6 +14,7 @@ __all__ = [
     "BAD_CPU_ARCH",
     "BAD_PORT_RANGE",
     "BIND_NO_MEMORY",
+    "BIND_NO_PORT",
     "BIND_NO_VCPUS",
     "BUSY_DOMAIN",
     "BUSY_HOST",
@@ -103,6 +104,7 @@ NO_RECONF = "No delayed reconfiguration is pending for domain {domain}"
 ALREADY_BOUND = "Domain {domain} is already bound"
 BIND_NO_VCPUS = "Unable to bind domain {domain}: not enough free vCPUs"
 BIND_NO_MEMORY = "Unable to bind domain {domain}: not enough free memory"
+BIND_NO_PORT = "Unable to bind domain {domain}: no free console port"
 UNBIND_STATE = "Domain {domain} must be stopped and bound before it can be unbound"
 START_STATE = "Domain {domain} must be bound before it can be started"
 STARTED = "LDom {domain} started"
