@@ -36,9 +36,16 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import initialize, invariant
 from ldmspec.properties import invariants as inv
-from ldmspec.properties.machine_base import BOOT_ACTIONS, START_MODES, names_unique
+from ldmspec.properties.machine_base import (
+    BOOT_ACTIONS,
+    RUN_LIMIT,
+    START_MODES,
+    names_unique,
+    repeated_names,
+)
 from ldmspec.properties.rules_environment import EnvironmentRules
-from ldmspec.properties.rules_migrations import MigrationRules
+from ldmspec.properties.rules_migrations import MigrationRules, OnwardRules
+from ldmspec.properties.rules_operator import OperatorRules
 
 from ldmspec.testing.adapter import AdapterFactory, Driver
 from ldmspec.testing.fleet_cases import FleetCase
@@ -46,7 +53,7 @@ from ldmspec.testing.fleet_cases import FleetCase
 __all__ = ["MigrationMachine", "machine_for"]
 
 
-class MigrationMachine(MigrationRules, EnvironmentRules):
+class MigrationMachine(MigrationRules, OnwardRules, EnvironmentRules, OperatorRules):
     """Rules over a migration implementation; every invariant after every step."""
 
     # --- boot -----------------------------------------------------------------------------
@@ -78,16 +85,19 @@ class MigrationMachine(MigrationRules, EnvironmentRules):
         do ``then`` to it: so even the shortest programs cancel, kill, fault and write
         in every phase, and shrinking has a short path to any bug that needs one."""
         self.case, self.seed = case, seed
-        self.driver = Driver(type(self).factory(case.fleet, seed))
+        self.driver = Driver(type(self).factory(case.fleet, seed), run_limit=RUN_LIMIT)
         self.hosts = [h.name for h in case.fleet.hosts]
         self.obs = self.d.system.observe()
         self._event_obs = self.obs
         self._conformance = type(self).conformance and names_unique(case.fleet)
+        self.repeated = repeated_names(case.fleet)
+        if not names_unique(case.fleet):
+            self._count("conformance: off, the fleet repeats a guest name")
         self.d.after_each = self._after_event
         self.start_migration(pick, to, mode, feasible)
         running = self.d.system.observe().migrations
         if rate and running and running[-1].live:
-            self.d.rate(running[-1].source, running[-1].domain, rate, "sequential")
+            self._rate(running[-1].source, running[-1].domain, rate, "sequential")
         if advance == 4 and running and running[-1].live and not rate:
             self._dirty_before_suspension(running[-1])
         if advance and running:
@@ -142,7 +152,7 @@ class MigrationMachine(MigrationRules, EnvironmentRules):
         before, self.obs = self.obs, self.d.system.observe()
         self._check(inv.terminates(self.now, quiescent=quiescent))
         self._check(inv.check_step(before, self.now, disturbed=lambda m: m.id in self.disturbed))
-        calm = [m.id for m in self.now.migrations if m.id not in self.disturbed]
+        calm = [m.id for m in self.now.migrations if m.id not in self.disturbed | self.fast]
         if self.armed_acks:
             calm = []  # an armed loss may hit any later hand-off
         self._check(inv.converges(self.now, type(self).round_limit, undisturbed=calm))

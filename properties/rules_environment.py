@@ -11,17 +11,13 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 from ldmspec.properties.machine_base import (
-    LDM_VERSIONS,
     PAGE,
     PATTERNS,
     RATES,
-    RECONFIGURATIONS,
     SCATTERED_LIMIT,
     WRITE_FRACTIONS,
     MachineBase,
 )
-
-from ldmspec.inventory.units import MIB
 
 __all__ = ["EnvironmentRules"]
 
@@ -44,7 +40,7 @@ class EnvironmentRules(MachineBase):
         pages = max(1, int(memory // PAGE * fraction))
         if pattern != "sequential":
             pages = min(pages, SCATTERED_LIMIT)  # each scattered page costs a random draw
-        self.d.write(host, domain, pages, pattern)
+        self._write(host, domain, pages, pattern)
         phase = self._phase_of(host, domain)
         self._count(f"write burst in phase {phase}" if phase else "write burst, no migration")
 
@@ -56,7 +52,31 @@ class EnvironmentRules(MachineBase):
         host, domain, _ = guests[pick % len(guests)]
         if pattern != "sequential":
             pages = min(pages, SCATTERED_LIMIT // 4)
-        self.d.rate(host, domain, pages, pattern)
+        self._rate(host, domain, pages, pattern)
+
+    @precondition(lambda self: self.obs is not None and any(m.live for m in self._running()))
+    @rule(fraction=st.sampled_from((0.1, 0.5, 1.0)), while_suspended=st.booleans())
+    def write_around_suspension(self, fraction: float, while_suspended: bool) -> None:
+        """A large final dirty set (a burst at the end of pre-copy), then maybe writes
+        while the source is suspended (phase 4): whatever was acknowledged must reach the
+        target, and a suspended guest acknowledges nothing."""
+        self.settled = False
+        m = next(m for m in self._running() if m.live)
+        if m.phase < 3:
+            self.d.until_phase(3)
+        now = self.d.system.observe().migration(m.id)
+        if now.ended or now.phase > 3:
+            self._count("final dirty set: the migration moved on first")
+            return
+        pages = max(1, int(now.source_domain_before.memory // PAGE * fraction))
+        self._write(m.source, m.domain, pages, "sequential")
+        self._count(f"final dirty set of {fraction:.0%} of memory")
+        if while_suspended:
+            self.d.until_phase(4)
+            now = self.d.system.observe().migration(m.id)
+            if now.phase == 4 and not now.ended:
+                self._write(m.source, m.domain, SCATTERED_LIMIT, "random")
+                self._count("write while suspended (phase 4)")
 
     # --- the network ----------------------------------------------------------------------
     def _links(self) -> list[tuple[str, str]]:
@@ -111,51 +131,3 @@ class EnvironmentRules(MachineBase):
         errors = self._in_error()
         m = errors[pick % len(errors)]
         self._recover(m)
-
-    # --- configuration changes ------------------------------------------------------------
-    @precondition(lambda self: self.obs is not None)
-    @rule(pick=st.integers(0, 7), kind=st.sampled_from(RECONFIGURATIONS))
-    def reconfigure(self, pick: int, kind: str) -> None:
-        """Change a host's configuration, preferably the target of a running migration."""
-        self.settled = False
-        targets = [m.target for m in self._unsettled()]
-        hosts = targets + [h for h in self.hosts if h not in targets]
-        host = hosts[pick % len(hosts)]
-        phases = [m.phase for m in self._unsettled() if host in (m.source, m.target)]
-        when = f"in phase {max(phases)}" if phases else "between migrations"
-        if kind == "ldm-version":
-            fact = self.d.system.to_fleet().host(host)
-            assert fact is not None
-            others = [v for v in LDM_VERSIONS if v != str(fact.ldm_version)]
-            self.d.ldm_version(host, others[pick % len(others)])
-            self._count(f"reconfigure {kind} {when}: done")
-            return
-        command = self._reconfiguration(host, kind)
-        if command is None:
-            self._count(f"reconfigure {kind}: nothing to change")
-            return
-        result = self.d.ldm(host, command)
-        self._count(f"reconfigure {kind} {when}: {'done' if result.status == 0 else 'refused'}")
-        if result.status == 0:
-            self._disturb([host])
-
-    def _reconfiguration(self, host: str, kind: str) -> str | None:
-        fact = self.d.system.to_fleet().host(host)
-        assert fact is not None
-        if kind == "rm-volume":
-            volumes = [f"{v.name}@{s.name}" for s in fact.vds for v in s.volumes]
-            return f"remove-vdsdev {volumes[0]}" if volumes else None
-        if kind == "rm-vsw":
-            return f"remove-vsw {fact.vsw[0].name}" if fact.vsw else None
-        guests = [d for d in fact.domains if not d.is_control]
-        if kind == "bind":
-            idle = [d for d in guests if d.state.value == "inactive"]
-            return f"bind-domain {idle[0].name}" if idle else None
-        if kind == "grow":
-            bound = [d for d in guests if d.state.value != "inactive"]
-            if not bound:
-                return None
-            grown = bound[0]
-            return f"set-memory {grown.memory_size // MIB + 1024}M {grown.name}"
-        stopped = [d for d in guests if d.state.value != "active"]
-        return f"set-domain cpu-arch=generic {stopped[0].name}" if stopped else None

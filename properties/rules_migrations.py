@@ -16,7 +16,7 @@ from ldmspec.inventory.facts import CONTROL_DOMAIN
 from ldmspec.system.precheck import precheck
 from ldmspec.testing.records import InvariantViolation
 
-__all__ = ["MigrationRules"]
+__all__ = ["MigrationRules", "OnwardRules"]
 
 
 class MigrationRules(MachineBase):
@@ -44,8 +44,11 @@ class MigrationRules(MachineBase):
             self.d.password(target, self.passwords[target])
         answer = "wrong-pw" if mode == "wrong-password" else self.passwords.get(target, "pw")
         before = self.d.system.observe()
-        result = self.d.migrate(source, command, answer)
+        result = self._ldm(source, command, password=answer)
         self._count(f"start {mode}: {'accepted' if result.status == 0 else 'refused'}")
+        if mode == "wrong-password":
+            known = {m.id for m in before.migrations}
+            self.wrong_auth |= {m.id for m in self.d.system.observe().migrations} - known
         if mode == "dry-run":
             self._check(inv.dry_run(before, self.d.system.observe(), f"{source}# ldm {command}"))
         else:
@@ -112,10 +115,21 @@ class MigrationRules(MachineBase):
         m = running[pick % len(running)]
         self._count(f"{'cancel' if how == 'command' else 'KILL'} in phase {m.phase}")
         self.disturbed.add(m.id)
+        before = self.d.system.observe().migration(m.id)
         if how == "command":
-            self.d.ldm(m.source, f"cancel-operation migration {m.domain}")
+            accepted = self._ldm(m.source, f"cancel-operation migration {m.domain}").status == 0
         else:
-            self.d.kill(m.source)
+            accepted = self.d.kill(m.source)
+        if not accepted:
+            self._count(f"{how} refused in phase {before.phase}")
+        elif before.phase >= 5 and how == "command":
+            self._check([InvariantViolation(
+                "INV-SOURCE-CONTROL",
+                f"'{m.source}# ldm cancel-operation migration {m.domain}' was accepted after "
+                f"{m.source} sent the hand-off (migration #{m.id})",
+            )])  # fmt: skip
+        elif before.phase < 5:
+            self.cancels[m.id] = f"{how} in phase {before.phase}"
 
     @precondition(lambda self: self.obs is not None and bool(self._running()))
     @rule(
@@ -156,9 +170,42 @@ class MigrationRules(MachineBase):
         self._count(f"cancel on the target in phase {m.target_phase or 0}")
         command = f"cancel-operation migration {m.target_name}"
         before = self.d.system.observe()
-        result = self.d.ldm(m.target, command)
+        result = self._ldm(m.target, command)
         after = self.d.system.observe()
         self._check(inv.source_control(before, after, result.status, f"{m.target}# ldm {command}"))
+
+
+class OnwardRules(MachineBase):
+    """Move an arrived domain on before its source settled the hand-off."""
+
+    @precondition(lambda self: self.obs is not None and any(m.live for m in self._running()))
+    @rule(to=st.integers(0, 7), lose_ack=st.booleans())
+    def move_on_before_settled(self, to: int, lose_ack: bool) -> None:
+        """Run a live migration to its hand-off (maybe losing the acknowledgement, which
+        leaves the source in error state), then, once the target runs the domain, ask
+        the target to migrate it on: refused until the source settled its copy."""
+        self.settled = False
+        m = next(m for m in self._running() if m.live)
+        if lose_ack:
+            self._fault([m.source], f"hand-off acknowledgement to {m.source} will be lost")
+            self.armed_acks.add(m.source)
+            self.d.lose_ack(m.source)
+        self.d.until_phase(5)
+        for _ in range(20):
+            now = self.d.system.observe().migration(m.id)
+            if now.target_outcome is not None:
+                break
+            self.d.tick(1)
+        now = self.d.system.observe().migration(m.id)
+        unsettled = now.outcome is None or (now.outcome == "error" and now.resolution is None)
+        if now.target_outcome != "completed" or not unsettled:
+            self._count("move on: the hand-off was settled first")
+            return
+        others = [h for h in self.hosts if h not in (m.target, m.source)] or [m.source]
+        other = _rotate(others, to)[0]
+        command = f"migrate-domain {m.target_name} root@{other}"
+        result = self._ldm(m.target, command, password=self.passwords.get(other, "pw"))
+        self._count(f"move on before settled: {'accepted' if result.status == 0 else 'refused'}")
 
 
 def _rotate(items: list[str], by: int) -> list[str]:

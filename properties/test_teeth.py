@@ -50,9 +50,6 @@ def _record(detection) -> None:
 # not run as expected failures: a hunt that catches nothing spends its whole budget (up to
 # five minutes each on a loaded machine). Take a variant off this list with its oracle.
 AWAITING_ORACLE = {
-    "old-lock-window": "INV-LOCK is not checked yet",
-    "cancel-in-hand-off": "INV-SOURCE-CONTROL after the hand-off is not checked yet",
-    "onward-before-settled": "the machine does not yet move an arrived domain on",
     "lost-write-lying-digest": "INV-NO-LOST-WRITES still reads the implementation's digests",
     "quiet-no-scrub": "INV-CLEANUP still reads the implementation's unscrubbed counter",
     "suspended-writes-lost": "no write log yet; the machine does not write while suspended",

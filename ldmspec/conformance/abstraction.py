@@ -59,7 +59,14 @@ from ldmspec.models.protocol_domain import (
 )
 from ldmspec.system.observation import DomainView, MigrationView, Observation
 
-__all__ = ["CONTROL_DOMAIN", "ModelView", "abstract_domain", "normal", "project"]
+__all__ = [
+    "CONTROL_DOMAIN",
+    "ModelView",
+    "abstract_domain",
+    "normal",
+    "project",
+    "why_not_modelled",
+]
 
 CONTROL_DOMAIN = "primary"
 _FLAGS = {"-": FLAG_NONE, "s": FLAG_SOURCE, "e": FLAG_ERROR}
@@ -135,6 +142,17 @@ def abstract_domain(observation: Observation, name: str) -> ModelView | None:
     return _migrating(observation, latest)
 
 
+def why_not_modelled(observation: Observation, name: str) -> str | None:
+    """Why :func:`abstract_domain` has no view of ``name`` (None: it has one): the
+    reason a conformance check skips the domain, for counting."""
+    if abstract_domain(observation, name) is not None:
+        return None
+    migrations = [m for m in observation.migrations if m.domain == name]
+    if migrations and not migrations[-1].live:
+        return "a cold migration"
+    return "not running (bound, inactive or stopped)"
+
+
 def _running_copy(observation: Observation, name: str) -> tuple[str, DomainView | None]:
     for host in observation.hosts:
         view = host.domain(name)
@@ -153,7 +171,7 @@ def _ended(m: MigrationView) -> int:
     return _OUTCOMES.get(m.outcome or "", FAILED)
 
 
-def _migrating(observation: Observation, m: MigrationView) -> ModelView:
+def _migrating(observation: Observation, m: MigrationView) -> ModelView | None:
     source = observation.host(m.source).domain(m.domain)
     target_host = observation.host(m.target)
     target = target_host.domain(m.target_name)
@@ -167,6 +185,8 @@ def _migrating(observation: Observation, m: MigrationView) -> ModelView:
         outcome = _ended(m)
         home = m.target if outcome in (COMPLETED, RECOVERED_ON_TARGET) else m.source
         view = observation.host(home).domain(m.domain if home == m.source else m.target_name)
+        if view is not None and view.state in ("bound", "inactive"):
+            return None  # the operator stopped it since: no longer a live domain
         leftover = NONE
         if home == m.source and target is not None and m.target_outcome is not None:
             leftover = BOUND if not target.running else TARGET_RUNNING  # a remnant

@@ -92,6 +92,14 @@ class MigrationSystemAdapter(Protocol):
         """The guest keeps writing ``pages_per_tick`` pages every tick (0 stops it)."""
         ...
 
+    def read_memory(self, host: str, domain: str) -> tuple[int, ...] | None:
+        """What the guest of ``domain`` on ``host`` reads from its memory, one value per
+        page group (None when it has no memory there). The guest program the suites
+        assume stores, in every page it writes, the number of that write (its write
+        counter), so a page group's value never goes down while the guest runs; a real
+        implementation can answer from inside the guest."""
+        ...
+
     def drop(self, a: str, b: str) -> None:
         """Cut the link between ``a`` and ``b``."""
         ...

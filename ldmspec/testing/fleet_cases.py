@@ -11,7 +11,7 @@ import copy
 import functools
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from ldmspec.inventory.positions import Positions
 from ldmspec.inventory.writer import fleet_to_toml
 from ldmspec.testing.strategies import fleets, host_pairs, hosts
 
-__all__ = ["FleetCase", "default_fleet_cases", "twin_fleets"]
+__all__ = ["FleetCase", "default_fleet_cases", "twin_fleets", "unique_guest_names"]
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,39 @@ def twin_fleets(draw: st.DrawFn) -> Fleet:
     return fleet_from_document({"hosts": documents}, "<twins>", Positions({}))
 
 
+def unique_guest_names(fleet: Fleet) -> Fleet:
+    """``fleet`` with a guest whose name an earlier host already uses renamed
+    ``NAME-HOST`` (its console group too, when named after it): conformance follows
+    domains by name, so the machine's generated fleets never repeat one."""
+    seen: set[str] = set()
+    hosts = []
+    for host in fleet.hosts:
+        domains = []
+        for d in host.domains:
+            if not d.is_control and d.name in seen:
+                new = f"{d.name}-{host.name}"
+                console = d.console
+                if console is not None and console.group == d.name:
+                    console = replace(console, group=new)
+                d = replace(d, name=new, console=console)
+            seen.add(d.name)
+            domains.append(d)
+        hosts.append(replace(host, domains=tuple(domains)))
+    return replace(fleet, hosts=tuple(hosts), plans=())  # plans name domains by name
+
+
 def default_fleet_cases(extra: Sequence[FleetCase] = ()) -> st.SearchStrategy[FleetCase]:
     """The example fleet and the ``extra`` fleets, twin hosts, boundary pairs, and any
     generated fleet of 2-4 hosts (``ldmspec.testing.strategies``)."""
     fixed = [case for case in (_example_case(), *extra) if case is not None]
-    generated = st.one_of(
-        twin_fleets(),
-        twin_fleets(),
-        host_pairs().map(lambda pair: pair[0]),
-        fleets(min_hosts=2, max_hosts=4, min_domains=1, max_domains=4),
-    ).map(FleetCase.from_fleet)
+    generated = (
+        st.one_of(
+            twin_fleets(),
+            twin_fleets(),
+            host_pairs().map(lambda pair: pair[0]),
+            fleets(min_hosts=2, max_hosts=4, min_domains=1, max_domains=4),
+        )
+        .map(unique_guest_names)
+        .map(FleetCase.from_fleet)
+    )
     return st.one_of(st.sampled_from(fixed), generated) if fixed else generated

@@ -222,10 +222,12 @@ def _agreement_test(
 
     def agreement(pair):  # type: ignore[no-untyped-def]
         fleet, domain, source, target = pair
-        driver, violation = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
-        if violation is not None:
+        agreement = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
+        if agreement.violation is not None:
             case = FleetCase.from_fleet(fleet)
-            record = RunRecord.of([violation], driver, case, variant=variant, seed=0)
+            record = RunRecord.of(
+                [agreement.violation], agreement.driver, case, variant=variant, seed=0
+            )
             FailureLog.note(record)
             raise PropertyViolation.of(record)
 
