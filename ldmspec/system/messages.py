@@ -15,6 +15,7 @@ __all__ = [
     "BAD_PORT_RANGE",
     "BIND_NO_MEMORY",
     "BIND_NO_PORT",
+    "BIND_NO_SERVICE",
     "BIND_NO_VCPUS",
     "BUSY_DOMAIN",
     "BUSY_HOST",
@@ -105,6 +106,7 @@ ALREADY_BOUND = "Domain {domain} is already bound"
 BIND_NO_VCPUS = "Unable to bind domain {domain}: not enough free vCPUs"
 BIND_NO_MEMORY = "Unable to bind domain {domain}: not enough free memory"
 BIND_NO_PORT = "Unable to bind domain {domain}: no free console port"
+BIND_NO_SERVICE = "Unable to bind domain {domain}: {service} does not exist on this system"
 UNBIND_STATE = "Domain {domain} must be stopped and bound before it can be unbound"
 START_STATE = "Domain {domain} must be bound before it can be started"
 STARTED = "LDom {domain} started"
