@@ -21,6 +21,7 @@ from ldmspec.properties.machine import machine_for
 
 from ldmspec.inventory.facts import Fleet
 from ldmspec.system import Datacenter, Observation
+from ldmspec.system.physical import Extent
 from ldmspec.testing.adapter import LdmResult, MigrationSystemAdapter
 
 COMMANDS_SEEN = 0
@@ -44,6 +45,10 @@ class CountingSystem:
         # What the guest reads back, one value per page group: the suites judge
         # INV-NO-LOST-WRITES from these reads and their own writes, not from digests.
         return self.inner.read_memory(host, domain)
+
+    def read_physical(self, host: str, pa: int, size: int) -> tuple[Extent, ...]:
+        # Freed memory must read as nothing: INV-CLEANUP's scrub half reads it back.
+        return self.inner.read_physical(host, pa, size)
 
     def __getattr__(self, name: str):  # tick, pending, guest_write, drop, heal, ...
         return getattr(self.inner, name)

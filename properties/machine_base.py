@@ -43,7 +43,7 @@ RUN_LIMIT = 5_000
 """Events one ``.run`` or ``.until`` may take (the largest generated domains need about
 2,000 to migrate)."""
 WRITE_FRACTIONS = (0.001, 0.01, 0.1, 0.5, 1.0)
-RATES = (0, 2_000, 20_000)
+RATES = (0, 2_000, 20_000, 30_000)  # 30,000 pages a tick: just below the link's bandwidth
 SCATTERED_LIMIT = 4_096
 PATTERNS = ("sequential", "random", "hot")
 BOOT_ACTIONS = (

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ldmspec.inventory.facts import MemoryRange, subtract_ranges
 from ldmspec.system.observation import MigrationView, Observation
 from ldmspec.testing.adapter import MigrationSystemAdapter
 from ldmspec.testing.records import InvariantViolation
@@ -119,7 +120,7 @@ class MemoryWitness:
     # --- after every event ----------------------------------------------------------------
     def after_event(self, before: Observation, after: Observation) -> list[InvariantViolation]:
         """Reads at the moments that matter, and the checks they allow."""
-        found = self._fresh_copies(before, after)
+        found = self._fresh_copies(before, after) + self._freed(before, after)
         for m in after.migrations:
             if not m.live:
                 continue
@@ -189,6 +190,25 @@ class MemoryWitness:
         self.floors[copy] = memory
         return found
 
+    def _freed(self, before: Observation, after: Observation) -> list[InvariantViolation]:
+        """Memory that became free in this step reads zero (INV-CLEANUP's scrub half)."""
+        found: list[InvariantViolation] = []
+        for host in after.hosts:
+            old = before.host(host.name)
+            if host.memory_free <= old.memory_free:
+                continue
+            for freed in _new_ranges(host.free_ranges, old.free_ranges):
+                extents = self.system.read_physical(host.name, freed.pa, freed.size)
+                if extents:
+                    left = sum(e.size for e in extents)
+                    found.append(InvariantViolation(
+                        "INV-CLEANUP",
+                        f"{left} bytes of memory freed on {host.name} at {extents[0].pa:#x} "
+                        f"still hold a guest's data (value {extents[0].value}): not scrubbed "
+                        "before another domain can hold it",
+                    ))  # fmt: skip
+        return found
+
     def _fresh_copies(self, before: Observation, after: Observation) -> list[InvariantViolation]:
         """A copy whose memory first appears reads zero (INV-CLEANUP's scrub half)."""
         found: list[InvariantViolation] = []
@@ -208,6 +228,11 @@ class MemoryWitness:
                     f"group {group} reads {memory[group]} before the guest wrote anything",
                 ))  # fmt: skip
         return found
+
+
+def _new_ranges(now: Sequence[MemoryRange], was: Sequence[MemoryRange]) -> list[MemoryRange]:
+    """The parts of ``now`` not in ``was`` (free memory that was not free before)."""
+    return list(subtract_ranges(tuple(now), tuple(was)))
 
 
 def _later_to(obs: Observation, m: MigrationView) -> bool:

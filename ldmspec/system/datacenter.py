@@ -305,17 +305,6 @@ class Datacenter:
 
         self.scheduler.after(1, f"guest {key[1]}@{key[0]} writes", act, background=True)
 
-    def read_memory(self, host: str, domain: str) -> tuple[int, ...] | None:
-        """What the guest of ``domain`` on ``host`` reads from its memory: one value per
-        page group (the number of the guest write that last touched it, 0 if none);
-        None when ``domain`` has no memory there (absent, bound or inactive).
-
-        A harness reads it at the moments it chooses (after its own writes, when it sees
-        a source suspended or a target resume) and compares with what it wrote itself.
-        """
-        guest = self.manager(host).hv.guests.get(domain)
-        return None if guest is None else tuple(guest.memory.stamps)
-
     # --- faults ---------------------------------------------------------------------
     def drop(self, a: str, b: str) -> None:
         """Cut the link between hosts ``a`` and ``b``."""

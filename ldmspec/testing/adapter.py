@@ -35,7 +35,10 @@ from typing import Protocol, runtime_checkable
 
 from ldmspec.errors import LdmspecError
 from ldmspec.inventory.facts import Fleet
-from ldmspec.system import Datacenter, Observation, SystemConfig
+from ldmspec.system.config import SystemConfig
+from ldmspec.system.datacenter import Datacenter
+from ldmspec.system.observation import Observation
+from ldmspec.system.physical import Extent
 
 __all__ = [
     "AdapterFactory",
@@ -98,6 +101,11 @@ class MigrationSystemAdapter(Protocol):
         assume stores, in every page it writes, the number of that write (its write
         counter), so a page group's value never goes down while the guest runs; a real
         implementation can answer from inside the guest."""
+        ...
+
+    def read_physical(self, host: str, pa: int, size: int) -> tuple[Extent, ...]:
+        """The nonzero contents of ``host``'s physical memory in ``[pa, pa + size)``
+        (held by a domain or free): scrubbed memory reads as nothing."""
         ...
 
     def drop(self, a: str, b: str) -> None:
