@@ -16,7 +16,7 @@ from ldmspec.properties.machine_base import LDM_VERSIONS, RECONFIGURATIONS, Mach
 
 from ldmspec.errors import InputError
 from ldmspec.inventory.facts import CONTROL_DOMAIN, Host
-from ldmspec.inventory.parsers import parse_ldm_list
+from ldmspec.inventory.listing_parsers import parse_ldm_list
 from ldmspec.inventory.units import MIB
 from ldmspec.system.observation import MigrationView
 

@@ -588,10 +588,7 @@ class Manager:
             return _error(text.ALREADY_BOUND.format(domain=name))
         if record.console is not None and not self.free_ports():
             return _error(text.BIND_NO_PORT.format(domain=name))  # bound holds its port
-        missing = [f"{d.volume}@{d.service}" for d in record.vdisks if d.volume not in
-                   self.vds.get(d.service, {})] + [n.service for n in record.vnets
-                                                    if n.service not in self.vsw]  # fmt: skip
-        if missing:
+        if missing := [f"{d.volume}@{d.service}" for d in record.vdisks if d.volume not in self.vds.get(d.service, {})] + [n.service for n in record.vnets if n.service not in self.vsw]:  # noqa: E501  # fmt: skip
             return _error(text.BIND_NO_SERVICE.format(domain=name, service=missing[0]))
         strands = self.hv.allocate_strands(record.vcpus, whole_core=record.whole_core)
         if strands is None:

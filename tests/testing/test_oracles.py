@@ -20,7 +20,7 @@ from ldmspec.properties.memory_witness import MemoryWitness
 
 from ldmspec.inventory import load_fleet
 from ldmspec.inventory.facts import VDisk
-from ldmspec.inventory.parsers import parse_ldm_list
+from ldmspec.inventory.listing_parsers import parse_ldm_list
 from ldmspec.system.datacenter import Datacenter
 from ldmspec.testing.fleet_cases import FleetCase, default_fleet_cases, unique_guest_names
 from ldmspec.testing.records import PropertyViolation
