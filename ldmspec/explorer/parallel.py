@@ -24,7 +24,6 @@ states and answers they exchange must be picklable.
 from __future__ import annotations
 
 import multiprocessing
-import resource
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -33,7 +32,6 @@ from typing import Any, Generic, TypeVar
 from ldmspec.explorer.exploration import StepViolation
 from ldmspec.explorer.labels import Labeller
 from ldmspec.explorer.model import Model
-from ldmspec.explorer.progress import resident_bytes
 from ldmspec.explorer.search_state import (
     MEMBER_CACHE,
     PROGRESS_EVERY,
@@ -128,27 +126,12 @@ def _expand_chunk(first: int, chunk: list[Any]) -> Expanded:
     return _WORKER.expand(first, chunk)
 
 
-def _process_bytes() -> int:
-    """This process's and its children's resident sets (the workers' included)."""
-    total = resident_bytes()
-    page = resource.getpagesize()
-    for child in multiprocessing.active_children():
-        try:
-            with open(f"/proc/{child.pid}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1]) * page
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
 def expand_in_parallel(
     search: SearchState[S, A], workers: int, progress: ProgressCallback | None
 ) -> None:
     """Expand every state of ``search`` with ``workers`` processes."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if search.memory is resident_bytes:
-        search.memory = _process_bytes
     absorber = _Absorber(search)
     with context.Pool(
         workers, initializer=_start_worker, initargs=(search.model, search.symmetry)
@@ -243,7 +226,6 @@ class _Absorber(Generic[S, A]):
                         fair_here = 1
             fair_exit.append(fair_here)
             orbit.append(orbit_here)
-            search.transitions += count
             search.max_out = max(search.max_out, len(targets) - first_edge)
             u += 1
             search.expanded = u

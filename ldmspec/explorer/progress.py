@@ -12,6 +12,7 @@ sleeping.
 
 from __future__ import annotations
 
+import multiprocessing
 import resource
 import sys
 import time
@@ -22,10 +23,13 @@ __all__ = ["ProgressLine", "resident_bytes"]
 
 
 def resident_bytes() -> int:
-    """This process's resident set size now (its peak where /proc is missing)."""
+    """The resident set size now of this process and its children (the workers of a
+    parallel search); this process's peak where /proc is missing."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            pages = int(statm.read().split()[1])
+        pages = 0
+        for pid in ["self", *(child.pid for child in multiprocessing.active_children())]:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                pages += int(statm.read().split()[1])
         return pages * resource.getpagesize()
     except (OSError, ValueError, IndexError):
         # ru_maxrss is in KiB on Linux (bytes on macOS, where /proc is missing anyway)
@@ -38,8 +42,8 @@ class ProgressLine:
 
     Use it as the ``progress`` callback of :func:`~ldmspec.explorer.explore`. The
     first report comes ``every`` seconds after the line was made, so a short search
-    prints nothing. ``memory`` returns the bytes in use (default: this process's
-    resident set; a parallel search passes one that adds its workers').
+    prints nothing. ``memory`` returns the bytes in use (default: the resident set of
+    this process and its workers).
     """
 
     def __init__(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 from ldmspec.explorer.exploration import Exploration, Statistics, StepViolation
@@ -113,7 +113,6 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
     u = search.expanded
     boundary = len(states)  # the first state of the next level
     depth_u = 0
-    transitions = 0
     max_out = 0
     truncated = False
     while u < len(states):
@@ -129,9 +128,8 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
             add_label(label(state))
         first_edge = len(targets)
         offsets.append(first_edge)
-        slot = -1
         fair_here = orbit_here = 0
-        for slot, (action, after) in enumerate(successors(state)):
+        for action, after in successors(state):
             record = records_get(action)
             if record is None:
                 record = new_record(action)
@@ -139,6 +137,7 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
             if record[2]:
                 for name, holds in record[2]:
                     if name not in step_violations and not holds(state, action, after):
+                        slot = _slot_of(successors(state), action, after)
                         step_violations[name] = StepViolation(u, slot, action, after)
             if after is state:  # a step that changes nothing: a stutter
                 v = u
@@ -182,7 +181,6 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
             break
         fair_exit.append(fair_here)
         orbit.append(orbit_here)
-        transitions += slot + 1
         if len(targets) - first_edge > max_out:
             max_out = len(targets) - first_edge
         u += 1
@@ -193,5 +191,9 @@ def _expand(search: SearchState[S, A], progress: ProgressCallback | None) -> Non
                 progress(u, len(states), len(targets), depth_u)
     search.expanded = u
     search.boundary = boundary
-    search.transitions += transitions
     search.max_out = max(search.max_out, max_out)
+
+
+def _slot_of(successors: Iterable[tuple[A, S]], action: A, after: S) -> int:
+    """The position of the first transition ``(action, after)`` among ``successors``."""
+    return next(i for i, (a, s) in enumerate(successors) if a == action and s == after)

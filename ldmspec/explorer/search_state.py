@@ -75,7 +75,6 @@ class SearchState(Generic[S, A]):
         self.step_checks = [(p.id, p.holds, p.concerns) for p in model.properties()
                             if p.kind == "step"]  # fmt: skip
         self.step_violations: dict[str, StepViolation[S, A]] = {}
-        self.transitions = 0
         self.expanded = 0
         self.max_out = 0
         self.stopped: str | None = None
@@ -111,7 +110,7 @@ class SearchState(Generic[S, A]):
         stats = Statistics(
             states=len(states),
             edges=len(self.targets),
-            transitions=self.transitions,
+            transitions=sum(record[0] for record in self.records.values()),
             depth=depth[-1] if depth else 0,
             seconds=time.perf_counter() - self.started,
             initial=sum(1 for p in self.parent if p < 0),
