@@ -76,6 +76,8 @@ class MigrationFlag(Enum):
     @classmethod
     def parse(cls, text: object) -> MigrationFlag:
         """The flag written as the fleet key ``migration`` spells it."""
+        if text == "none":  # the default, read once per domain
+            return MigrationFlag.NONE
         for flag in cls:
             if flag.value == text:
                 return flag

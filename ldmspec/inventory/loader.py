@@ -485,10 +485,13 @@ def _domain(reader: _Reader, path: KeyPath, value: Any, host_os: SolarisRelease)
     )
 
 
+_STATES = {state.value: state for state in DomainState}
+
+
 def _state(value: Any) -> DomainState:
-    for state in DomainState:
-        if state.value == value:
-            return state
+    state = _STATES.get(value) if isinstance(value, str) else None
+    if state is not None:
+        return state
     raise InputError("one of active, bound, inactive", got=value)
 
 

@@ -3,11 +3,16 @@
 ``tomllib`` and ``json`` give values without positions. These small scanners read the
 text again and record, for every key path, the line that defines it. They are
 forgiving: when a path is not found the nearest enclosing path's line is used.
+
+The scan runs only when a line is first asked for, that is when an error is being
+reported: a fleet that loads cleanly never pays for it (issue 17: 1.6 s of a 10,000-host
+load went to lines no message printed).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["KeyPath", "Positions", "json_positions", "toml_positions"]
 
@@ -33,13 +38,34 @@ class Positions:
     """
 
     def __init__(
-        self, lines: dict[KeyPath, int], sources: dict[KeyPath, str] | None = None
+        self,
+        lines: dict[KeyPath, int] | Callable[[], Positions],
+        sources: dict[KeyPath, str] | None = None,
     ) -> None:
-        self._lines = lines
+        # `lines` is the table, or a scan that computes it when a line is first asked for.
+        self._scan = None if isinstance(lines, dict) else lines
+        self._table = lines if isinstance(lines, dict) else None
         self._sources = sources or {}
         # Key paths defined a second time, with the line of the repetition (JSON only:
         # TOML's parser refuses them itself).
-        self.duplicates: list[tuple[KeyPath, int]] = []
+        self._duplicates: list[tuple[KeyPath, int]] = []
+
+    @property
+    def _lines(self) -> dict[KeyPath, int]:
+        if self._table is None:
+            assert self._scan is not None
+            scanned = self._scan()
+            self._table, self._duplicates = scanned._lines, scanned.duplicates
+        return self._table
+
+    @property
+    def duplicates(self) -> list[tuple[KeyPath, int]]:
+        _ = self._lines  # scans when still lazy
+        return self._duplicates
+
+    @duplicates.setter
+    def duplicates(self, found: list[tuple[KeyPath, int]]) -> None:
+        self._duplicates = found
 
     def source_of(self, path: KeyPath) -> str | None:
         """The file that defined ``path`` (or its nearest enclosing path), if recorded."""
@@ -64,7 +90,17 @@ def _split_dotted(text: str) -> list[str]:
 
 
 def toml_positions(text: str) -> Positions:
-    """Record the line of every table header, key, and first-level inline-table key."""
+    """The line of every table header, key and first-level inline-table key (scanned when
+    first asked for)."""
+    return Positions(lambda: _toml_scan(text))
+
+
+def json_positions(text: str) -> Positions:
+    """The line of every object key (scanned when first asked for)."""
+    return Positions(lambda: _json_scan(text))
+
+
+def _toml_scan(text: str) -> Positions:
     lines: dict[KeyPath, int] = {}
     table: KeyPath = ()
     array_counts: dict[KeyPath, int] = {}
@@ -91,8 +127,8 @@ def toml_positions(text: str) -> Positions:
     return Positions(lines)
 
 
-def json_positions(text: str) -> Positions:
-    """Record the line of every object key, following nesting with a small scanner."""
+def _json_scan(text: str) -> Positions:
+    """Every object key's line, following nesting with a small scanner."""
     lines: dict[KeyPath, int] = {}
     duplicates: list[tuple[KeyPath, int]] = []
     stack: list[list[object]] = []  # [kind, path, pending key or index]

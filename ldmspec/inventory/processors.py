@@ -26,10 +26,13 @@ class CpuArch(Enum):
 
     @classmethod
     def parse(cls, text: object) -> CpuArch:
-        for arch in cls:
-            if arch.value == text:
-                return arch
+        arch = _ARCHES.get(text) if isinstance(text, str) else None
+        if arch is not None:
+            return arch
         raise InputError("one of native, generic, migration-class1, sparc64-class1", got=text)
+
+
+_ARCHES = {arch.value: arch for arch in CpuArch}
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,13 @@ PROCESSORS: dict[str, Processor] = {
 }
 
 
+_BY_LOWER_NAME = {known.lower(): proc for known, proc in PROCESSORS.items()}
+
+
 def processor(name: object) -> Processor:
     """The processor called ``name`` (case-insensitive), or an InputError listing them."""
     if isinstance(name, str):
-        for known, proc in PROCESSORS.items():
-            if known.lower() == name.strip().lower():
-                return proc
+        proc = _BY_LOWER_NAME.get(name.strip().lower())
+        if proc is not None:
+            return proc
     raise InputError("a processor type: " + ", ".join(PROCESSORS), got=name)
