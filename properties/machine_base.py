@@ -39,7 +39,7 @@ __all__ = ["MachineBase"]
 
 
 PAGE = 8192
-RUN_LIMIT = 5_000
+RUN_LIMIT = 20_000
 """Events one ``.run`` or ``.until`` may take (the largest generated domains need about
 2,000 to migrate)."""
 WRITE_FRACTIONS = (0.001, 0.01, 0.1, 0.5, 1.0)

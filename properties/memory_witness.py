@@ -218,6 +218,7 @@ class MemoryWitness:
                 was = old_host.domain(view.name)
                 if not view.blocks or (was is not None and was.blocks):
                     continue
+                self.floors.pop((host.name, view.name), None)  # a new copy: nothing read yet
                 memory = self.read((host.name, view.name))
                 if memory is None or not any(memory):
                     continue
