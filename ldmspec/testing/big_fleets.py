@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ldmspec.inventory.facts import (
     Console,
@@ -126,41 +126,61 @@ def _mixed_host(rng: random.Random, index: int, guests: int) -> Host:
                 rng.random() < 0.2,
             )
         )
-    domains = _mixed_domains(rng, specs, cores, total)
     # The order of these draws is part of what a seed reproduces.
     stick = STICK if rng.random() < 0.9 else 0x3B9ACA00
     version = "3.6" if index == 0 else rng.choice(_VERSIONS)
     vsw = index == 0 or rng.random() < 0.95
     ports = rng.choice((2, 8, 100)) + 1
+    # A guest's devices name only services this host has: the loader refuses anything else.
+    layout = _Layout(cores, total, ports, tuple(v.name for v in volumes), vsw)
+    domains = _mixed_domains(rng, specs, layout)
     return _host(f"h{index:05d}", cpu, cores, total, domains, volumes, vsw=vsw, ports=ports,
                  clock=3600, stick=stick, version=version)  # fmt: skip
 
 
-def _mixed_domains(rng: random.Random, specs: list[tuple[str, int, int, bool]], cores: int,
-                   total: int) -> list[Domain]:  # fmt: skip
-    """The domains of ``specs`` laid out one after the other, while they fit."""
+@dataclass(frozen=True)
+class _Layout:
+    """What a generated host offers its domains."""
+
+    cores: int
+    memory: int
+    ports: int
+    volumes: tuple[str, ...]
+    vsw: bool
+
+
+def _mixed_domains(rng: random.Random, specs: list[tuple[str, int, int, bool]],
+                   layout: _Layout) -> list[Domain]:  # fmt: skip
+    """The domains of ``specs`` laid out one after the other, while they fit.
+
+    A whole-core domain starts on a core boundary; guests stop when the strands, the
+    memory or the console ports run out.
+    """
     domains: list[Domain] = []
     strand, pa, port = 0, 0, 5000
     for dname, vcpus, memory, whole in specs:
-        need = -(-vcpus // TPC) * TPC if whole else vcpus
-        if strand + need > cores * TPC:
-            break
-        start = pa + ((RA_BASE - pa) % PAGE)
-        if start + memory > total:
-            break
         control = dname == "primary"
-        domain = _holder(dname, vcpus, range(strand, strand + need), start, memory,
+        first = -(-strand // TPC) * TPC if whole else strand
+        need = -(-vcpus // TPC) * TPC if whole else vcpus
+        start = pa + ((RA_BASE - pa) % PAGE)
+        if (first + need > layout.cores * TPC or start + memory > layout.memory
+                or (not control and port >= 5000 + layout.ports)):  # fmt: skip
+            break
+        domain = _holder(dname, vcpus, range(first, first + need), start, memory,
                          None if control else port)  # fmt: skip
+        volume = rng.choice(_VOLUMES)
         domains.append(
             replace(
                 domain,
                 whole_core=whole,
                 cpu_arch=CpuArch.NATIVE,
-                vdisks=() if control else (VDisk("vdisk0", rng.choice(_VOLUMES), "primary-vds0"),),
-                vnets=() if control else (VNet("vnet0", "primary-vsw0"),),
+                vdisks=(VDisk("vdisk0", volume, "primary-vds0"),)
+                if not control and volume in layout.volumes
+                else (),
+                vnets=(VNet("vnet0", "primary-vsw0"),) if not control and layout.vsw else (),
             )
         )
-        strand += need
+        strand = first + need
         pa = start + memory
         port += 0 if control else 1
     return domains
