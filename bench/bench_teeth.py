@@ -4,7 +4,7 @@
 
 For each variant of ``ldmspec.system.VARIANTS`` the stateful machine (the dry-run
 agreement property for INV-PRECHECK-AGREES) runs with the ``ldmspec-ci`` budget, seeded
-(``ldmspec.testing.teeth.hunt``), once: a seeded run is deterministic, so repeats
+(``ldmspec.properties.teeth.hunt``), once: a seeded run is deterministic, so repeats
 would only measure the machine's load. Detection runs without shrinking; a second run
 replays the failure from the example database and shrinks it (no time limit of ours).
 Figures:
@@ -13,7 +13,7 @@ Figures:
 * ``<variant>_seconds_to_detect``: wall time until the first failing program;
 * ``<variant>_shrunk_steps``: commands and directives of the shrunk counterexample,
   with the model's shortest counterexample for the same invariant beside it in the
-  note (a wrong-on-purpose model variant, ``ldmspec.testing.teeth.MODEL_VARIANT_FOR``;
+  note (a wrong-on-purpose model variant, ``ldmspec.testing.twins.MODEL_VARIANT_FOR``;
   goal: shrunk <= 1.5 x shortest). The model counts protocol actions (checks pass,
   target created, one pre-copy round, ...) where the transcript counts what the
   operator typed (``.until phase 3`` runs many protocol steps), so the ratio compares
@@ -25,8 +25,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ldmspec.properties.teeth import hunt, model_shortest
+
 from ldmspec.system import VARIANTS
-from ldmspec.testing.teeth import hunt, model_shortest
 
 
 def _figure(

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
+from ldmspec.properties.teeth import hunt
 
 from ldmspec.system import VARIANTS
 from ldmspec.testing.plugin import current_options
-from ldmspec.testing.teeth import hunt
 
 ARTIFACT = Path(os.environ.get("LDMSPEC_ARTIFACTS", "test-artifacts")) / "teeth.json"
 

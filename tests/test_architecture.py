@@ -254,12 +254,7 @@ MAY_IMPORT = {
     "front": {n for n, _ in LAYERS},
 }
 # Debts of #12 with a name, shrinking to nothing.
-KNOWN_LAYER_DEBTS: set[tuple[str, str]] = {
-    # teeth hunt with the suite's own machine: the hunting belongs with the suites.
-    ("ldmspec.testing.teeth", "ldmspec.properties"),
-    ("ldmspec.testing.teeth", "ldmspec.properties.agreement"),
-    ("ldmspec.testing.teeth", "ldmspec.properties.machine"),
-}
+KNOWN_LAYER_DEBTS: set[tuple[str, str]] = set()
 
 
 def layer_of(module: str) -> str:

@@ -17,7 +17,7 @@ from ldmspec.properties.machine import machine_for
 from ldmspec.testing.adapter import reference_factory
 from ldmspec.testing.fleet_cases import FleetCase
 from ldmspec.testing.records import PropertyViolation
-from ldmspec.testing.teeth import detect_then_shrink, machine_test, run_seeded
+from ldmspec.testing.seeded import detect_then_shrink, machine_test, run_seeded
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
 

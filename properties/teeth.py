@@ -25,33 +25,22 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hypothesis import Phase, given, seed, settings
-from hypothesis.database import ExampleDatabase, InMemoryExampleDatabase
-from hypothesis.stateful import get_state_machine_test
+from hypothesis import given, seed
+from hypothesis.database import ExampleDatabase
+from ldmspec.properties.agreement import dry_run_agrees
+from ldmspec.properties.machine import machine_for
 
 from ldmspec.system import VARIANTS
-from ldmspec.testing.databases import ShrinkReplayDatabase
+from ldmspec.testing.adapter import reference_factory
+from ldmspec.testing.fleet_cases import FleetCase
 from ldmspec.testing.outcomes import records_of
-from ldmspec.testing.profiles import (
-    MACHINE_EXAMPLES,
-    MACHINE_STEPS,
-    SHRINK_PHASES,
-    SUPPRESSED_HEALTH_CHECKS,
-)
-from ldmspec.testing.records import FailureLog
+from ldmspec.testing.profiles import MACHINE_EXAMPLES, MACHINE_STEPS
+from ldmspec.testing.records import FailureLog, PropertyViolation, RunRecord
+from ldmspec.testing.seeded import SEED, detect_then_shrink, hunt_settings, machine_test
+from ldmspec.testing.strategies import host_pairs
 from ldmspec.testing.twins import MODEL_VARIANT_FOR, model_shortest
 
-__all__ = [
-    "MODEL_VARIANT_FOR",
-    "SEED",
-    "Detection",
-    "detect_then_shrink",
-    "hunt",
-    "hunt_settings",
-    "machine_test",
-    "model_shortest",
-    "run_seeded",
-]
+__all__ = ["MODEL_VARIANT_FOR", "Detection", "hunt", "model_shortest"]
 
 
 @dataclass(frozen=True)
@@ -72,75 +61,6 @@ class Detection:
         return asdict(self)
 
 
-SEED = 20261127
-"""The Hypothesis seed of every hunt: a run is reproducible, not derandomized (whose
-generation starts from the simplest programs and stays near them)."""
-
-#: Without the targeting phase: it spends the budget climbing the machine's target()
-#: measures around one program, where teeth want many different programs.
-HUNT_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
-
-
-def hunt_settings(
-    examples: int, steps: int, database: ExampleDatabase | None = None, *, shrink: bool = False
-) -> settings:
-    return settings(
-        phases=SHRINK_PHASES if shrink else HUNT_PHASES,
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        derandomize=False,
-        database=database,
-        print_blob=False,
-        suppress_health_check=SUPPRESSED_HEALTH_CHECKS,
-    )
-
-
-def machine_test(
-    machine: type[Any], examples: int, steps: int, **overrides: Any
-) -> Callable[[ExampleDatabase | None, bool], Callable[[], None]]:
-    """A builder of seeded runs of ``machine`` (see :func:`detect_then_shrink`)."""
-    # @seed on the machine class seeds the run and, unlike @seed on a test function,
-    # keeps the example database the shrink run replays from.
-    seeded = seed(SEED)(type(machine.__name__, (machine,), {"__doc__": machine.__doc__}))
-
-    def build(database: ExampleDatabase | None, shrink: bool) -> Callable[[], None]:
-        options = settings(hunt_settings(examples, steps, database, shrink=shrink), **overrides)
-        return get_state_machine_test(seeded, settings=options)
-
-    return build
-
-
-def run_seeded(machine: type[Any], examples: int, steps: int) -> None:
-    """Run a state machine with the ``ldmspec-ci`` shape of search, reproducibly (:data:`SEED`)."""
-    machine_test(machine, examples, steps)(None, False)()
-
-
-def detect_then_shrink(
-    build: Callable[[ExampleDatabase | None, bool], Callable[[], None]],
-    *,
-    shrink: bool | Callable[[BaseException], bool],
-) -> tuple[BaseException | None, BaseException | None]:
-    """The failure of a detection run (no shrink phase) of the test ``build`` makes, and,
-    when ``shrink`` (or ``shrink(failure)``), the failure of a second run that replays it
-    from the example database and shrinks it (``None``: the run passed or did not run)."""
-    found = InMemoryExampleDatabase()
-    detected = _failure_of(build(found, False))
-    if detected is None or not (shrink(detected) if callable(shrink) else shrink):
-        return detected, None
-    return detected, _failure_of(build(ShrinkReplayDatabase(found), True))
-
-
-def _failure_of(test: Callable[[], None]) -> BaseException | None:
-    try:
-        test()
-    except BaseException as exc:  # a failure is the expected outcome
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return exc
-    return None
-
-
 def hunt(
     variant: str,
     *,
@@ -156,9 +76,6 @@ def hunt(
     if expected == "INV-PRECHECK-AGREES":
         build = _agreement_test(variant, examples)
     else:
-        from ldmspec.properties.machine import machine_for
-        from ldmspec.testing.adapter import reference_factory
-
         machine = machine_for(reference_factory(variant), variant=variant)
         # Without the model-conformance check, which often notices a wrong step a few
         # events before the invariant that says what went wrong: the documented
@@ -212,15 +129,9 @@ def _records_for(expected: str, records: list[Any]) -> list[Any]:
 def _agreement_test(
     variant: str, examples: int
 ) -> Callable[[ExampleDatabase | None, bool], Callable[[], None]]:
-    from ldmspec.properties.agreement import dry_run_agrees
-    from ldmspec.testing.adapter import reference_factory
-    from ldmspec.testing.fleet_cases import FleetCase
-    from ldmspec.testing.records import PropertyViolation, RunRecord
-    from ldmspec.testing.strategies import host_pairs
-
     factory = reference_factory(variant)
 
-    def agreement(pair):  # type: ignore[no-untyped-def]
+    def agreement(pair: tuple[Any, Any, Any, Any]) -> None:
         fleet, domain, source, target = pair
         agreement = dry_run_agrees(fleet, domain.name, source.name, target.name, factory)
         if agreement.violation is not None:
