@@ -176,6 +176,8 @@ def test_the_import_graph_is_acyclic_but_for_named_debts():
     cycles = import_cycles()
     new = {c for c in cycles if not any(c <= known for known in KNOWN_CYCLES)}
     assert not new, "import cycles: " + "; ".join(" <-> ".join(sorted(c)) for c in new)
+    paid = {known for known in KNOWN_CYCLES if not any(c <= known for c in cycles)}
+    assert not paid, f"no longer a cycle, take it off KNOWN_CYCLES: {sorted(map(sorted, paid))}"
 
 
 # --- sizes ------------------------------------------------------------------------------
@@ -185,18 +187,9 @@ MAX_FUNCTION_LINES = 80
 # the README. The others are debts of issue #12, shrinking to nothing.
 LONG_FUNCTIONS = {
     ("ldmspec/explorer/search.py", "_expand"),
-    ("ldmspec/inventory/loader.py", "_check_holdings"),
-    ("ldmspec/solver/repair.py", "_repair"),
-    ("ldmspec/solver/repair.py", "_resources"),
-    ("ldmspec/system/precheck.py", "precheck"),
-    ("models/protocol.py", "_domain_moves"),
-    ("models/protocol_properties.py", "protocol_properties"),
 }
 LONG_MODULES = {
     "ldmspec/inventory/captures.py",
-    "ldmspec/solver/evacuate.py",
-    "models/protocol.py",
-    "properties/machine.py",
 }
 
 
@@ -211,6 +204,8 @@ def _sources() -> list[tuple[str, str]]:
 def test_no_module_over_800_lines_but_for_named_debts():
     long = {path for path, text in _sources() if len(text.splitlines()) > MAX_MODULE_LINES}
     assert long <= LONG_MODULES, sorted(long - LONG_MODULES)
+    # A debt paid leaves the list, so the list only shrinks.
+    assert long >= LONG_MODULES, f"no longer over 800 lines: {sorted(LONG_MODULES - long)}"
 
 
 def test_no_function_over_80_lines_but_the_hot_loop_and_named_debts():
@@ -222,6 +217,7 @@ def test_no_function_over_80_lines_but_the_hot_loop_and_named_debts():
         and (node.end_lineno or node.lineno) - node.lineno + 1 > MAX_FUNCTION_LINES
     }
     assert long <= LONG_FUNCTIONS, sorted(long - LONG_FUNCTIONS)
+    assert long >= LONG_FUNCTIONS, f"no longer over 80 lines: {sorted(LONG_FUNCTIONS - long)}"
 
 
 # --- layers (docs/ARCHITECTURE.md's table) ----------------------------------------------
@@ -272,6 +268,7 @@ def test_every_layer_imports_only_what_the_architecture_page_allows():
     }
     new = {(a, b) for a, b in wrong if (a, b) not in KNOWN_LAYER_DEBTS}
     assert not new, sorted(f"{a} ({layer_of(a)}) -> {b} ({layer_of(b)})" for a, b in new)
+    assert wrong >= KNOWN_LAYER_DEBTS, f"paid, take them off: {sorted(KNOWN_LAYER_DEBTS - wrong)}"
 
 
 def test_the_architecture_page_names_only_paths_that_exist():

@@ -545,56 +545,12 @@ def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
     port_owner: dict[tuple[str, int], str] = {}
     for d in host.domains:
         dpath = (*path, "domains", d.name)
-        for disk in d.vdisks:
-            vds = host.vds_named(disk.service)
-            if vds is None:
-                raise reader.fail(
-                    (*dpath, "vdisks", disk.name), f"a vds that host {host.name} has", disk.service
-                )
-            if vds.volume(disk.volume) is None:
-                raise reader.fail(
-                    (*dpath, "vdisks", disk.name),
-                    f"a volume that vds {vds.name} exports",
-                    disk.volume,
-                )
-        for net in d.vnets:
-            if host.vsw_named(net.service) is None:
-                raise reader.fail(
-                    (*dpath, "vnets", net.name), f"a vsw that host {host.name} has", net.service
-                )
+        _check_devices(reader, dpath, host, d)
         if d.console is not None:
-            vcc = host.vcc_named(d.console.vcc)
-            if vcc is None:
-                raise reader.fail(
-                    (*dpath, "console", "vcc"), f"a vcc that host {host.name} has", d.console.vcc
-                )
-            if d.console.port not in vcc.ports:
-                raise reader.fail(
-                    (*dpath, "console", "port"),
-                    f"a port in {vcc.name}'s range {vcc.port_range}",
-                    d.console.port,
-                )
-            if d.holds_resources:
-                key = (vcc.name, d.console.port)
-                if key in port_owner:
-                    raise reader.fail(
-                        (*dpath, "console", "port"),
-                        f"a console port not already used by {port_owner[key]}",
-                        d.console.port,
-                    )
-                port_owner[key] = d.name
+            _check_console(reader, dpath, host, d, port_owner)
         if not d.holds_resources:
             continue
-        for s in d.strands:
-            if s >= host.strands:
-                raise reader.fail(
-                    (*dpath, "strands"), f"strand ids below {host.strands} (the host's strands)", s
-                )
-            if s in strand_owner:
-                raise reader.fail(
-                    (*dpath, "strands"), f"strands not already held by {strand_owner[s]}", s
-                )
-            strand_owner[s] = d.name
+        _check_strands(reader, dpath, host, d, strand_owner)
         if d.whole_core and d.strands:
             _check_whole_cores(reader, dpath, host, d)
         for block in d.memory:
@@ -605,6 +561,71 @@ def _check_holdings(reader: _Reader, path: KeyPath, host: Host) -> None:
                     f"blocks inside host {host.name}'s physical memory",
                     str(block),
                 )
+    _check_memory_held(reader, path, host)
+
+
+def _check_devices(reader: _Reader, dpath: KeyPath, host: Host, d: Domain) -> None:
+    """Every vdisk names a vds of the host and a volume it exports; every vnet a vsw."""
+    for disk in d.vdisks:
+        vds = host.vds_named(disk.service)
+        if vds is None:
+            raise reader.fail(
+                (*dpath, "vdisks", disk.name), f"a vds that host {host.name} has", disk.service
+            )
+        if vds.volume(disk.volume) is None:
+            raise reader.fail(
+                (*dpath, "vdisks", disk.name), f"a volume that vds {vds.name} exports", disk.volume
+            )
+    for net in d.vnets:
+        if host.vsw_named(net.service) is None:
+            raise reader.fail(
+                (*dpath, "vnets", net.name), f"a vsw that host {host.name} has", net.service
+            )
+
+
+def _check_console(reader: _Reader, dpath: KeyPath, host: Host, d: Domain,
+                   port_owner: dict[tuple[str, int], str]) -> None:  # fmt: skip
+    """The console names a vcc of the host, a port in its range, held by no one else."""
+    assert d.console is not None
+    vcc = host.vcc_named(d.console.vcc)
+    if vcc is None:
+        raise reader.fail(
+            (*dpath, "console", "vcc"), f"a vcc that host {host.name} has", d.console.vcc
+        )
+    if d.console.port not in vcc.ports:
+        raise reader.fail(
+            (*dpath, "console", "port"),
+            f"a port in {vcc.name}'s range {vcc.port_range}",
+            d.console.port,
+        )
+    if d.holds_resources:
+        key = (vcc.name, d.console.port)
+        if key in port_owner:
+            raise reader.fail(
+                (*dpath, "console", "port"),
+                f"a console port not already used by {port_owner[key]}",
+                d.console.port,
+            )
+        port_owner[key] = d.name
+
+
+def _check_strands(reader: _Reader, dpath: KeyPath, host: Host, d: Domain,
+                   strand_owner: dict[int, str]) -> None:  # fmt: skip
+    """The strands exist on the host and no other domain holds them."""
+    for s in d.strands:
+        if s >= host.strands:
+            raise reader.fail(
+                (*dpath, "strands"), f"strand ids below {host.strands} (the host's strands)", s
+            )
+        if s in strand_owner:
+            raise reader.fail(
+                (*dpath, "strands"), f"strands not already held by {strand_owner[s]}", s
+            )
+        strand_owner[s] = d.name
+
+
+def _check_memory_held(reader: _Reader, path: KeyPath, host: Host) -> None:
+    """No two holders' blocks overlap, and together they fit the host's memory."""
     held = sorted((b.physical, d.name) for d in host.domains if d.holds_resources for b in d.memory)
     for (a, owner_a), (b, owner_b) in itertools.pairwise(held):
         if a.overlaps(b):
