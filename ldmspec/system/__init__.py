@@ -49,7 +49,9 @@ API:
 
 Modules: ``scheduler`` (seeded events and clock), ``network`` (FIFO links, faults),
 ``hypervisor`` (strands, memory, page groups), ``physical`` (memory contents),
-``domain`` (a manager's domain record and FLAGS), ``manager`` (``ldm`` commands),
+``domain`` (a manager's domain record and FLAGS), ``manager`` (``ldm`` commands and the
+lock), ``services`` (the commands that change vds, vsw and vcc), ``result`` (what a
+command prints),
 ``ldm_command`` (grammar), ``listing`` (output formats), ``messages`` (every printed
 text), ``protocol`` (the five phases),
 ``precheck`` (one check per catalog id), ``congruence`` (MEM-2's placement search),

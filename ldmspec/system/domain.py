@@ -16,6 +16,7 @@ from ldmspec.inventory.facts import (
     DomainState,
     IoDevice,
     MemoryBlock,
+    MigrationFlag,
     VDisk,
     VNet,
 )
@@ -102,6 +103,7 @@ class DomainRecord:
             vnets=self.vnets,
             console=console,
             io=self.io,
+            migration=next(f for f in MigrationFlag if f.flag == self.migration),
         )
 
     @classmethod
@@ -121,4 +123,5 @@ class DomainRecord:
             strands=domain.strands if domain.holds_resources else (),
             blocks=domain.memory if domain.holds_resources else (),
             port=domain.console.port if domain.console and domain.holds_resources else None,
+            migration=domain.migration.flag,
         )

@@ -17,7 +17,6 @@ copy in error state keep working. A host takes part in at most
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -36,29 +35,17 @@ from ldmspec.system.hypervisor import Hypervisor
 from ldmspec.system.ldm_command import LdmCommand, UsageError, parse_ldm
 from ldmspec.system.precheck import may_split, needs_whole_cores
 from ldmspec.system.protocol import CheckReply, CheckRequest, IncomingMigration, OutgoingMigration
+from ldmspec.system.result import CommandResult
+from ldmspec.system.result import error as _error
+from ldmspec.system.result import ok as _ok
 from ldmspec.system.scheduler import Scheduler
+from ldmspec.system.services import ServiceCommands
 
 __all__ = ["CommandResult", "Fabric", "Manager"]
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """What an ``ldm`` command printed and its exit status."""
-
-    output: str
-    status: int = 0
-
-
 # Commands a running migration never blocks (they change no domain, or resolve one).
 _NEVER_BLOCKED = ("migrate-domain", "cancel-operation")
-
-
-def _ok(*lines: str) -> CommandResult:
-    return CommandResult("\n".join(lines).rstrip("\n"), 0)
-
-
-def _error(*lines: str) -> CommandResult:
-    return CommandResult("\n".join(lines), 1)
 
 
 class Fabric(Protocol):
@@ -93,7 +80,7 @@ class Fabric(Protocol):
     def domain_moved(self, incoming: IncomingMigration) -> None: ...
 
 
-class Manager:
+class Manager(ServiceCommands):
     """``ldmd`` on one host's control domain."""
 
     def __init__(self, host: Host, datacenter: Fabric) -> None:
@@ -324,11 +311,6 @@ class Manager:
     def total_ports(self) -> int:
         return sum(hi - lo + 1 for lo, hi in self.vcc.values())
 
-    def _mark_service_domain(self) -> None:
-        control = self.domains.get("primary")
-        if control is not None:
-            control.provides_services = bool(self.vds or self.vsw or self.vcc)
-
     # --- inventory view -------------------------------------------------------------
     def to_inventory(self) -> Host:
         """This host as an inventory fact, as the manager sees it now."""
@@ -399,7 +381,8 @@ class Manager:
         }
 
     def _refuse_change(self, command: LdmCommand) -> CommandResult | None:
-        if command.name == "remove-domain" and self._error_copy(command.domains[0]) is not None:
+        record = self._record(command.domains[0]) if command.domains else None
+        if command.name == "remove-domain" and record is not None and record.migration == "e":
             return None  # the operator's recovery stays available under any lock
         for name in command.domains:
             record = self.domains.get(name)
@@ -564,6 +547,11 @@ class Manager:
         if error_copy is not None:
             error_copy.resume_after_error()
             return _ok()
+        record = self._record(domain)
+        if record is not None and record.migration == "e":
+            # In error since before this system started (a capture): clear the error.
+            record.migration = "-"
+            return _ok()
         for inc in self.incoming.values():
             if inc.domain == domain and inc.outcome is None and inc.phase >= 2:
                 if self.behaviour.target_forwards_cancel():
@@ -644,77 +632,14 @@ class Manager:
             # Recovery after a lost hand-off acknowledgement: the domain runs on the target.
             error_copy.destroy_after_error()
             return _ok()
+        if record.migration == "e":  # in error since before this system started
+            self.destroy_domain(name)
+            return _ok()
         if record.migration != "-":
             return _error(text.BUSY_DOMAIN.format(domain=name))
         if record.is_control or record.state != INACTIVE:
             return _error(text.REMOVE_STATE.format(domain=name))
         del self.domains[name]
-        return _ok()
-
-    # --- services -------------------------------------------------------------------
-    def _add_vdsdev(self, command: LdmCommand) -> CommandResult:
-        volume, _, service = command.operand.partition("@")
-        if service not in self.vds:
-            return _error(text.NO_VDS.format(service=service))
-        if volume in self.vds[service]:
-            return _error(text.VOLUME_EXISTS.format(volume=volume, service=service))
-        self.vds[service][volume] = command.value("device") or ""
-        return _ok()
-
-    def _rm_vdsdev(self, command: LdmCommand) -> CommandResult:
-        volume, _, service = command.operand.partition("@")
-        if volume not in self.vds.get(service, {}):
-            return _error(text.NO_VOLUME.format(volume=volume, service=service))
-        for record in self.domains.values():
-            if record.holds_resources and any(
-                d.volume == volume and d.service == service for d in record.vdisks
-            ):
-                return _error(
-                    text.VOLUME_IN_USE.format(volume=volume, service=service, domain=record.name)
-                )
-        del self.vds[service][volume]
-        return _ok()
-
-    def _add_vsw(self, command: LdmCommand) -> CommandResult:
-        if command.domains[0] != "primary":
-            return _error(text.CONTROL_SERVICES_ONLY)
-        if command.operand in self.vsw:
-            return _error(text.VSW_EXISTS.format(vsw=command.operand))
-        self.vsw[command.operand] = command.value("net-dev") or ""
-        self._mark_service_domain()
-        return _ok()
-
-    def _rm_vsw(self, command: LdmCommand) -> CommandResult:
-        if command.operand not in self.vsw:
-            return _error(text.NO_VSW.format(vsw=command.operand))
-        for record in self.domains.values():
-            if record.holds_resources and any(n.service == command.operand for n in record.vnets):
-                return _error(text.VSW_IN_USE.format(vsw=command.operand, domain=record.name))
-        del self.vsw[command.operand]
-        self._mark_service_domain()
-        return _ok()
-
-    def _add_vcc(self, command: LdmCommand) -> CommandResult:
-        if command.domains[0] != "primary":
-            return _error(text.CONTROL_SERVICES_ONLY)
-        lo, _, hi = (command.value("port-range") or "").partition("-")
-        if not (lo.isdigit() and hi.isdigit() and int(lo) <= int(hi)):
-            return _error(text.BAD_PORT_RANGE)
-        if command.operand in self.vcc:
-            return _error(text.VCC_EXISTS.format(vcc=command.operand))
-        self.vcc[command.operand] = (int(lo), int(hi))
-        self.used_ports[command.operand] = set()
-        self._mark_service_domain()
-        return _ok()
-
-    def _rm_vcc(self, command: LdmCommand) -> CommandResult:
-        if command.operand not in self.vcc:
-            return _error(text.NO_VCC.format(vcc=command.operand))
-        if self.used_ports.get(command.operand):
-            return _error(text.VCC_IN_USE.format(vcc=command.operand))
-        del self.vcc[command.operand]
-        self.used_ports.pop(command.operand, None)
-        self._mark_service_domain()
         return _ok()
 
     # --- set ------------------------------------------------------------------------

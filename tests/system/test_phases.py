@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from ldmspec.inventory.facts import Fleet, MigrationFlag
 from ldmspec.system import Datacenter, HostView, MigrationView, Observation
 
 FAILED = "Domain Migration of LDom ldom01 failed"
@@ -393,3 +394,26 @@ def test_the_error_copy_can_be_removed_while_another_migration_holds_the_lock(
     assert dc.run_ldm("t4-a", "stop ldom03").output == busy
     assert dc.run_ldm("t4-a", "rm-domain ldom01").status == 0
     assert dc.observe().migrations[0].resolution == "destroyed"
+
+
+def test_a_domain_loaded_in_error_state_shows_e_and_recovers_as_documented(
+    fleet: Fleet,
+) -> None:
+
+    source = fleet.host("t4-a")
+    assert source is not None
+    domains = tuple(
+        replace(d, migration=MigrationFlag.ERROR) if d.name == "ldom01" else d
+        for d in source.domains
+    )
+    hosts = tuple(replace(h, domains=domains) if h.name == "t4-a" else h for h in fleet.hosts)
+    for recovery in ("rm-domain ldom01", "cancel-operation migration ldom01"):
+        dc = Datacenter.from_fleet(replace(fleet, hosts=hosts), seed=1)
+        assert dc.observe().host("t4-a").domain("ldom01").flags == "-n---e"  # type: ignore[union-attr]
+        refused = dc.run_ldm("t4-a", "migrate ldom01 root@t4-b", password="x")
+        assert refused.status == 1 and refused.output.splitlines()[1] == (
+            "ST-1: Domain ldom01 is already being migrated or is in migration error state"
+        )
+        assert dc.run_ldm("t4-a", recovery).status == 0
+        after = dc.observe().host("t4-a").domain("ldom01")
+        assert (after is None) if recovery.startswith("rm") else (after.flags == "-n----")  # type: ignore[union-attr]
