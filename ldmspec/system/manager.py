@@ -201,7 +201,9 @@ class Manager(ServiceCommands):
         self, record: DomainRecord, blocks: tuple[MemoryBlock, ...], *, split: bool
     ) -> str | None:
         if record.console is not None and record.state == BOUND and not self.free_ports():
-            return "no free console port"  # a bound domain holds its console port
+            # VIO-3/VIO-4 bind live migrations only, and a migration recreates the console
+            # on any free port (dossier 6.2): a cold arrival with none free arrives without one.
+            record.console = None
         strands = self.hv.allocate_strands(
             record.vcpus, whole_core=needs_whole_cores(record.to_inventory())
         )

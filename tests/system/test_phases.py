@@ -363,6 +363,18 @@ def test_a_renamed_domain_s_console_group_follows_its_new_name(dc: Datacenter) -
     assert console is not None and console.group == "ldom09"
 
 
+def test_a_bound_domain_arrives_without_a_console_where_no_port_is_free(dc: Datacenter) -> None:
+    # VIO-3/VIO-4 bind live migrations only: the pre-check accepts web02 (bound) for t4-c,
+    # whose only console port db01 holds, so phase 2 must not fail on the port either.
+    assert dc.run_ldm("t4-c", "add-vdsdev /dev/dsk/c4t9d0s2 web02@primary-vds0").status == 0
+    assert dc.run_ldm("t4-b", "migrate web02 root@t4-c").status == 0
+    dc.run_until_quiescent()
+    assert [(n.outcome, n.lines) for n in dc.drain_messages()] == [("completed", ())]
+    arrived = dc.observe().host("t4-c").domain("web02")
+    assert arrived is not None and (arrived.state, arrived.console_port) == ("bound", None)
+    assert dc.manager("t4-c").domains["web02"].console is None
+
+
 def test_a_lost_settled_message_is_asked_for_again(dc: Datacenter) -> None:
     assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
     # The acknowledgement reaches t4-a; the Settled message after it is lost.
