@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ldmspec.errors import InputError
-from ldmspec.explorer.analysis import ModelVerdict, check_properties, coverage
+from ldmspec.explorer.analysis import (
+    ModelVerdict,
+    check_properties,
+    coverage,
+    liveness_exploration,
+    states_on_cycles,
+)
 from ldmspec.explorer.export import graph_json, to_dot, trace_json, write_graphml
 from ldmspec.explorer.progress import ProgressLine
 from ldmspec.explorer.search import Exploration, explore
@@ -22,7 +28,15 @@ from ldmspec.models.protocol_config import FAULTS, ProtocolConfig
 from ldmspec.models.protocol_variants import VARIANTS, protocol_model
 from ldmspec.outputs import check_writable, write_output
 
-__all__ = ["DESCRIPTION", "HELP", "configure", "exploration_document", "run"]
+__all__ = [
+    "DESCRIPTION",
+    "HELP",
+    "configure",
+    "exit_status",
+    "exploration_document",
+    "replay_status",
+    "run",
+]
 
 HELP = "explore every interleaving of the migration protocol model and check its properties"
 
@@ -57,15 +71,16 @@ states on). --max-memory SIZE (like 2G or 1500M) stops the search before the
 process passes SIZE resident, and says how far it got.
 
 Exit status: 0 every property holds, 1 a property is violated (or the implementation
-does not conform), 2 bad parameters, 3 the search was bounded (--max-states,
---max-memory) and some answer is unknown.
+does not conform, or --reduction found a verdict that symmetry changes), 2 bad
+parameters, 3 some answer is unknown: the search was bounded (--max-states,
+--max-memory), or a replayed path was skipped or diverged before reaching its goal.
 
 examples:
   ldmspec explore                                   # the standard configuration
   ldmspec explore --hosts 2 --domains 2 --concurrent 2 --json
   ldmspec explore --variant early-resume            # shows the counterexample
   ldmspec explore --hosts 2 --domains 1 --dot states.dot --graphml states.graphml
-  ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml
+  ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml   # exits 3: 2 paths diverge
   ldmspec explore --hosts 3 --domains 3 --migrations 2 --faults 1 \\
       --replay examples/replay-fleet.toml --system-variant early-target-resume
 """
@@ -197,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         model, not args.no_symmetry, args.max_states, progress, **bounds
     )
     if args.reduction:
-        document["reduction"] = _reduction(model, exploration, args.max_states)
+        document["reduction"] = _reduction(exploration, verdicts, args.max_states)
     if args.dot:
         first = next((v.counterexample for v in verdicts if v.counterexample), None)
         _write_text(args.dot, to_dot(exploration, first))
@@ -205,22 +220,39 @@ def run(args: argparse.Namespace) -> int:
         _write_with(args.graphml, lambda target: write_graphml(exploration, target))
     if args.graph_json:
         _write_text(args.graph_json, json.dumps(graph_json(exploration), indent=1) + "\n")
-    replay_ok = True
     if args.replay:
         from ldmspec.conformance.replay import replay_document
 
-        document["replay"] = replay_document(
+        replay = replay_document(
             args.replay, model, exploration, verdicts, system_variant=args.system_variant
         )
-        replay_ok = document["replay"]["conforms"]
+        document["replay"] = {**replay, "status": replay_status(replay)}
     if args.json:
         print(json.dumps(document, indent=2))
     else:
         print(render(document, model))
+    return exit_status(document)
+
+
+def replay_status(replay: dict[str, Any]) -> str:
+    """``conforms``, ``does not conform`` (a mismatch), or ``unknown``: some path was
+    skipped or diverged, so the goal it was driven to was never reached."""
+    if not replay["conforms"]:
+        return "does not conform"
+    if any("skipped" in path or "diverged" in path for path in replay["paths"]):
+        return "unknown"
+    return "conforms"
+
+
+def exit_status(document: dict[str, Any]) -> int:
+    """1 when a property is violated, the implementation does not conform or the
+    verdicts with and without symmetry differ; 3 when something is unknown; else 0."""
     statuses = {p["status"] for p in document["properties"]}
-    if "violated" in statuses or not replay_ok:
+    replay = document.get("replay", {}).get("status", "conforms")
+    reduction = document.get("reduction", {})
+    if "violated" in statuses or replay == "does not conform" or reduction.get("disagree"):
         return 1
-    return 3 if "unknown" in statuses else 0
+    return 3 if "unknown" in statuses or replay == "unknown" else 0
 
 
 def exploration_document(
@@ -259,7 +291,8 @@ def _explore(
         model, symmetry=symmetry, max_states=max_states, progress=progress, **bounds
     )
     searched = time.perf_counter() - started
-    verdicts = check_properties(exploration)
+    verdicts = check_properties(exploration, unreduced_limit=max_states)
+    live = liveness_exploration(exploration, max_states)
     analysed = time.perf_counter() - started - searched
     stats = exploration.stats
     covered = coverage(exploration)
@@ -281,19 +314,34 @@ def _explore(
         "states_per_second": round(stats.states / searched) if searched > 0 else None,
         "out_degree": {"max": stats.max_out_degree, "mean": round(stats.mean_out_degree, 2)},
         "terminal_states": stats.terminal,
+        "cycles": {
+            "states": states_on_cycles(live) if live.stats.complete else None,
+            "graph": "unreduced" if live is not exploration else "explored",
+            "graph_states": live.stats.states,
+        },
         "properties": [_verdict_json(model, v) for v in verdicts],
         "coverage": {"fired": covered.fired, "unfired": list(covered.unfired)},
     }
     return document, exploration, verdicts
 
 
-def _reduction(model: Protocol, reduced: Exploration, max_states: int | None) -> dict[str, Any]:
-    full = explore(model, symmetry=False, max_states=max_states)
+def _reduction(
+    reduced: Exploration, verdicts: list[ModelVerdict], max_states: int | None
+) -> dict[str, Any]:
+    """The unreduced search beside the reduced one: state counts, and whether every
+    property gets the same verdict (it must: symmetry may only save work)."""
+    full = liveness_exploration(reduced, max_states)
+    if full is reduced:
+        full = explore(reduced.model, symmetry=False, max_states=max_states)
+    unreduced = {v.id: v.status for v in check_properties(full, unreduced_limit=max_states)}
+    disagree = [v.id for v in verdicts if unreduced.get(v.id) != v.status]
     return {
         "states_reduced": reduced.stats.states,
         "states_full": full.stats.states,
         "ratio": round(full.stats.states / reduced.stats.states, 2),
         "complete": full.stats.complete and reduced.stats.complete,
+        "verdicts_agree": not disagree,
+        "disagree": disagree,
     }
 
 
@@ -318,6 +366,8 @@ def _verdict_json(model: Protocol, verdict: ModelVerdict) -> dict[str, Any]:
         "status": verdict.status,
         "description": verdict.description,
     }
+    if verdict.basis:
+        data["basis"] = verdict.basis
     # a counterexample (or example) is the list of steps {"action", "state"} from an
     # initial state (action null); a lasso adds the "cycle" repeated forever after it,
     # or "stutters": true when the behaviour rests in the last state
@@ -354,16 +404,13 @@ def render(document: dict[str, Any], model: Protocol) -> str:
         f"  out-degree   max {document['out_degree']['max']}, "
         f"mean {document['out_degree']['mean']}",
     ]
-    reduction = document.get("reduction")
-    if reduction:
-        lines.append(
-            f"  symmetry     {reduction['states_full']:,} states without reduction: "
-            f"{reduction['ratio']}x fewer"
-        )
+    lines.extend(_render_cycles_and_reduction(document))
     lines.append("")
     width = max(len(p["id"]) for p in document["properties"])
     for prop in document["properties"]:
         lines.append(f"  {prop['status']:<8}  {prop['id']:<{width}}  {prop['description']}")
+    for basis in dict.fromkeys(p["basis"] for p in document["properties"] if "basis" in p):
+        lines.append(f"  liveness: {basis}")
     for prop in document["properties"]:
         if prop["status"] == "violated" and "counterexample" in prop:
             lines.append("")
@@ -412,6 +459,31 @@ def _memory_size(text: str | None) -> int | None:
     return int(float(match.group(1)) * scale)
 
 
+def _render_cycles_and_reduction(document: dict[str, Any]) -> list[str]:
+    lines = []
+    cycles = document["cycles"]
+    if cycles["states"] is not None:
+        where = (
+            f" of the unreduced graph ({cycles['graph_states']:,} states), where liveness "
+            "is decided"
+            if cycles["graph"] == "unreduced"
+            else ""
+        )
+        lines.append(f"  on cycles    {cycles['states']:,} states{where}")
+    reduction = document.get("reduction")
+    if reduction:
+        agree = (
+            "every verdict the same"
+            if reduction["verdicts_agree"]
+            else "VERDICTS DIFFER for " + ", ".join(reduction["disagree"])
+        )
+        lines.append(
+            f"  symmetry     {reduction['states_full']:,} states without reduction: "
+            f"{reduction['ratio']}x fewer; {agree}"
+        )
+    return lines
+
+
 def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
     steps = prop["counterexample"]
     if "cycle" in prop:
@@ -430,7 +502,10 @@ def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
         if prop["stutters"]:
             lines.append("       ... and stays here forever: no fair action is enabled")
         else:
-            lines.append("       then repeats forever:")
+            lines.append(
+                f"       then repeats forever (the cycle ends in the state of step "
+                f"{len(steps) - 1}):"
+            )
             for step in prop["cycle"]:
                 lines.append(f"    ↻  {step['action']}")
                 lines.append(f"       {_summary(step['state'])}")
@@ -459,7 +534,11 @@ def _summary(state: dict[str, Any]) -> str:
 
 
 def _render_replay(replay: dict[str, Any]) -> list[str]:
-    verdict = "conforms" if replay["conforms"] else "DOES NOT CONFORM"
+    verdict = {
+        "conforms": "conforms",
+        "does not conform": "DOES NOT CONFORM",
+        "unknown": "conforms on the paths it followed; unknown: some goals were not reached",
+    }[replay["status"]]
     binding = ", ".join(
         f"{k}={v}"
         for k, v in {**replay["binding"]["hosts"], **replay["binding"]["domains"]}.items()

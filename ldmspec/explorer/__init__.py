@@ -19,6 +19,7 @@ and JSON (:mod:`ldmspec.explorer.export`).
 
 from ldmspec.explorer.analysis import Coverage, ModelVerdict, check_properties, coverage
 from ldmspec.explorer.export import graph_json, to_dot, trace_json, write_graphml
+from ldmspec.explorer.lasso import validate_lasso
 from ldmspec.explorer.model import Model, Property, Trace, TraceStep
 from ldmspec.explorer.progress import ProgressLine
 from ldmspec.explorer.search import Exploration, Statistics, explore
@@ -39,5 +40,6 @@ __all__ = [
     "graph_json",
     "to_dot",
     "trace_json",
+    "validate_lasso",
     "write_graphml",
 ]

@@ -15,8 +15,9 @@ Properties are declared next to the model::
 
 ``eventually`` means *trigger leads to goal*: from every reachable state where the
 trigger holds, every fair behaviour reaches a goal state. Fairness is weak fairness on
-the actions the model calls fair (:meth:`Model.is_fair`): the protocol must take an
-action that stays enabled, the environment (faults, operators, guests) never has to.
+the actions the model calls fair (:meth:`Model.is_fair`), one promise per fairness
+class (:meth:`Model.fairness_class`): the protocol must take an action of a class that
+stays enabled, the environment (faults, operators, guests) never has to.
 """
 
 from __future__ import annotations
@@ -146,11 +147,24 @@ class Model(Generic[S, A]):
     def fairness_class(self, action: A) -> Hashable:
         """The class weak fairness is judged on (the action itself by default).
 
-        Return something coarser, such as the action's kind, when states are reduced
-        by symmetry: an action's identity then depends on the frame of the state it
-        is taken from, its kind does not.
+        Weak fairness over a class ``C`` (TLA+ ``WF_vars(A_1 \\/ ... \\/ A_n)`` for the
+        fair actions ``A_i`` of ``C``): no behaviour may keep some action of ``C``
+        enabled (leading to a different state) from some moment on without ever taking
+        one. A class is a *promise to one component*: give each process its own class,
+        e.g. ``(kind, domain)`` for a migration's steps. A class covering several
+        processes (the kind alone) is a weaker promise: an environment that toggles
+        which process may step keeps the class enabled while starving each process,
+        and liveness then "holds" where one process starves.
         """
         return action
+
+    #: True when every fairness class is invariant under the renamings
+    #: :meth:`representative` applies (for instance, classes are kinds of action):
+    #: then liveness is decided soundly on the symmetry-reduced graph. False (the
+    #: default) when a class names something the reduction renames, such as a domain:
+    #: liveness is then decided on the unreduced graph
+    #: (:func:`~ldmspec.explorer.analysis.check_properties`).
+    symmetric_fairness: bool = False
 
     def representative(self, state: S) -> S:
         """The canonical member of ``state``'s symmetry class (identity by default).

@@ -26,6 +26,9 @@ TOO_LONG = {
     "ldmspec explore",
     "ldmspec explore --variant early-resume",
 }
+# Examples whose answer is "unknown" by design (exit 3): a replay where the implementation
+# takes another path the model allows (it hands off as it suspends), so a goal is unreached.
+UNKNOWN_BY_DESIGN = {"ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml"}
 # Examples that need what only the reader has: a remote host, a folder of their own.
 ILLUSTRATIVE = {"ldmspec report /tmp/run-reports"}
 
@@ -111,4 +114,5 @@ def test_the_help_example_runs_as_shown(
     monkeypatch.chdir(user_folder)
     monkeypatch.setenv("LDMSPEC_NO_PROGRESS", "1")
     status = run_as_shell_would(example, monkeypatch, capsys)
-    assert status in (0, 1), f"{example}: exit {status}"
+    expected = (3,) if example in UNKNOWN_BY_DESIGN else (0, 1)
+    assert status in expected, f"{example}: exit {status}"

@@ -6,7 +6,7 @@ import networkx as nx
 from explorer_toys import Counter, Deadlocking, Spinning, TwoPhaseCommit, Waiting
 
 from ldmspec.explorer import check_properties, coverage, explore
-from ldmspec.explorer.analysis import strongly_connected_components
+from ldmspec.explorer.liveness import strongly_connected_components
 
 
 def verdicts(model, **kwargs):

@@ -94,7 +94,8 @@ def test_a_liveness_violation_is_printed_as_a_lasso(capsys):
     status, out, _ = run(capsys, "--variant", "no-round-limit")
     assert status == 1
     assert "LIVE-CONVERGES violated: lasso, 7 steps then a cycle of 2" in out
-    assert "       then repeats forever:" in out
+    assert "       then repeats forever (the cycle ends in the state of step 7):" in out
+    assert "  liveness: decided on the unreduced graph (1,344 states): symmetry renames" in out
 
 
 def test_a_bounded_search_exits_three_with_unknown_answers(capsys):
@@ -117,6 +118,8 @@ def test_reduction_compares_with_the_unreduced_search(capsys):
         "states_full": 1404,
         "ratio": 1.66,
         "complete": True,
+        "verdicts_agree": True,
+        "disagree": [],
     }
 
 
@@ -169,3 +172,33 @@ def test_a_graph_file_in_a_missing_folder_is_refused_before_exploring(capsys, tm
     assert status == 2
     assert out == ""
     assert err.startswith(f"{tmp_path / 'missing' / 'g.dot'}: no such directory")
+
+
+def test_a_replay_that_leaves_goals_unreached_exits_three_and_says_so(capsys):
+    status, out, _ = run(capsys, "--replay", "examples/fleet.toml", "--quiet")
+    assert status == 3
+    assert (
+        "replay on examples/fleet.toml (h0=t4-a, h1=t4-b, d0=ldom01): the correct "
+        "implementation conforms on the paths it followed; unknown: some goals were not "
+        "reached"
+    ) in out
+    assert "  diverged  fires cancel_on_source@suspended  (8 steps)" in out
+    assert "  skipped   fires bind_other  (1 steps)" in out
+
+
+def test_replay_status_and_exit_status_are_three_valued():
+    from ldmspec.commands.explore import exit_status, replay_status
+
+    ok = {"goal": "g", "steps": 1, "conforms": True}
+    assert replay_status({"conforms": True, "paths": [ok]}) == "conforms"
+    assert replay_status({"conforms": True, "paths": [ok, {**ok, "skipped": "why"}]}) == "unknown"
+    assert replay_status({"conforms": True, "paths": [{**ok, "diverged": "how"}]}) == "unknown"
+    assert replay_status({"conforms": False, "paths": [{**ok, "skipped": "x"}]}) == (
+        "does not conform"
+    )
+    holds = {"properties": [{"status": "holds"}]}
+    assert exit_status(holds) == 0
+    assert exit_status({**holds, "replay": {"status": "unknown"}}) == 3
+    assert exit_status({**holds, "replay": {"status": "does not conform"}}) == 1
+    assert exit_status({**holds, "reduction": {"disagree": ["LIVE-TERMINATES"]}}) == 1
+    assert exit_status({"properties": [{"status": "unknown"}]}) == 3
