@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 PROFILES = ("ci", "deep")
-STANDARD_MODEL = {"hosts": 3, "domains": 3, "concurrent": 2}
+STANDARD_MODEL = {"hosts": 2, "domains": 2, "concurrent": 2}  # models.protocol_config.STANDARD
 
 
 @dataclass(frozen=True)

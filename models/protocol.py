@@ -12,12 +12,21 @@ the target resumes the domain and acknowledges, the source destroys its copy.
 Around the protocol the environment may, at any moment it is enabled: cancel on the
 source (accepted in phases 1-4: the target copy is destroyed, the source resumed;
 too late once the hand-off started) or on the target (always refused, changes
-nothing); burst the guest's dirty pages; and, within a fault budget, drop a message,
-partition the link (then heal it), lose the hand-off acknowledgement (source copy in
-error state ``e``, target running), fail the hand-off on the target (source ``e``,
-target cleaned up), or bind another domain on a host, taking its capacity while a
-migration is under way. The operator resolves the error state as documented: destroy
-the source copy when the target runs the domain, ``cancel-operation`` otherwise.
+nothing); burst the guest's dirty pages; drop a message, partition the link (then
+heal it), lose the hand-off acknowledgement (source copy in error state ``e``, target
+running), fail the hand-off on the target (source ``e``, target cleaned up), or bind
+another domain on a host that no migration has locked. The operator resolves the error
+state as documented: destroy the source copy when the target runs the domain,
+``cancel-operation`` otherwise. None of this runs out: operators start migrations
+again and again, links fail and heal again and again (see "Budgets" below).
+
+Locks (DESIGN.md): a migration locks its source from the start and its target from the
+moment the target's pre-check accepts the domain; a locked host refuses another bind,
+so the target's room cannot go between the checks and the creation of the copy. The
+target keeps the domain locked until the hand-off is settled on the source: the domain
+becomes idle on the target, free to migrate on, only in the step where the source
+destroys its copy (``complete_handoff``) or the operator resolves the source's error
+state; until then a new ``start_migration`` of it is not enabled.
 
 What is abstracted away, and why
 --------------------------------
@@ -37,15 +46,23 @@ What is abstracted away, and why
   runs while pages are still dirty.
 * Messages are not queued: a dropped message makes the migration fail at once (the
   sender's timeout), and a partition is a per-migration link state (two migrations
-  between the same hosts see independent faults, which only adds behaviours). Losing
-  the hand-off acknowledgement is its own fault because its outcome differs.
-* Budgets keep the graph finite: ``migrations`` starts in total and ``faults`` faults.
-  Terminal states have no migration under way or in error and no start possible.
+  between the same hosts see independent faults, which only adds behaviours): up,
+  down, or healed with a message lost while it was down, so that the sender's timer
+  runs until the peer answers (a link that flaps forever keeps the timeout enabled and
+  weak fairness makes it fire). Losing the hand-off acknowledgement is its own fault
+  because its outcome differs.
+* Budgets: none by default. The graph is finite because every field is: a domain's
+  phase, copies, flags, dirty bucket, rounds (up to the limit), link and last outcome,
+  and one foreign bind per host. ``migrations`` and ``faults``, when set, bound the
+  starts and faults of a run (a bounded run); terminal states are then those with no
+  migration under way or in error and no start possible. Without budgets a terminal
+  state is a quiescent one (nothing under way or in error), and behaviours need not
+  end: liveness is per migration (LIVE-*), not "the run ends".
 * Progress percentages are abstracted by (phase, rounds), ordered lexicographically.
 
 Every action has a one-line docstring (:mod:`ldmspec.models.protocol_actions`);
 :data:`ACTION_KINDS` lists them. A state is
-one int (budgets, a 4-bit field per host, a 25-bit packed :class:`ModelDomain` per domain)
+one int (budgets, a 4-bit field per host, a 26-bit packed :class:`ModelDomain` per domain)
 so that the explorer hashes it cheaply and a step is an addition; use
 :meth:`Protocol.decode` or :meth:`Protocol.describe_state` to read one.
 
@@ -57,8 +74,9 @@ The properties are in :mod:`ldmspec.models.protocol_properties`. Liveness is spl
 the way a proof would split it: LIVE-CONVERGES says every pre-copy ends (suspension,
 cancel or failure), LIVE-TERMINATES that every migration ends once outside pre-copy;
 together, every migration ends, and a broken model breaks the one that names its bug.
-Fairness is weak fairness per kind of protocol step; operators, guests and faults
-are never obliged to act.
+Fairness is weak fairness per migration: the class of an action is (step, domain)
+(:meth:`Protocol.fairness_class`); operators, guests and faults are never obliged to
+act.
 """
 
 from __future__ import annotations
@@ -102,6 +120,7 @@ from ldmspec.models.protocol_domain import (
     CANCELLED,
     CHECKS,
     COMPLETED,
+    DOMAIN_BITS,
     DOMAIN_MASK,
     ERROR,
     FAILED,
@@ -111,6 +130,9 @@ from ldmspec.models.protocol_domain import (
     HANDOFF,
     IDLE,
     LARGE,
+    LINK_DOWN,
+    LINK_HEALED,
+    LINK_UP,
     NO_OUTCOME,
     NONE,
     PHASE_NAMES,
@@ -146,6 +168,19 @@ def _move(
     return (kind, argument, new.pack(), deltas, spent)
 
 
+# The kinds that are another outcome of the same protocol step, for fairness.
+_SAME_STEP = {CHECKS_FAIL: CHECKS_PASS, FULL: CREATE}
+
+
+def _answered(move: _Move) -> _Move:
+    """``move`` with the link's timer stopped (a guest's burst answers nothing)."""
+    kind, argument, packed, deltas, spent = move
+    new = ModelDomain.unpack(packed)
+    if kind == BURST or new.partitioned != LINK_HEALED:
+        return move
+    return (kind, argument, new._replace(partitioned=LINK_UP).pack(), deltas, spent)
+
+
 class Protocol(StateLayout, Model[State, int]):
     """The abstract migration protocol for one :class:`ProtocolConfig`.
 
@@ -179,8 +214,7 @@ class Protocol(StateLayout, Model[State, int]):
             home = d % self.hosts
             used[home] += 1
             domains.append(ModelDomain(home, 0, IDLE, RUNNING, 0, NONE, 0, 0, 0, 0, 0, 0).pack())
-        budget = config.migrations << 4 | config.faults
-        return [self.pack_state(budget, used, domains)]
+        return [self.pack_state(config.budget(), used, domains)]
 
     def actions(self, state: State) -> Iterable[int]:
         return [act for act, _ in self.successors(state)]
@@ -206,44 +240,81 @@ class Protocol(StateLayout, Model[State, int]):
         )
         capacity = self.config.capacity
         out: list[tuple[int, State]] = []
+        phases = [(packed >> PHASE_SHIFT) & 7 for packed in domains] if self.watches_others else ()
         for d, packed in enumerate(domains):
             target = (packed >> 3) & 7
             free = 4 if ((state >> host_offsets[target]) & 7) < capacity else 0
             key = packed << 3 | context | free
+            if phases:  # the phases other domains are in, for a variant that looks
+                for other, phase in enumerate(phases):
+                    if other != d:
+                        key |= 8 << phase << DOMAIN_BITS << 3
             moves = self._moves[d].get(key)
             if moves is None:
-                moves = self._steps_of(d, packed, context, free)
+                others = key >> DOMAIN_BITS >> 6
+                moves = self._steps_of(d, packed, context | free, others)
                 self._moves[d][key] = moves
             for act, delta in moves:
                 # a refused command gives back the very same state (a fast stutter)
                 out.append((act, state + delta if delta else state))
         if context & 2 and "foreign-bind" in self.config.enabled_faults:
+            locked = self._locked_hosts(domains)
+            spent = 1 if self.config.faults is not None else 0
             for h, offset in enumerate(host_offsets):
                 field_ = (state >> offset) & 15
-                if not field_ >> 3 and (field_ & 7) < capacity:
-                    out.append((BIND_OTHER << 8 | HOST_LEVEL << 4 | h, state - 1 + (9 << offset)))
+                if not field_ >> 3 and (field_ & 7) < capacity and not locked >> h & 1:
+                    out.append(
+                        (BIND_OTHER << 8 | HOST_LEVEL << 4 | h, state - spent + (9 << offset))
+                    )
         return out
 
+    def _locked_hosts(self, domains: list[int]) -> int:
+        """The hosts a migration holds the lock of, as a bit mask (DESIGN.md: on S from
+        the start until the migration ends; on T from the moment its pre-check accepts
+        the domain until the hand-off is settled on S, which the model's error phase
+        and recovery steps keep atomic)."""
+        mask = 0
+        for packed in domains:
+            phase = (packed >> PHASE_SHIFT) & 7
+            if phase:
+                mask |= 1 << (packed & 7)
+                if phase >= PREPARE:
+                    mask |= 1 << ((packed >> 3) & 7)
+        return mask
+
     def _steps_of(
-        self, d: int, packed: int, context: int, free: int
+        self, d: int, packed: int, context: int, others: int = 0
     ) -> tuple[tuple[int, int], ...]:
         """Domain ``d``'s moves as (action, what to add to the state)."""
         steps = []
         offset = self.domain_offsets[d]
+        # an unbounded budget is never spent: it stays at its "never runs out" value
+        starts_spent = self.config.migrations is not None
+        faults_spent = self.config.faults is not None
         for kind, argument, new, deltas, spent in self._domain_moves(
-            ModelDomain.unpack(packed), context & 1, context & 2, free
+            ModelDomain.unpack(packed), context & 1, context & 2, context & 4, others
         ):
+            if (spent == -16 and not starts_spent) or (spent == -1 and not faults_spent):
+                spent = 0
             delta = ((new - packed) << offset) + spent
             for host, used, foreign in deltas:
                 delta += (used + (foreign << 3)) << self.host_offsets[host]
             steps.append((kind << 8 | d << 4 | argument, delta))
         return tuple(steps)
 
+    @property
+    def terminates(self) -> bool:  # type: ignore[override]
+        """Only a bounded run must end: operators may start migrations forever."""
+        return self.config.migrations is not None
+
     def is_terminal(self, state: State) -> bool:
-        """Quiescent: nothing under way or in error, and no migration can start."""
+        """Quiescent: nothing under way or in error (and, in a bounded run, no migration
+        can start any more)."""
         domains = self.domain_fields(state)
         if any((packed >> PHASE_SHIFT) & 7 for packed in domains):
             return False
+        if self.config.migrations is None:
+            return True
         return not (state & 255) >> 4 or not any(
             ModelDomain.unpack(packed).source_copy == RUNNING for packed in domains
         )
@@ -251,9 +322,13 @@ class Protocol(StateLayout, Model[State, int]):
     def is_fair(self, action: int) -> bool:
         return KINDS[action >> 8].fair
 
-    def fairness_class(self, action: int) -> str:
-        # Weak fairness per kind of protocol step: symmetric, so sound under reduction.
-        return KINDS[action >> 8].name
+    def fairness_class(self, action: int) -> int:
+        """(step, domain): weak fairness is promised to each migration's own steps,
+        not to a kind of step as a whole (``step << 4 | domain``). A step with two
+        outcomes is one class: the target answers the pre-check (pass or fail) and
+        creates the domain (or finds its room gone) whatever the answer."""
+        kind = action >> 8
+        return _SAME_STEP.get(kind, kind) << 4 | (action >> 4) & 15
 
     def representative(self, state: State) -> State:
         """Canonical under renaming hosts and domains: the least relabelled state
@@ -287,6 +362,7 @@ class Protocol(StateLayout, Model[State, int]):
             missing.add("dirty_burst")
         if self.config.migrations == 0:
             return ()
+        missing.add("target_full")  # the target's lock keeps its room from the checks on
         return tuple(kind for kind in ACTION_KINDS if kind not in missing)
 
     def describe_action(self, action: int) -> str:
@@ -314,13 +390,15 @@ class Protocol(StateLayout, Model[State, int]):
     # -- one domain's moves (the protocol itself) ---------------------------------------------
 
     def _domain_moves(
-        self, d: ModelDomain, can_start: int, can_fault: int, free: int
+        self, d: ModelDomain, can_start: int, can_fault: int, free: int, others: int = 0
     ) -> tuple[_Move, ...]:
         """Every move of domain ``d``, in a fixed order: the protocol's, then the
         operators' and the environment's.
 
         ``can_start``: a start is left and the concurrency limit allows one more;
-        ``can_fault``: a fault is left; ``free``: d's target host has a free slot.
+        ``can_fault``: a fault is left; ``free``: d's target host has a free slot;
+        ``others``: the phases other domains are in, as a bit mask (only for a model
+        that :attr:`watches_others`).
         """
         if d.phase == IDLE:
             if not can_start or d.source_copy != RUNNING:
@@ -337,13 +415,14 @@ class Protocol(StateLayout, Model[State, int]):
                 return (_move(TARGET_GIVES_UP, *self.target_gives_up(d)),)
             return (_move(RECOVER_CANCEL, self.recover_cancel(d)),)
         faults = self.config.enabled_faults if can_fault else frozenset()
-        return (*self._protocol_moves(d, free), *self._environment_moves(d, faults))
+        protocol = self._protocol_moves(d, free) if not self.waits(d, others) else []
+        return (*protocol, *self._environment_moves(d, faults))
 
     def _protocol_moves(self, d: ModelDomain, free: int) -> list[_Move]:
         """The protocol's own steps of a migrating domain ``d`` (phases 1-5)."""
         moves: list[_Move] = []
         phase = d.phase
-        link_up = not d.partitioned
+        link_up = d.partitioned != LINK_DOWN
         if phase == CHECKS and link_up:
             if free:
                 moves.append(_move(CHECKS_PASS, d._replace(phase=PREPARE, source_flag=FLAG_SOURCE)))
@@ -368,23 +447,27 @@ class Protocol(StateLayout, Model[State, int]):
                 moves.append(_move(FINAL, d._replace(dirty=0)))
             if self.ready_to_resume(d):
                 moves.append(_move(SEND_HANDOFF, d._replace(phase=HANDOFF)))
-        elif phase == HANDOFF:
-            if link_up and d.target_copy == BOUND:
+        elif phase == HANDOFF and link_up:
+            if d.target_copy == BOUND:
                 moves.append(_move(RESUME, *self.resume_on_target(d)))
-            elif link_up:
-                moves.append(_move(COMPLETE, *self.complete_handoff(d)))
             else:
+                moves.append(_move(COMPLETE, *self.complete_handoff(d)))
+        if d.partitioned == LINK_HEALED:
+            # the peer answers: the sender's timer stops
+            moves = [_answered(move) for move in moves]
+        if d.partitioned != LINK_UP:  # a message was lost: the sender's timer runs
+            if phase == HANDOFF:
                 waited = self.ack_timeout(d)
                 if waited is not None:
                     moves.append(_move(ACK_TIMEOUT, waited))
-        if d.partitioned and phase != HANDOFF:
-            moves.append(_move(TIMEOUT, *self.fail(d, FAILED)))
+            else:
+                moves.append(_move(TIMEOUT, *self.fail(d, FAILED)))
         return moves
 
     def _environment_moves(self, d: ModelDomain, faults: frozenset[str]) -> list[_Move]:
         """The operators' cancels and the faults that can hit a migrating ``d``."""
         phase = d.phase
-        link_up = not d.partitioned
+        link_up = d.partitioned != LINK_DOWN
         moves = [
             _move(CANCEL_S, *self.cancel_on_source(d), argument=phase),
             _move(CANCEL_T, *self.cancel_on_target(d), argument=phase),
@@ -392,15 +475,24 @@ class Protocol(StateLayout, Model[State, int]):
         if "drop" in faults and link_up and phase != HANDOFF:
             moves.append(_move(DROP, *self.fail(d, FAILED), spent=-1))
         if "partition" in faults and link_up:
-            moves.append(_move(PARTITION, d._replace(partitioned=1), spent=-1))
-        if d.partitioned:
-            moves.append(_move(HEAL, d._replace(partitioned=0)))
+            moves.append(_move(PARTITION, d._replace(partitioned=LINK_DOWN), spent=-1))
+        if d.partitioned == LINK_DOWN:
+            moves.append(_move(HEAL, d._replace(partitioned=LINK_HEALED)))
         if phase == HANDOFF and link_up:
             if "lost-ack" in faults and d.target_copy == TARGET_RUNNING:
                 moves.append(_move(LOSE_ACK, self.ack_lost(d), spent=-1))
             if "handoff-failure" in faults and d.target_copy == BOUND:
                 moves.append(_move(HANDOFF_FAIL, *self.handoff_failure(d), spent=-1))
         return moves
+
+    #: Whether a domain's steps depend on the phases of the others (see :meth:`waits`);
+    #: the correct model's do not, and it keeps its move cache small.
+    watches_others = False
+
+    def waits(self, d: ModelDomain, others: int) -> bool:
+        """Whether ``d``'s protocol steps wait while the other domains are in the
+        phases of the bit mask ``others`` (never, in the correct model)."""
+        return False
 
     # Each step below returns the domain after it and, where slots change hands, the
     # host deltas. Variants override one of them to break one behaviour.

@@ -21,15 +21,22 @@ def _in_range(name: str, value: int, low: int, high: int) -> None:
 
 @dataclass(frozen=True)
 class ProtocolConfig:
-    """The size of the model: hosts, domains, concurrency, budgets and enabled faults."""
+    """The size of the model: hosts, domains, concurrency, enabled faults, and optional
+    budgets.
 
-    hosts: int = 3
-    domains: int = 3
+    ``migrations`` and ``faults`` are None (the default) for an environment that never
+    runs out: operators start migrations and faults strike again and again, and the
+    graph stays finite by abstraction (see :mod:`ldmspec.models.protocol`). A number
+    bounds them in total, for bounded runs (a bounded model has fewer cycles).
+    """
+
+    hosts: int = 2
+    domains: int = 2
     concurrent: int = 2
     round_limit: int = 2
     capacity: int = 0  # 0: one more than the busiest host holds at the start
-    migrations: int = 3
-    faults: int = 2
+    migrations: int | None = None
+    faults: int | None = None
     enabled_faults: frozenset[str] = field(default_factory=lambda: frozenset(FAULTS))
     bursts: bool = True
 
@@ -42,26 +49,43 @@ class ProtocolConfig:
         if self.capacity == 0:
             object.__setattr__(self, "capacity", busiest + 1)
         _in_range("capacity", self.capacity, busiest, 7)
-        _in_range("migrations", self.migrations, 0, 15)
-        _in_range("faults", self.faults, 0, 15)
+        if self.migrations is not None:
+            _in_range("migrations", self.migrations, 0, 14)
+        if self.faults is not None:
+            _in_range("faults", self.faults, 0, 14)
         unknown = sorted(self.enabled_faults - set(FAULTS))
         if unknown:
             raise InputError(f"fault kinds among {', '.join(FAULTS)}", got=unknown[0])
 
     @property
     def name(self) -> str:
-        """A short name: ``h3-d3-k2`` plus what differs from the defaults."""
+        """A short name: ``h2-d2-k2`` plus what differs from the defaults."""
         text = f"h{self.hosts}-d{self.domains}-k{self.concurrent}"
         defaults = ProtocolConfig(self.hosts, self.domains, self.concurrent)
         for key in ("round_limit", "capacity", "migrations", "faults", "bursts"):
-            if getattr(self, key) != getattr(defaults, key):
-                text += f"-{key.replace('_', '')}{int(getattr(self, key))}"
+            value = getattr(self, key)
+            if value != getattr(defaults, key):
+                text += f"-{key.replace('_', '')}{int(value)}"
         if self.enabled_faults != defaults.enabled_faults:
             text += (
                 "-" + "+".join(sorted(self.enabled_faults)) if self.enabled_faults else "-nofaults"
             )
         return text
 
+    @property
+    def unbounded(self) -> int:
+        """The budget value that means "never runs out" in the state (never spent)."""
+        return 15
+
+    def budget(self) -> int:
+        """The initial budget field of a state: ``starts << 4 | faults``."""
+        starts = self.unbounded if self.migrations is None else self.migrations
+        faults = self.unbounded if self.faults is None else self.faults
+        return starts << 4 | faults
+
 
 STANDARD = ProtocolConfig()
-"""The standard configuration: 3 hosts, 3 domains, 2 concurrent migrations, every fault."""
+"""The standard configuration: 2 hosts, 2 domains, 2 concurrent migrations, every fault,
+no budgets: the smallest one where one migration can starve while another progresses.
+(3 hosts, 3 domains without budgets is about 1.5 million states even with symmetry:
+beyond what the explorer decides in a minute; bound it with ``migrations``/``faults``.)"""

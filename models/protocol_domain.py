@@ -2,7 +2,7 @@
 
 A :class:`ModelDomain` is the model's view of one guest domain and its migration (the
 implementation's view of the same domain is the conformance abstraction's). It packs
-into 25 bits so that a whole state is one int: :meth:`ModelDomain.pack` and
+into 26 bits so that a whole state is one int: :meth:`ModelDomain.pack` and
 :meth:`ModelDomain.unpack` convert, :data:`FIELDS` gives each field's bit offset.
 """
 
@@ -34,6 +34,10 @@ TARGET_COPY_NAMES = ("none", "bound", "running")
 # FLAGS column 6 on the source's copy.
 FLAG_NONE, FLAG_SOURCE, FLAG_ERROR = 0, 1, 2
 SOURCE_FLAGS = ("-", "s", "e")
+# The link of a migration. LINK_HEALED: up again after a partition, with a message of
+# this migration lost in it: the sender's timer runs until the protocol answers.
+LINK_UP, LINK_DOWN, LINK_HEALED = 0, 1, 2
+LINK_NAMES = ("up", "partitioned", "healed")
 # Dirty-set bucket.
 DIRTY_NAMES = ("none", "small", "large")
 LARGE = 2
@@ -71,7 +75,7 @@ class ModelDomain(NamedTuple):
     dirty: int  # 0 none, 1 small, 2 large
     rounds: int  # pre-copy rounds done
     burst: int  # 1 when the guest burst its dirty pages during this migration
-    partitioned: int  # 1 when the migration's link is partitioned
+    partitioned: int  # the migration's link: LINK_UP, LINK_DOWN or LINK_HEALED
     outcome: int  # how the last migration ended
 
     def pack(self) -> int:
@@ -93,7 +97,7 @@ class ModelDomain(NamedTuple):
 _UNPACKED: dict[int, ModelDomain] = {}
 
 # (bit offset, mask) of each ModelDomain field in the packed int.
-_WIDTHS = (3, 3, 3, 2, 2, 2, 1, 2, 2, 1, 1, 3)
+_WIDTHS = (3, 3, 3, 2, 2, 2, 1, 2, 2, 1, 2, 3)
 FIELDS = tuple((sum(_WIDTHS[:i]), (1 << width) - 1) for i, width in enumerate(_WIDTHS))
 PHASE_SHIFT = FIELDS[2][0]
 ROUNDS_SHIFT = FIELDS[8][0]
@@ -129,7 +133,7 @@ def describe_domain(number: int, d: ModelDomain) -> dict[str, Any]:
                 "dirty": DIRTY_NAMES[d.dirty],
                 "rounds": d.rounds,
                 "burst": bool(d.burst),
-                "link": "partitioned" if d.partitioned else "up",
+                "link": LINK_NAMES[d.partitioned],
             }
         )
     elif d.burst:

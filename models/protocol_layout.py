@@ -59,7 +59,8 @@ class StateLayout:
     def decode(
         self, state: State
     ) -> tuple[int, int, tuple[tuple[int, int], ...], tuple[ModelDomain, ...]]:
-        """``(starts_left, faults_left, ((used, foreign) per host), domains)``."""
+        """``(starts_left, faults_left, ((used, foreign) per host), domains)``; a budget
+        the configuration leaves unbounded reads as ``config.unbounded``."""
         hosts = tuple((h & 7, h >> 3) for h in self.host_fields(state))
         domains = tuple(ModelDomain.unpack(p) for p in self.domain_fields(state))
         return (state & 255) >> 4, state & 15, hosts, domains
@@ -82,8 +83,8 @@ class StateLayout:
         """A JSON view of ``state``: budgets, hosts, domains."""
         starts, faults, hosts, domains = self.decode(state)
         return {
-            "starts_left": starts,
-            "faults_left": faults,
+            "starts_left": None if self.config.migrations is None else starts,
+            "faults_left": None if self.config.faults is None else faults,
             "hosts": [
                 {"host": f"h{h}", "used": used, "other_bound": bool(foreign)}
                 for h, (used, foreign) in enumerate(hosts)

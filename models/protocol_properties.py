@@ -163,8 +163,9 @@ def protocol_properties(layout: StateLayout) -> list[Property]:
     """The properties of the protocol model of ``layout``, as DESIGN.md names them.
 
     Invariants (``always``) and action properties (``step``) from DESIGN.md
-    "Invariants", liveness (``eventually``, under weak fairness of the protocol's own
-    steps) and ``sometimes`` targets guarding against a vacuous model; targets a
+    "Invariants", liveness (``eventually`` for each migration, under weak fairness of
+    each migration's own steps) and ``sometimes`` targets guarding against a vacuous
+    model; targets a
     configuration cannot reach (two migrations with one domain...) are left out.
     """
     return [*invariants(layout), *liveness(layout), *reachability_targets(layout)]
@@ -218,19 +219,34 @@ _PRECOPY = frozenset((PRECOPY,))
 _ACTIVE = frozenset((CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF))
 
 
+def in_phase(layout: StateLayout, d: int, phases: frozenset[int]) -> Callable[[State], bool]:
+    """Whether domain ``d`` is in one of ``phases``."""
+    offset = layout.domain_offsets[d]
+
+    def holds(state: State) -> bool:
+        return (state >> offset >> PHASE_SHIFT) & 7 in phases
+
+    return holds
+
+
+def not_in_phase(layout: StateLayout, d: int, phases: frozenset[int]) -> Callable[[State], bool]:
+    """Whether domain ``d`` is in none of ``phases``."""
+    inside = in_phase(layout, d, phases)
+    return lambda state: not inside(state)
+
+
 def liveness(layout: StateLayout) -> list[Property]:
-    """LIVE-TERMINATES and LIVE-CONVERGES, as ``eventually`` properties."""
+    """LIVE-TERMINATES and LIVE-CONVERGES, one ``eventually`` case per migration."""
+    domains = range(layout.domains)
     return [
-        Property.eventually(
+        Property.eventually_each(
             "LIVE-TERMINATES",
-            lambda s: phase_count(layout, s, _ENDING) == 0,
-            trigger=lambda s: phase_count(layout, s, _ENDING) > 0,
+            [(not_in_phase(layout, d, _ENDING), in_phase(layout, d, _ENDING)) for d in domains],
             description="every migration outside pre-copy ends under weak fairness",
         ),
-        Property.eventually(
+        Property.eventually_each(
             "LIVE-CONVERGES",
-            lambda s: phase_count(layout, s, _PRECOPY) == 0,
-            trigger=lambda s: phase_count(layout, s, _PRECOPY) > 0,
+            [(not_in_phase(layout, d, _PRECOPY), in_phase(layout, d, _PRECOPY)) for d in domains],
             description="pre-copy reaches suspension (or ends) within the round limit",
         ),
     ]
@@ -241,7 +257,7 @@ def reachability_targets(layout: StateLayout) -> list[Property]:
     config = layout.config
     if config.migrations == 0:
         return []
-    faults = config.enabled_faults if config.faults else frozenset()
+    faults = config.enabled_faults if config.faults != 0 else frozenset()
     props = [
         Property.sometimes(
             "a completed migration", outcome_seen(layout, COMPLETED), "a migration completes"
@@ -252,7 +268,7 @@ def reachability_targets(layout: StateLayout) -> list[Property]:
             "a migration is cancelled after the guest burst its dirty pages",
         ),
     ]
-    if config.concurrent >= 2 and config.migrations >= 2 and layout.domains >= 2:
+    if config.concurrent >= 2 and (config.migrations or 2) >= 2 and layout.domains >= 2:
         props.append(
             Property.sometimes(
                 "two concurrent migrations",
@@ -282,9 +298,12 @@ def reachability_targets(layout: StateLayout) -> list[Property]:
     if "foreign-bind" in faults and (layout.domains >= 2 or config.capacity == 1):
         props.append(
             Property.sometimes(
-                "the target's room taken mid-migration",
-                outcome_seen(layout, TARGET_FULL),
-                "another bind takes the target's room after the checks passed",
+                "the target's room taken before its checks",
+                lambda s: (
+                    any(d.outcome == FAILED and d.phase == IDLE for d in layout.decode(s)[3])
+                    and any(foreign for _, foreign in layout.decode(s)[2])
+                ),
+                "another bind takes the target's room before its pre-check accepts",
             )
         )
     return props

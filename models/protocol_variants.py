@@ -4,8 +4,10 @@ Each variant is a subclass of :class:`~ldmspec.models.protocol.Protocol` overrid
 one step, and names the property it must violate. The tests check that the explorer
 finds exactly that violation (with a shortest counterexample) and nothing else, so a
 model checker that stops seeing a bug, or a property that stops meaning anything,
-shows up as a failing test. A liveness variant whose bug is a cycle also breaks the
-built-in ``fair-cycle-free`` check, the property-free form of the same liveness.
+shows up as a failing test. In a bounded run (``migrations`` set) a liveness variant
+whose bug is a cycle also breaks the built-in ``fair-cycle-free`` check, the
+property-free form of the same liveness. The starving variants need two migrations and
+an environment that keeps starting them: they are caught only without budgets.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from ldmspec.models.protocol import Deltas, Protocol
 from ldmspec.models.protocol_config import ProtocolConfig
 from ldmspec.models.protocol_domain import (
     CANCELLED,
+    CHECKS,
     FAILED,
     FLAG_SOURCE,
     HANDOFF,
+    PRECOPY,
     SUSPENDED,
     SUSPENDED_COPY,
     TARGET_RUNNING,
@@ -121,6 +125,35 @@ class FlagLeftOnCancel(Protocol):
         return after
 
 
+class PrecopyYieldsToHandoff(Protocol):
+    """A source pauses every pre-copy while another migration is in its hand-off.
+
+    Safe, but under weak fairness per migration a pre-copy can starve: while other
+    migrations keep reaching their hand-off, its round is enabled only between them,
+    never continuously, so nothing forces it.
+    """
+
+    variant = "precopy-yields-to-handoff"
+    watches_others = True
+
+    def waits(self, d: ModelDomain, others: int) -> bool:
+        return d.phase == PRECOPY and bool(others >> HANDOFF & 1)
+
+
+class ChecksYieldToPrecopy(Protocol):
+    """A target answers a pre-check only while no other migration is in pre-copy.
+
+    A migration waiting for its checks starves while others keep migrating: its
+    answer is enabled only between their pre-copies.
+    """
+
+    variant = "checks-yield-to-precopy"
+    watches_others = True
+
+    def waits(self, d: ModelDomain, others: int) -> bool:
+        return d.phase == CHECKS and bool(others >> PRECOPY & 1)
+
+
 @dataclass(frozen=True)
 class Variant:
     """A wrong-on-purpose model: its name, what it breaks, and the property it violates."""
@@ -176,13 +209,24 @@ VARIANTS: dict[str, Variant] = {
             "pre-copy ignores the round limit while the guest keeps dirtying pages",
             "LIVE-CONVERGES",
             NoRoundLimit,
-            ("fair-cycle-free",),
         ),
         Variant(
             "ack-wait-forever",
             "over a partition the source waits for the acknowledgement forever",
             "LIVE-TERMINATES",
             AckWaitForever,
+        ),
+        Variant(
+            "precopy-yields-to-handoff",
+            "a pre-copy waits while another migration hands off: it starves",
+            "LIVE-CONVERGES",
+            PrecopyYieldsToHandoff,
+        ),
+        Variant(
+            "checks-yield-to-precopy",
+            "a pre-check waits while another migration pre-copies: it starves",
+            "LIVE-TERMINATES",
+            ChecksYieldToPrecopy,
         ),
     )
 }

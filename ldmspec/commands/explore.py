@@ -48,15 +48,21 @@ DESCRIPTION = f"""\
 Explore the abstract migration protocol breadth first: every interleaving of up to K
 concurrent migrations among N hosts and M domains, with cancellations on either side,
 dirty-memory bursts and faults (dropped messages, partitions, a lost hand-off
-acknowledgement, a failed hand-off, another bind taking the target's room). Then
-check every property: the invariants of DESIGN.md (INV-*), liveness under weak
-fairness (LIVE-*), reachability targets so the model cannot pass vacuously, deadlock,
-and action coverage. A violation comes with a shortest counterexample (a lasso for
-liveness).
+acknowledgement, a failed hand-off, another bind taking the target's room). By
+default the environment never runs out: operators start migrations again and again,
+links fail and heal again and again, so the graph has cycles and liveness is decided
+on them; --migrations and --faults bound a run instead. Then check every property:
+the invariants of DESIGN.md (INV-*), liveness (LIVE-*, for each migration) under weak
+fairness of each migration's own steps (the environment is never obliged to act),
+reachability targets so the model cannot pass vacuously, deadlock, and action
+coverage. A violation comes with a shortest counterexample (a lasso for liveness, whose
+cycle returns to the very state it left).
 
 Hosts and domains are interchangeable, so states are reduced by symmetry unless
---no-symmetry is given; --reduction also runs the unreduced search and prints the
-ratio. --variant runs a model that is wrong on purpose:
+--no-symmetry is given. Symmetry renames domains, and so the fairness promised to
+each one: liveness is then decided on the unreduced graph, and the output says so.
+--reduction also runs the unreduced search, prints the ratio and checks that every
+verdict is the same. --variant runs a model that is wrong on purpose:
 {_VARIANT_LINES}
 
 --replay FLEET drives the reference implementation (built from FLEET) along the
@@ -88,9 +94,9 @@ examples:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     size = parser.add_argument_group("configuration")
-    size.add_argument("--hosts", type=int, default=3, metavar="N", help="hosts (2-6, default 3)")
+    size.add_argument("--hosts", type=int, default=2, metavar="N", help="hosts (2-6, default 2)")
     size.add_argument(
-        "--domains", type=int, default=3, metavar="M", help="domains (1-6, default 3)"
+        "--domains", type=int, default=2, metavar="M", help="domains (1-6, default 2)"
     )
     size.add_argument(
         "--concurrent",
@@ -101,12 +107,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     size.add_argument(
         "--migrations",
         type=int,
-        default=3,
         metavar="B",
-        help="migrations started in all (default 3)",
+        help="bound the migrations started in all (default: operators never stop)",
     )
     size.add_argument(
-        "--faults", type=int, default=2, metavar="F", help="faults injected in all (default 2)"
+        "--faults",
+        type=int,
+        metavar="F",
+        help="bound the faults injected in all (default: faults never run out; "
+        "links fail and heal without a bound either way)",
     )
     size.add_argument(
         "--round-limit", type=int, default=2, metavar="R", help="pre-copy rounds (1-3, default 2)"
@@ -260,7 +269,7 @@ def exploration_document(
 ) -> dict[str, Any]:
     """Explore a configuration and return what ``ldmspec explore --json`` prints.
 
-    ``options``: ``hosts``, ``domains``, ``concurrent`` (default 3, 3, 2),
+    ``options``: ``hosts``, ``domains``, ``concurrent`` (default 2, 2, 2),
     ``variant`` (default the correct model), ``symmetry`` (default True),
     ``max_states``, and the other :class:`ProtocolConfig` fields (``migrations``,
     ``faults``, ``round_limit``...). ``on_progress`` receives a short status text now
@@ -390,8 +399,8 @@ def render(document: dict[str, Any], model: Protocol) -> str:
     lines = [
         f"protocol model {model.config.name} ({document['variant']}): "
         f"{config['hosts']} hosts, {config['domains']} domains, "
-        f"{config['concurrent']} concurrent, {config['migrations']} migrations, "
-        f"{config['faults']} faults ({', '.join(config['fault_kinds']) or 'none'})",
+        f"{config['concurrent']} concurrent, {_bound(config['migrations'])} migrations, "
+        f"{_bound(config['faults'])} faults ({', '.join(config['fault_kinds']) or 'none'})",
         "",
         f"  states       {document['states']:,}"
         + _bounded(document)
@@ -457,6 +466,10 @@ def _memory_size(text: str | None) -> int | None:
         )
     scale = 1024 ** " kmgt".index(match.group(2).lower() or " ")
     return int(float(match.group(1)) * scale)
+
+
+def _bound(value: int | None) -> str:
+    return "unbounded" if value is None else str(value)
 
 
 def _render_cycles_and_reduction(document: dict[str, Any]) -> list[str]:

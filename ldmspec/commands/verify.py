@@ -22,8 +22,8 @@ PARTS = ("model", "properties", "preconditions")
 DESCRIPTION = """\
 Run every part of ldmspec once and end with one summary:
 
-  model          explore the abstract migration protocol (3 hosts, 3 domains, 2 concurrent
-                 migrations, every fault) exhaustively and check every property;
+  model          explore the abstract migration protocol (2 hosts, 2 domains, 2 concurrent
+                 migrations, faults and restarts without end) and check every property;
   properties     run the Hypothesis property suites against the reference implementation
                  (through pytest; failing properties leave counterexample reports);
   preconditions  prove every planned migration of FLEET with z3 (its [[plans]], or every

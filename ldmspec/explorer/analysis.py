@@ -94,7 +94,8 @@ def check_properties(
     Built-ins: ``deadlock-free`` (no non-terminal state without successors) and, when
     the model defines terminal states (``termination``), ``terminal-reachable`` (every
     reachable state can reach a terminal state) and ``fair-cycle-free`` (no cycle of
-    non-terminal states a weakly fair scheduler can stay in).
+    non-terminal states a weakly fair scheduler can stay in; only for a model that
+    :attr:`~Model.terminates`).
 
     On a symmetry-reduced exploration of a model whose fairness classes are not
     symmetric, liveness is decided on an unreduced exploration (at most
@@ -125,7 +126,8 @@ def check_properties(
     if termination:
         assert live is not None
         verdicts.append(_terminal_reachable(graph))
-        verdicts.append(_fair_cycle_free(live))
+        if model.terminates:
+            verdicts.append(_fair_cycle_free(live))
     return verdicts
 
 
@@ -281,10 +283,14 @@ def _eventually(live: LivenessBasis[S, A], prop: Property) -> ModelVerdict[S, A]
     if graph is None:
         return ModelVerdict(prop.id, prop.kind, "unknown", prop.description, basis=live.basis)
     states = graph.x.states
-    goal = prop.holds
-    pending = [not goal(s) for s in states]
-    trigger = prop.trigger
-    starts = [i for i in range(graph.n) if pending[i] and (trigger is None or trigger(states[i]))]
-    trace = find_lasso(graph, pending.__getitem__, starts, stutter=True)
-    status: Status = "holds" if trace is None else "violated"
-    return ModelVerdict(prop.id, prop.kind, status, prop.description, trace, basis=live.basis)
+    for goal, trigger in prop.leads_to:
+        pending = [not goal(s) for s in states]
+        starts = [
+            i for i in range(graph.n) if pending[i] and (trigger is None or trigger(states[i]))
+        ]
+        trace = find_lasso(graph, pending.__getitem__, starts, stutter=True)
+        if trace is not None:
+            return ModelVerdict(
+                prop.id, prop.kind, "violated", prop.description, trace, basis=live.basis
+            )
+    return ModelVerdict(prop.id, prop.kind, "holds", prop.description, basis=live.basis)

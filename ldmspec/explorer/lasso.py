@@ -31,7 +31,8 @@ def validate_lasso(
     shown; a cycle must close on the very state it starts from (the stem's last) and be
     weakly fair: no fairness class is enabled in every state of the cycle without being
     taken in it; a trace without a cycle must end by stuttering in a state where no fair
-    action is enabled. From some state where the trigger holds on, the goal never holds.
+    action is enabled. From some state where the trigger holds on, the goal never holds
+    (for one of the cases of :meth:`Property.eventually_each`).
     """
     problems: list[str] = []
     steps = [*trace.steps, *trace.cycle]
@@ -55,7 +56,10 @@ def validate_lasso(
             )
     else:
         problems.append("the trace is not a lasso: it has no cycle and does not stutter")
-    problems.extend(_goal_problems(model, trace, prop))
+    cases = prop.leads_to if prop is not None else ((model.is_terminal, None),)
+    goal_problems = [_goal_problems(trace, goal, trigger) for goal, trigger in cases]
+    if all(goal_problems):  # no case of the property fails along this trace
+        problems.extend(goal_problems[0])
     return problems
 
 
@@ -83,15 +87,12 @@ def _cycle_problems(model: Model[Any, Any], trace: Trace[Any, Any]) -> list[str]
 
 
 def _goal_problems(
-    model: Model[Any, Any], trace: Trace[Any, Any], prop: Property | None
+    trace: Trace[Any, Any],
+    goal: Callable[[Any], bool],
+    trigger: Callable[[Any], bool] | None,
 ) -> list[str]:
-    goal: Callable[[Any], bool]
-    trigger: Callable[[Any], bool]
-    if prop is None:
-        goal, trigger = model.is_terminal, lambda _: True
-    else:
-        goal = prop.holds
-        trigger = prop.trigger or (lambda _: True)
+    if trigger is None:
+        trigger = _always
     states = [step.state for step in (*trace.steps, *trace.cycle)]
     pending_from = len(states)
     while pending_from > 0 and not goal(states[pending_from - 1]):
@@ -103,6 +104,10 @@ def _goal_problems(
     if trace.cycle and pending_from > len(trace.steps) - 1:
         return ["the goal holds in the cycle"]
     return []
+
+
+def _always(_: Any) -> bool:
+    return True
 
 
 def _enabled(model: Model[Any, Any], state: Any) -> set[Hashable]:

@@ -50,6 +50,9 @@ class Property(Generic[S, A]):
     holds: Callable[..., bool] = field(compare=False, repr=False)
     trigger: Callable[[S], bool] | None = field(default=None, compare=False, repr=False)
     concerns: Callable[[A], bool] | None = field(default=None, compare=False, repr=False)
+    cases: tuple[tuple[Callable[..., bool], Callable[..., bool]], ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     @classmethod
     def always(cls, id: str, holds: Callable[[Any], bool], description: str = "") -> Property:
@@ -91,6 +94,25 @@ class Property(Generic[S, A]):
         """Liveness: from every reachable ``trigger`` state (default: every state), every
         weakly fair behaviour reaches a ``goal`` state (TLA+ ``trigger ~> goal``)."""
         return cls(id, "eventually", description or id, goal, trigger)
+
+    @classmethod
+    def eventually_each(
+        cls,
+        id: str,
+        cases: Sequence[tuple[Callable[[Any], bool], Callable[[Any], bool]]],
+        *,
+        description: str = "",
+    ) -> Property:
+        """Liveness for each of several ``(goal, trigger)`` cases, such as one per
+        migration: ``trigger_i ~> goal_i`` for every ``i``. The property is violated
+        when one case is; the counterexample is the first case's lasso."""
+        goal, trigger = cases[0]
+        return cls(id, "eventually", description or id, goal, trigger, cases=tuple(cases))
+
+    @property
+    def leads_to(self) -> tuple[tuple[Callable[[Any], bool], Callable[[Any], bool] | None], ...]:
+        """The ``(goal, trigger)`` cases of an ``eventually`` property."""
+        return self.cases or ((self.holds, self.trigger),)
 
 
 class Model(Generic[S, A]):
@@ -165,6 +187,12 @@ class Model(Generic[S, A]):
     #: liveness is then decided on the unreduced graph
     #: (:func:`~ldmspec.explorer.analysis.check_properties`).
     symmetric_fairness: bool = False
+
+    #: Whether every weakly fair behaviour is expected to end in a terminal state, as
+    #: the built-in ``fair-cycle-free`` checks. False for a model whose environment may
+    #: act forever (operators who keep starting work): its liveness is stated by its
+    #: own ``eventually`` properties instead.
+    terminates: bool = True
 
     def representative(self, state: S) -> S:
         """The canonical member of ``state``'s symmetry class (identity by default).

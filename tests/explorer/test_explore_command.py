@@ -22,7 +22,11 @@ def test_the_correct_model_holds_and_exits_zero(capsys):
     status, out, err = run(capsys)
     assert status == 0
     assert err == ""
-    assert "  states       844  (symmetry reduced)" in out
+    assert "  states       296  (symmetry reduced)" in out
+    assert (
+        "  on cycles    584 states of the unreduced graph (588 states), where liveness is "
+        "decided"
+    ) in out
     assert "  holds     INV-SINGLE-ACTIVE" in out
     assert "violated" not in out
     assert "coverage: " in out
@@ -33,7 +37,8 @@ def test_json_has_the_documented_keys(capsys):
     data = json.loads(out)
     assert status == 0
     assert {"states", "edges", "depth", "seconds", "properties"} <= set(data)
-    assert (data["states"], data["edges"], data["depth"]) == (844, 3188, 18)
+    assert (data["states"], data["edges"], data["depth"]) == (296, 1086, 16)
+    assert data["cycles"] == {"states": 584, "graph": "unreduced", "graph_states": 588}
     ids = [p["id"] for p in data["properties"]]
     assert ids[:9] == [
         "INV-SINGLE-ACTIVE",
@@ -95,7 +100,7 @@ def test_a_liveness_violation_is_printed_as_a_lasso(capsys):
     assert status == 1
     assert "LIVE-CONVERGES violated: lasso, 7 steps then a cycle of 2" in out
     assert "       then repeats forever (the cycle ends in the state of step 7):" in out
-    assert "  liveness: decided on the unreduced graph (1,344 states): symmetry renames" in out
+    assert "  liveness: decided on the unreduced graph (564 states): symmetry renames" in out
 
 
 def test_a_bounded_search_exits_three_with_unknown_answers(capsys):
@@ -114,9 +119,9 @@ def test_reduction_compares_with_the_unreduced_search(capsys):
     status, out, _ = run(capsys, "--reduction", "--json")
     assert status == 0
     assert json.loads(out)["reduction"] == {
-        "states_reduced": 844,
-        "states_full": 1404,
-        "ratio": 1.66,
+        "states_reduced": 296,
+        "states_full": 588,
+        "ratio": 1.99,
         "complete": True,
         "verdicts_agree": True,
         "disagree": [],
@@ -150,7 +155,8 @@ def test_exports_dot_graphml_and_json(capsys, tmp_path):
             ["--variant", "nope"],
             "argument --variant: expected a variant among correct, early-resume, "
             "cancel-leaves-suspended, target-accepts-cancel, skip-final-copy, leak-on-failure, "
-            'flag-left-on-cancel, no-round-limit, ack-wait-forever, got "nope"',
+            "flag-left-on-cancel, no-round-limit, ack-wait-forever, precopy-yields-to-handoff, "
+            'checks-yield-to-precopy, got "nope"',
         ),
         (
             ["--fault-kinds", "drop,meteor"],
