@@ -27,9 +27,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+from ldmspec.explorer.exploration import Exploration
 from ldmspec.explorer.liveness import FairGraph, find_lasso
 from ldmspec.explorer.model import Model, Property, Trace, TraceStep
-from ldmspec.explorer.search import Exploration, explore
+from ldmspec.explorer.search import explore
 
 __all__ = [
     "Coverage",

@@ -27,8 +27,8 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
+from ldmspec.explorer.exploration import Exploration
 from ldmspec.explorer.model import Trace, TraceStep
-from ldmspec.explorer.search import Exploration
 
 __all__ = ["FairGraph", "find_lasso", "strongly_connected_components"]
 
