@@ -23,11 +23,15 @@ its ``basis``. A verdict is never ``holds`` on a basis that could hide a cycle.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from ldmspec.explorer.exploration import Exploration
+from ldmspec.explorer.labels import label_key
 from ldmspec.explorer.liveness import FairGraph, find_lasso
 from ldmspec.explorer.model import Model, Property, Trace, TraceStep
 from ldmspec.explorer.search import explore
@@ -146,7 +150,7 @@ def coverage(exploration: Exploration[S, A]) -> Coverage:
 def states_on_cycles(exploration: Exploration[S, A]) -> int:
     """How many states lie on a cycle (a non-trivial strongly connected component, or
     an orbit edge under symmetry): where liveness is decided on cycles at all."""
-    return sum(FairGraph(exploration).cyclic)
+    return int(FairGraph(exploration).cyclic.sum())
 
 
 # --- which graph liveness is decided on ------------------------------------------------------
@@ -206,12 +210,24 @@ def _liveness_basis(
 # --- safety and reachability ------------------------------------------------------------
 
 
+def state_mask(
+    graph: FairGraph[S, A], key: tuple[str, str | None], predicate: Callable[[Any], bool]
+) -> npt.NDArray[np.bool_]:
+    """``predicate`` of every state, as a boolean array: read from the labels the
+    search computed (:mod:`ldmspec.explorer.labels`), or evaluated now."""
+    x = graph.x
+    bit = x.label_bits.get(key)
+    if x.labels is not None and bit is not None:
+        values = np.frombuffer(x.labels, dtype=x.labels.typecode)
+        return (values & values.dtype.type(1 << bit)) != 0
+    return np.fromiter(map(predicate, x.states), np.bool_, graph.n)
+
+
 def _always(graph: FairGraph[S, A], prop: Property) -> ModelVerdict[S, A]:
-    holds = prop.holds
-    for i, state in enumerate(graph.x.states):
-        if not holds(state):
-            trace = graph.x.trace_to(i)
-            return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
+    broken = np.flatnonzero(~state_mask(graph, label_key("holds", prop.id), prop.holds))
+    for i in broken[:1].tolist():
+        trace = graph.x.trace_to(i)
+        return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
     return ModelVerdict(prop.id, prop.kind, _complete(graph), prop.description)
 
 
@@ -225,22 +241,25 @@ def _step(graph: FairGraph[S, A], prop: Property) -> ModelVerdict[S, A]:
 
 
 def _sometimes(graph: FairGraph[S, A], prop: Property) -> ModelVerdict[S, A]:
-    holds = prop.holds
-    for i, state in enumerate(graph.x.states):
-        if holds(state):
-            example = graph.x.trace_to(i)
-            return ModelVerdict(prop.id, prop.kind, "holds", prop.description, example=example)
+    found = np.flatnonzero(state_mask(graph, label_key("holds", prop.id), prop.holds))
+    for i in found[:1].tolist():
+        example = graph.x.trace_to(i)
+        return ModelVerdict(prop.id, prop.kind, "holds", prop.description, example=example)
     status: Status = "violated" if graph.complete else "unknown"
     return ModelVerdict(prop.id, prop.kind, status, prop.description)
+
+
+def _terminal(graph: FairGraph[S, A]) -> npt.NDArray[np.bool_]:
+    return state_mask(graph, label_key("terminal", None), graph.model.is_terminal)
 
 
 def _deadlock(graph: FairGraph[S, A]) -> ModelVerdict[S, A]:
     text = "no reachable non-terminal state is without successors"
     x = graph.x
-    is_terminal = graph.model.is_terminal
-    for i in range(x.expanded):
-        if x.offsets[i] == x.offsets[i + 1] and not is_terminal(x.states[i]):
-            return ModelVerdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
+    out_degree = np.diff(np.frombuffer(x.offsets, x.offsets.typecode))
+    stuck = np.flatnonzero((out_degree[: x.expanded] == 0) & ~_terminal(graph)[: x.expanded])
+    for i in stuck[:1].tolist():
+        return ModelVerdict(DEADLOCK, "deadlock", "violated", text, x.trace_to(i))
     return ModelVerdict(DEADLOCK, "deadlock", _complete(graph), text)
 
 
@@ -255,15 +274,10 @@ def _terminal_reachable(graph: FairGraph[S, A]) -> ModelVerdict[S, A]:
     text = "every reachable state can reach a terminal state"
     if not graph.complete:
         return ModelVerdict(TERMINAL_REACHABLE, "liveness", "unknown", text)
-    is_terminal = graph.model.is_terminal
-    states = graph.x.states
-    can_end = graph.distances_to(
-        (i for i in range(graph.n) if is_terminal(states[i])), lambda _: True
-    )
-    for i in range(graph.n):
-        if can_end[i] < 0:
-            trace = graph.x.trace_to(i)
-            return ModelVerdict(TERMINAL_REACHABLE, "liveness", "violated", text, trace)
+    can_end = graph.distances_to(_terminal(graph), np.ones(graph.n, np.bool_))
+    for i in np.flatnonzero(can_end < 0)[:1].tolist():
+        trace = graph.x.trace_to(i)
+        return ModelVerdict(TERMINAL_REACHABLE, "liveness", "violated", text, trace)
     return ModelVerdict(TERMINAL_REACHABLE, "liveness", "holds", text)
 
 
@@ -272,9 +286,8 @@ def _fair_cycle_free(live: LivenessBasis[S, A]) -> ModelVerdict[S, A]:
     graph = live.graph
     if graph is None:
         return ModelVerdict(FAIR_CYCLE_FREE, "liveness", "unknown", text, basis=live.basis)
-    is_terminal = graph.model.is_terminal
-    states = graph.x.states
-    trace = find_lasso(graph, lambda i: not is_terminal(states[i]), None, stutter=False)
+    terminal = _terminal(graph)
+    trace = find_lasso(graph, lambda i: not terminal[i], None, stutter=False)
     status: Status = "holds" if trace is None else "violated"
     return ModelVerdict(FAIR_CYCLE_FREE, "liveness", status, text, trace, basis=live.basis)
 

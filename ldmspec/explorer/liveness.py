@@ -27,7 +27,11 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
 from ldmspec.explorer.exploration import Exploration
+from ldmspec.explorer.kernels import CSR, cyclic_components, distances_to, forward, reverse
 from ldmspec.explorer.model import Trace, TraceStep
 
 __all__ = ["FairGraph", "find_lasso", "strongly_connected_components"]
@@ -47,54 +51,54 @@ class FairGraph(Generic[S, A]):
         self.model = exploration.model
         self.n = len(exploration.states)
         self.complete = exploration.stats.complete
-        self._reverse: tuple[array, array] | None = None
-        self._cyclic: bytearray | None = None
+        self._arrays: tuple[CSR, CSR] | None = None
+        self._cyclic: npt.NDArray[np.bool_] | None = None
         self._fair: list[tuple[tuple[int, int], ...] | None] = [None] * self.n
         self._class_ids: dict[Hashable, int] = {}
         self.classes: list[Hashable] = []
 
-    # -- structure ---------------------------------------------------------------------
+    # -- structure (numpy arrays, :mod:`ldmspec.explorer.kernels`) -----------------------
 
     def successors(self, i: int) -> array:
         return self.x.out_edges(i)
 
-    def predecessors(self, i: int) -> array:
-        offsets, sources = self.reverse
-        return sources[offsets[i] : offsets[i + 1]]
+    @property
+    def arrays(self) -> tuple[CSR, CSR]:
+        """The out-edges and the in-edges as numpy arrays."""
+        if self._arrays is None:
+            out = forward(self.n, self.x.offsets, self.x.targets)
+            self._arrays = (out, reverse(out))
+        return self._arrays
 
     @property
-    def reverse(self) -> tuple[array, array]:
-        if self._reverse is None:
-            x = self.x
-            counts = [0] * (self.n + 1)
-            for v in x.targets:
-                counts[v + 1] += 1
-            for i in range(self.n):
-                counts[i + 1] += counts[i]
-            offsets = array("l", counts)
-            fill = list(counts[:-1])
-            sources = array("l", [0]) * len(x.targets)
-            for u in range(x.expanded):
-                for e in range(x.offsets[u], x.offsets[u + 1]):
-                    v = x.targets[e]
-                    sources[fill[v]] = u
-                    fill[v] += 1
-            self._reverse = (offsets, sources)
-        return self._reverse
+    def orbit(self) -> npt.NDArray[np.bool_]:
+        """Whether each state has an orbit edge (a real step back into its class)."""
+        marks = np.zeros(self.n, np.bool_)
+        flags = np.frombuffer(bytes(self.x.orbit), np.uint8).astype(np.bool_)
+        marks[: flags.size] = flags
+        return marks
 
     @property
-    def cyclic(self) -> bytearray:
-        """1 for every state on a cycle: in a strongly connected component of two
+    def cyclic(self) -> npt.NDArray[np.bool_]:
+        """Whether each state lies on a cycle: in a strongly connected component of two
         states or more, or with an orbit edge (a real step back into its own class)."""
         if self._cyclic is None:
-            marks = bytearray(self.x.orbit)
-            marks.extend(bytes(self.n - len(marks)))
-            for component in strongly_connected_components(self.n, self.successors, _anything):
-                if len(component) > 1:
-                    for i in component:
-                        marks[i] = 1
+            marks = self.orbit
+            for component in self.components(np.ones(self.n, np.bool_)):
+                marks[component] = True
             self._cyclic = marks
         return self._cyclic
+
+    def components(self, within: npt.NDArray[np.bool_]) -> list[list[int]]:
+        """The strongly connected components of two states or more among ``within``."""
+        return cyclic_components(*self.arrays, within)
+
+    def distances_to(
+        self, seeds: npt.NDArray[np.bool_], within: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int32]:
+        """For every state, the length of a shortest path to a ``seeds`` state through
+        ``within`` states (-1 when none can be reached that way)."""
+        return distances_to(self.arrays[1], np.flatnonzero(seeds), within)
 
     def fair_moves(self, i: int) -> tuple[tuple[int, int], ...]:
         """``(class id, target)`` for every fair action of state ``i`` that moves."""
@@ -119,24 +123,6 @@ class FairGraph(Generic[S, A]):
         return [(a, t) for a, t, moved in self.x.transitions(i) if moved]
 
     # -- paths -------------------------------------------------------------------------
-
-    def distances_to(self, seeds: Iterable[int], within: Callable[[int], bool]) -> array:
-        """For every state, the length of a shortest path to a seed through states
-        satisfying ``within`` (-1 when no seed can be reached that way)."""
-        distance = array("l", [-1]) * self.n
-        queue: deque[int] = deque()
-        for s in seeds:
-            if distance[s] < 0:
-                distance[s] = 0
-                queue.append(s)
-        while queue:
-            v = queue.popleft()
-            step = distance[v] + 1
-            for u in self.predecessors(v):
-                if distance[u] < 0 and within(u):
-                    distance[u] = step
-                    queue.append(u)
-        return distance
 
     def shortest_path_within(
         self, start: int, goal: Callable[[int], bool], within: Callable[[int], bool]
@@ -193,7 +179,7 @@ def _unwind(parent: dict[int, tuple[int, Edge] | None], u: int) -> list[Edge]:
     return path
 
 
-def strongly_connected_components(
+def strongly_connected_components(  # the reference Tarjan (kernels has the fast one)
     n: int, successors: Callable[[int], Iterable[int]], within: Callable[[int], bool]
 ) -> list[list[int]]:
     """Tarjan's algorithm, iteratively, over the states ``0..n-1`` satisfying ``within``."""
@@ -278,36 +264,38 @@ def find_lasso(
     action is enabled. The stem is shortest: a shortest path to a start, then a
     shortest way inside to such a place; the cycle visits what fairness demands.
     """
-    traps = bytearray(graph.n)  # 1: in a fair component; 2: a fair behaviour rests here
+    within = np.fromiter(map(inside, range(graph.n)), np.bool_, graph.n)
+    traps = np.zeros(graph.n, np.int8)  # 1: in a fair component; 2: a fair behaviour rests
     component_of: dict[int, list[int]] = {}
-    cyclic = graph.cyclic  # the components of a subgraph refine those of the graph
-    for component in strongly_connected_components(
-        graph.n, graph.successors, lambda i: bool(cyclic[i]) and inside(i)
-    ):
-        if len(component) == 1 and not graph.x.orbit[component[0]]:
-            continue  # a state alone is a cycle only through an orbit edge
+    candidates = graph.cyclic & within  # the components of a subgraph refine the graph's
+    components = graph.components(candidates)
+    alone = candidates & graph.orbit  # a state alone is a cycle only through an orbit edge
+    for component in components:
+        alone[component] = False
+    components += [[int(i)] for i in np.flatnonzero(alone)]
+    for component in components:
         if not unfair_classes(graph, component):
+            traps[component] = 1
             for i in component:
-                traps[i] = 1
                 component_of[i] = component
     if stutter:
-        fair_exit = graph.x.fair_exit
-        for i in range(graph.x.expanded):
-            if not fair_exit[i] and not traps[i] and inside(i):
-                traps[i] = 2
-    if not any(traps):
+        expanded = graph.x.expanded
+        resting = np.frombuffer(bytes(graph.x.fair_exit), np.uint8)[:expanded] == 0
+        resting &= (traps[:expanded] == 0) & within[:expanded]
+        traps[:expanded][resting] = 2
+    if not traps.any():
         return None
-    doomed = graph.distances_to((i for i in range(graph.n) if traps[i]), inside)
-    depth = graph.x.depth
-    candidates = range(graph.n) if starts is None else starts
-    start = min(
-        (i for i in candidates if doomed[i] >= 0),
-        key=lambda i: (depth[i] + doomed[i], i),
-        default=None,
-    )
-    if start is None:
+    # the shortest stem: a start minimising (distance from an initial state) +
+    # (distance to a trap without leaving ``inside``), the lowest number on a tie
+    doomed = graph.distances_to(traps > 0, within)
+    starting = np.arange(graph.n) if starts is None else np.asarray(starts, np.int64)
+    starting = starting[doomed[starting] >= 0]
+    if not starting.size:
         return None
-    leg = graph.shortest_path_within(start, lambda i: traps[i] > 0, inside)
+    depth = np.asarray([graph.x.depth[i] for i in starting.tolist()], np.int64)
+    stems = depth + doomed[starting]
+    start = int(starting[np.flatnonzero(stems == stems.min())].min())
+    leg = graph.shortest_path_within(start, lambda i: bool(traps[i]), inside)
     assert leg is not None  # start is doomed, so a trap is reachable inside
     entry = leg[-1] if leg else start
     if traps[entry] == 2:
