@@ -390,6 +390,12 @@ class Manager(ServiceCommands):
             record = self.domains.get(name)
             if record is not None and record.migration != "-" and command.name != "remove-domain":
                 return _error(text.BUSY_DOMAIN.format(domain=name))
+            arrived = self._arrived_unsettled(name)
+            if arrived is not None:
+                # T keeps D locked until S settled the hand-off: S's recovery advice reads
+                # whether D runs here, so D must not stop or go while S may act on it.
+                arrived.ask_settled()  # the Settled message may have been lost
+                return _error(text.UNSETTLED_CHANGE.format(domain=name, source=arrived.source))
         if self.running_migrations():
             return _error(text.BUSY_HOST.format(host=self.name))
         return None
@@ -411,11 +417,13 @@ class Manager(ServiceCommands):
             None,
         )
 
+    def _arrived_unsettled(self, domain: str) -> IncomingMigration | None:
+        """The migration that brought ``domain`` here whose source has not settled yet."""
+        return next((m for m in self.incoming.values() if m.domain == domain and m.unsettled), None)
+
     def _migration_lock(self, domain: str, *, dry_run: bool) -> str | None:
         """Why the locks refuse ``migrate-domain domain`` here now (one line), or None."""
-        arrived = next(
-            (m for m in self.incoming.values() if m.domain == domain and m.unsettled), None
-        )
+        arrived = self._arrived_unsettled(domain)
         if arrived is not None:
             if not dry_run:  # INV-DRY-RUN: -n sends nothing
                 arrived.ask_settled()  # the Settled message may have been lost

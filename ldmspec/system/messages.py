@@ -52,6 +52,7 @@ __all__ = [
     "UNBIND_STATE",
     "UNREACHABLE",
     "UNSETTLED",
+    "UNSETTLED_CHANGE",
     "VCC_EXISTS",
     "VCC_IN_USE",
     "VOLUME_EXISTS",
@@ -87,6 +88,9 @@ IN_HANDOFF = (
 )
 UNSETTLED = (
     "Domain {domain} cannot migrate yet: its migration from {source} is not settled on {source}"
+)
+UNSETTLED_CHANGE = (
+    "Domain {domain} cannot change yet: its migration from {source} is not settled on {source}"
 )
 NOT_FOUND = "Domain {domain} not found"
 BUSY_HOST = "A migration is in progress on {host}: operations that change domains are blocked"

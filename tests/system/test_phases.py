@@ -394,6 +394,26 @@ def test_a_lost_settled_message_is_asked_for_again(dc: Datacenter) -> None:
     assert dc.run_ldm("t4-b", "migrate ldom01 root@t4-a").status == 0
 
 
+def test_the_target_keeps_an_arrived_domain_locked_until_its_source_settled(
+    dc: Datacenter,
+) -> None:
+    # Found by the adapter example (CONFORMANCE): t4-b stopped ldom01 while t4-a's copy was
+    # in error state, so t4-a's advice ("if it runs on t4-b, destroy this copy, otherwise
+    # resume it") would have left two copies of ldom01.
+    dc.lose_next_ack("t4-a")
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    assert migration(dc).outcome == "error"
+    locked = "Domain ldom01 cannot change yet: its migration from t4-a is not settled on t4-a"
+    for command in ("stop ldom01", "set-vcpu 4 ldom01", "rm-domain ldom01"):
+        assert (dc.run_ldm("t4-b", command).output, dc.observe().pending) == (locked, 1)
+        dc.run_until_quiescent()  # each refusal asks t4-a again; t4-a is still in error
+    assert dc.observe().host("t4-b").domain("ldom01").state == "active"  # type: ignore[union-attr]
+    assert dc.run_ldm("t4-a", "rm-domain ldom01").status == 0
+    dc.run_until_quiescent()
+    assert dc.run_ldm("t4-b", "stop ldom01").output == "LDom ldom01 stopped"
+
+
 def test_the_error_copy_can_be_removed_while_another_migration_holds_the_lock(
     dc: Datacenter,
 ) -> None:
