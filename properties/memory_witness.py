@@ -15,6 +15,10 @@ a migration resumes, must hold at least the floor in every page group.
   refused write (0) changed nothing;
 * when the harness first sees a live migration's source copy suspended, it reads it
   (the suspension read: it holds the floor);
+* a guest that stops (``ldm stop``: active to bound) and boots again starts its write
+  counter over, so its memory keeps values from the earlier boot that new writes may
+  lower: the harness reads the copy when it boots again, and from then on holds to the floor
+  (and to "a write lowers nothing") only the page groups that changed since;
 * when it first sees the target copy run, it reads it (the resume read): it equals the
   suspension read and holds the source copy's floor, which the target copy inherits;
 * a completed live migration had both reads (the harness looks after every event);
@@ -65,6 +69,10 @@ class MemoryWitness:
 
     system: MigrationSystemAdapter
     floors: dict[Copy, tuple[int, ...]] = field(default_factory=dict)
+    #: Per copy whose guest stopped: its memory as the harness read it then. A page group
+    #: that still holds that value holds it from an earlier boot (no floor).
+    stopped_with: dict[Copy, tuple[int, ...]] = field(default_factory=dict)
+    stopping: set[Copy] = field(default_factory=set)
     suspended: dict[int, tuple[int, ...]] = field(default_factory=dict)
     resumed: set[int] = field(default_factory=set)
 
@@ -93,15 +101,23 @@ class MemoryWitness:
                 "memory reads the same as before",
             )]  # fmt: skip
         found = self._holds_floor(copy, after, "after a write")
-        lower = _first_lower(after, before)
+        lower = _first_lower(after, self._this_boot(copy, before))
         if lower is not None:
             found.append(InvariantViolation(
                 "INV-NO-LOST-WRITES",
                 f"a write to {domain} on {host} lowered page group {lower} "
                 f"({before[lower]} -> {after[lower]})",
             ))  # fmt: skip
-        self.floors[copy] = after
+        self.floors[copy] = self._this_boot(copy, after)
         return found
+
+    def _this_boot(self, copy: Copy, memory: tuple[int, ...]) -> tuple[int, ...]:
+        """``memory`` with the page groups that still hold what they held when the guest
+        last stopped read as 0 (no floor): the guest counts its writes from 1 again."""
+        old = self.stopped_with.get(copy)
+        if old is None or len(old) != len(memory):
+            return memory
+        return tuple(0 if value == was else value for value, was in zip(memory, old, strict=True))
 
     def _holds_floor(
         self, copy: Copy, memory: tuple[int, ...], when: str, floor: Copy | None = None
@@ -121,6 +137,7 @@ class MemoryWitness:
     def after_event(self, before: Observation, after: Observation) -> list[InvariantViolation]:
         """Reads at the moments that matter, and the checks they allow."""
         found = self._fresh_copies(before, after) + self._freed(before, after)
+        self._stops(before, after)
         for m in after.migrations:
             if not m.live:
                 continue
@@ -142,7 +159,25 @@ class MemoryWitness:
         present = {(h.name, d.name) for h in after.hosts for d in h.domains}
         for copy in [c for c in self.floors if c not in present]:
             del self.floors[copy]
+        for copy in [c for c in self.stopped_with if c not in present]:
+            del self.stopped_with[copy]
+        self.stopping &= present
         return found
+
+    def _stops(self, before: Observation, after: Observation) -> None:
+        """A guest that stopped: what its memory holds when it boots again (the harness
+        reads it then: a bound copy has no guest to read it) is from an earlier boot."""
+        for host in after.hosts:
+            old_host = before.host(host.name)
+            for view in host.domains:
+                copy = (host.name, view.name)
+                was = old_host.domain(view.name)
+                if was is not None and was.running and not view.running and view.state == "bound":
+                    self.stopping.add(copy)
+                    self.floors.pop(copy, None)
+                elif copy in self.stopping and view.running:
+                    self.stopping.discard(copy)
+                    self.stopped_with[copy] = self.read(copy) or ()
 
     def _suspension(self, obs: Observation, m: MigrationView) -> list[InvariantViolation]:
         if m.id in self.suspended or m.ended:
@@ -169,6 +204,8 @@ class MemoryWitness:
             return []
         self.resumed.add(m.id)
         memory = self.read(copy) or ()
+        if (m.source, m.domain) in self.stopped_with:  # the guest's boot goes on here
+            self.stopped_with[copy] = self.stopped_with[(m.source, m.domain)]
         at_suspension = self.suspended.get(m.id)
         found: list[InvariantViolation] = []
         if at_suspension is None:
@@ -187,7 +224,7 @@ class MemoryWitness:
                 f"{m.source}",
             ))  # fmt: skip
         found += self._holds_floor(copy, memory, "at resume", floor=(m.source, m.domain))
-        self.floors[copy] = memory
+        self.floors[copy] = self._this_boot(copy, memory)
         return found
 
     def _freed(self, before: Observation, after: Observation) -> list[InvariantViolation]:
@@ -219,6 +256,7 @@ class MemoryWitness:
                 if not view.blocks or (was is not None and was.blocks):
                     continue
                 self.floors.pop((host.name, view.name), None)  # a new copy: nothing read yet
+                self.stopped_with.pop((host.name, view.name), None)
                 memory = self.read((host.name, view.name))
                 if memory is None or not any(memory):
                     continue
