@@ -414,6 +414,21 @@ def test_the_target_keeps_an_arrived_domain_locked_until_its_source_settled(
     assert dc.run_ldm("t4-b", "stop ldom01").output == "LDom ldom01 stopped"
 
 
+def test_a_dry_run_of_an_unsettled_arrived_domain_asks_nothing(dc: Datacenter) -> None:
+    # INV-DRY-RUN (found by the adapter example): -n on the target of a migration whose
+    # acknowledgement was lost sent a SettleQuery, so the scheduler changed.
+    dc.lose_next_ack("t4-a")
+    assert dc.run_ldm("t4-a", "migrate ldom01 root@t4-b").status == 0
+    dc.run_until_quiescent()
+    before = dc.observe()
+    refused = dc.run_ldm("t4-b", "migrate -n ldom01 root@t4-a")
+    assert (refused.status, refused.output) == (
+        1,
+        "Domain ldom01 cannot migrate yet: its migration from t4-a is not settled on t4-a",
+    )
+    assert dc.observe() == before
+
+
 def test_the_error_copy_can_be_removed_while_another_migration_holds_the_lock(
     dc: Datacenter,
 ) -> None:
