@@ -45,6 +45,7 @@ class GuestMemory:
 
     def __init__(self, size: int, group_pages: int, max_groups: int = 1 << 16) -> None:
         self.pages = max(1, size // PAGE_SIZE)
+        self._group_pages, self._max_groups = group_pages, max_groups
         # Huge domains get bigger groups so no domain has more than ``max_groups``.
         self.group_pages = max(group_pages, -(-self.pages // max_groups))
         self.stamps = array("Q", bytes(8 * self.groups_for(self.pages)))
@@ -107,14 +108,41 @@ class GuestMemory:
         self._digest = None
 
     def resize(self, size: int) -> None:
+        """Grow or shrink to ``size`` bytes (pages beyond it are gone, new ones read 0).
+
+        The group size stays the one a new guest of ``size`` gets, as the target of a
+        migration creates one from the size alone and receives groups by index: where
+        it changes, each new group holds the highest stamp of the old groups it overlaps.
+        """
         self._digest = None
         pages = max(1, size // PAGE_SIZE)
+        group_pages = max(self._group_pages, -(-pages // self._max_groups))
+        if group_pages != self.group_pages:
+            self._regroup(group_pages, -(-pages // group_pages))
         groups = self.groups_for(pages)
         if groups < len(self.stamps):
             del self.stamps[groups:]
         else:
             self.stamps.extend([0] * (groups - len(self.stamps)))
         self.pages = pages
+
+    def _regroup(self, group_pages: int, groups: int) -> None:
+        old = self.group_pages
+
+        def new_groups(g: int) -> range:
+            return range(
+                g * old // group_pages, min(groups, ((g + 1) * old - 1) // group_pages + 1)
+            )
+
+        stamps = array("Q", bytes(8 * groups))
+        for g, value in enumerate(self.stamps):
+            for j in new_groups(g) if value else ():
+                stamps[j] = max(stamps[j], value)
+        for log in self.dirty_logs:  # the same set objects: their migrations hold them
+            dirty = {j for g in log for j in new_groups(g)}
+            log.clear()
+            log.update(dirty)
+        self.stamps, self.group_pages = stamps, group_pages
 
     def digest(self) -> str:
         """A stable digest of the contents (same contents, same digest, in every process)."""

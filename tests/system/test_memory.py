@@ -76,6 +76,32 @@ def test_a_domain_s_memory_follows_it_through_a_migration(fleet: Fleet) -> None:
     assert {g for g, value in enumerate(held) if value} == set(latest)
 
 
+def test_a_grown_domain_migrates_with_the_grouping_its_new_size_gets(fleet: Fleet) -> None:
+    # Found by the adapter example: ldom02 (32G, 65,536 groups of 64 pages) grown to 33G
+    # kept 64-page groups (67,584 of them); the target created a 33G guest with 66-page
+    # groups (the most a domain gets is 65,536) and crashed on group 65,536 in pre-copy.
+    dc = Datacenter.from_fleet(fleet, seed=4)
+    for _ in range(3):
+        dc.guest_write("t4-a", "ldom02", 1 << 20, "sequential")
+    before = dc.read_memory("t4-a", "ldom02")
+    assert before is not None and len(before) == 65536
+    assert dc.run_ldm("t4-a", "set-memory 33792M ldom02").status == 0
+    grown = dc.read_memory("t4-a", "ldom02")
+    # Page by page (the reference): a page reads what its 64-page group read; a 66-page
+    # group holds the highest value of its pages, the new pages read 0.
+    pages = [before[p // 64] for p in range(1 << 22)] + [0] * ((33792 << 20) // 8192 - (1 << 22))
+    assert grown == tuple(max(pages[j * 66 : (j + 1) * 66]) for j in range(65536))
+    dc.run_ldm("t4-a", "migrate ldom02 root@t4-b")
+    dc.run_until_quiescent()
+    assert [m.outcome for m in dc.observe().migrations] == ["completed"]
+    assert dc.read_memory("t4-b", "ldom02") == grown
+    assert dc.run_ldm("t4-b", "set-memory 512M ldom02").status == 0
+    shrunk = dc.read_memory("t4-b", "ldom02")
+    assert shrunk == tuple(
+        max(grown[p // 66] for p in range(j * 64, (j + 1) * 64)) for j in range(1024)
+    )
+
+
 def test_a_guest_s_contents_sit_at_its_physical_addresses(fleet: Fleet) -> None:
     dc = Datacenter.from_fleet(fleet, seed=4)
     dc.watch_writes()
