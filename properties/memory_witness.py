@@ -94,7 +94,9 @@ class MemoryWitness:
                     f"a write to {domain} on {host} was refused (0 pages) but its memory changed",
                 )]  # fmt: skip
             return []
-        if after is None or before is None or after == before:
+        # A guest that booted again may write the very values an earlier boot left.
+        same = after == before and copy not in self.stopped_with
+        if after is None or before is None or same:
             return [InvariantViolation(
                 "INV-NO-LOST-WRITES",
                 f"a write of {pages} pages to {domain} on {host} was acknowledged but its "
@@ -115,8 +117,13 @@ class MemoryWitness:
         """``memory`` with the page groups that still hold what they held when the guest
         last stopped read as 0 (no floor): the guest counts its writes from 1 again."""
         old = self.stopped_with.get(copy)
-        if old is None or len(old) != len(memory):
+        if old is None:
             return memory
+        if len(old) != len(memory):
+            # Resized since (set-memory): which groups this boot wrote is lost with the
+            # old grouping; from now on, only the groups that change from what they hold.
+            self.stopped_with[copy] = memory
+            return tuple(0 for _ in memory)
         return tuple(0 if value == was else value for value, was in zip(memory, old, strict=True))
 
     def _holds_floor(

@@ -113,6 +113,17 @@ def test_a_guest_that_boots_again_counts_its_writes_from_one(fleet):
     assert witness.written(copy, old, system.guest_write(*copy, 64)) == []
     new = witness.read(copy)
     assert old is not None and new is not None
+    grown = Rewound(Datacenter.from_fleet(fleet))  # the same, then grown while it runs
+    grown_witness = MemoryWitness(grown)
+    steps = ["write"] * 3 + ["stop ldom01", "start ldom01", "write", "set-memory 20G ldom01"]
+    for step in [*steps, "write"]:
+        if step == "write":
+            read = grown_witness.read(copy)
+            assert grown_witness.written(copy, read, grown.guest_write(*copy, 1 << 21)) == []
+            continue
+        before = grown.observe()
+        assert grown.run_ldm("t4-a", step).status == 0
+        assert grown_witness.after_event(before, grown.observe()) == [], step
     system.group = next(g for g, (a, b) in enumerate(zip(old, new, strict=True)) if a != b)
     before = witness.read(copy)
     [violation, *_] = witness.written(copy, before, system.guest_write(*copy, 1))
