@@ -158,7 +158,8 @@ def write_manifest(entries: Sequence[ManifestEntry], path: str | Path) -> None:
 
 def _configurations() -> list[tuple[ProtocolConfig, str, bool]]:
     """What the manifest covers: the correct model at several sizes, with and without
-    budgets, and every variant (one domain, and two migrations at once)."""
+    budgets and with a per-host cap below the domains, and every variant (one domain,
+    and two migrations at once)."""
     from ldmspec.models.protocol_variants import VARIANTS
 
     runs: list[tuple[ProtocolConfig, str, bool]] = []
@@ -171,6 +172,8 @@ def _configurations() -> list[tuple[ProtocolConfig, str, bool]]:
     runs.append((ProtocolConfig(2, 2, 2, enabled_faults=frozenset(FAULTS[:2])), "correct", True))
     runs.append((ProtocolConfig(2, 2, 2, migrations=3, faults=2), "correct", True))
     runs.append((ProtocolConfig(3, 2, 1, migrations=2, faults=1), "correct", True))
+    runs.append((ProtocolConfig(2, 2, 2, per_host=1), "correct", True))
+    runs.append((ProtocolConfig(2, 2, 2, per_host=1), "late-target-lock", True))
     for name in VARIANTS:
         runs.append((ProtocolConfig(2, 1, 1), name, True))
         runs.append((ProtocolConfig(2, 2, 2), name, True))

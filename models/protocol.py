@@ -21,8 +21,11 @@ state as documented: destroy the source copy when the target runs the domain,
 again and again, links fail and heal again and again (see "Budgets" below).
 
 Locks (DESIGN.md): a migration locks its source from the start and its target from the
-moment the target's pre-check accepts the domain; a locked host refuses another bind,
-so the target's room cannot go between the checks and the creation of the copy. The
+moment the target's pre-check accepts the domain, each until the migration ends there
+(:meth:`Protocol.locked_hosts`); a locked host refuses another bind, so the target's
+room cannot go between the checks and the creation of the copy, and a host holding
+``per_host`` locks (``max_migrations_per_host``) refuses ``ldm migrate-domain`` as a
+source and the pre-check as a target. INV-LOCK checks both on every step. The
 target keeps the domain locked until the hand-off is settled on the source: the domain
 becomes idle on the target, free to migrate on, only in the step where the source
 destroys its copy (``complete_handoff``) or the operator resolves the source's error
@@ -202,6 +205,7 @@ class Protocol(StateLayout, Model[State, int]):
         for phase in (CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF):
             self._busy[phase] = True
         self._renamings = Renamings(self.hosts)
+        self._locks: dict[int, tuple[int, ...]] = {}  # packed domain -> locked_hosts
         self._properties: list[Property] | None = None
 
     # -- model interface ------------------------------------------------------------------------
@@ -241,10 +245,14 @@ class Protocol(StateLayout, Model[State, int]):
         capacity = self.config.capacity
         out: list[tuple[int, State]] = []
         phases = [(packed >> PHASE_SHIFT) & 7 for packed in domains] if self.watches_others else ()
+        # max_migrations_per_host binds only below the number of domains
+        locks = self._lock_counts(domains) if self.config.per_host < self.domains else ()
         for d, packed in enumerate(domains):
             target = (packed >> 3) & 7
             free = 4 if ((state >> host_offsets[target]) & 7) < capacity else 0
             key = packed << 3 | context | free
+            if locks:
+                key &= self._within_cap(packed, target, locks)
             if phases:  # the phases other domains are in, for a variant that looks
                 for other, phase in enumerate(phases):
                     if other != d:
@@ -252,35 +260,59 @@ class Protocol(StateLayout, Model[State, int]):
             moves = self._moves[d].get(key)
             if moves is None:
                 others = key >> DOMAIN_BITS >> 6
-                moves = self._steps_of(d, packed, context | free, others)
+                moves = self._steps_of(d, packed, key & 7, others)
                 self._moves[d][key] = moves
             for act, delta in moves:
                 # a refused command gives back the very same state (a fast stutter)
                 out.append((act, state + delta if delta else state))
         if context & 2 and "foreign-bind" in self.config.enabled_faults:
-            locked = self._locked_hosts(domains)
+            locked = locks or self._lock_counts(domains)
             spent = 1 if self.config.faults is not None else 0
             for h, offset in enumerate(host_offsets):
                 field_ = (state >> offset) & 15
-                if not field_ >> 3 and (field_ & 7) < capacity and not locked >> h & 1:
+                if not field_ >> 3 and (field_ & 7) < capacity and not locked[h]:
                     out.append(
                         (BIND_OTHER << 8 | HOST_LEVEL << 4 | h, state - spent + (9 << offset))
                     )
         return out
 
-    def _locked_hosts(self, domains: list[int]) -> int:
-        """The hosts a migration holds the lock of, as a bit mask (DESIGN.md: on S from
-        the start until the migration ends; on T from the moment its pre-check accepts
-        the domain until the hand-off is settled on S, which the model's error phase
-        and recovery steps keep atomic)."""
-        mask = 0
+    def _lock_counts(self, domains: list[int]) -> list[int]:
+        """How many migrations hold each host's lock (:meth:`locked_hosts`)."""
+        counts = [0] * self.hosts
+        known = self._locks
         for packed in domains:
-            phase = (packed >> PHASE_SHIFT) & 7
-            if phase:
-                mask |= 1 << (packed & 7)
-                if phase >= PREPARE:
-                    mask |= 1 << ((packed >> 3) & 7)
-        return mask
+            hosts = known.get(packed)
+            if hosts is None:
+                hosts = known[packed] = self.locked_hosts(ModelDomain.unpack(packed))
+            for h in hosts:
+                counts[h] += 1
+        return counts
+
+    def _within_cap(self, packed: int, target: int, locks: list[int]) -> int:
+        """A mask for a domain's move-cache key that clears what the per-host cap
+        refuses: ``ldm migrate-domain`` on a source that holds ``per_host`` locks (the
+        start bit), a pre-check's acceptance by such a target (the free-room bit)."""
+        phase = (packed >> PHASE_SHIFT) & 7
+        cap = self.config.per_host
+        if phase == IDLE and locks[packed & 7] >= cap:
+            return ~1
+        if phase == CHECKS and locks[target] >= cap:
+            return ~4
+        return -1
+
+    def locked_hosts(self, d: ModelDomain) -> tuple[int, ...]:
+        """The hosts whose lock ``d``'s migration holds (DESIGN.md): the source from
+        ``ldm migrate-domain`` until the migration ends there (its error state is an
+        end); the target from the moment its pre-check accepts the domain until the
+        migration ends there (it resumes the domain, or cleans up). A locked host
+        refuses another bind and counts the migration against ``per_host``."""
+        hosts = []
+        if CHECKS <= d.phase <= HANDOFF:
+            hosts.append(d.home)
+        accepted = d.phase == PREPARE and d.target_copy == NONE
+        if accepted or (d.phase != IDLE and d.target_copy == BOUND):
+            hosts.append(d.target)
+        return tuple(hosts)
 
     def _steps_of(
         self, d: int, packed: int, context: int, others: int = 0

@@ -24,6 +24,10 @@ class ProtocolConfig:
     """The size of the model: hosts, domains, concurrency, enabled faults, and optional
     budgets.
 
+    ``per_host`` is ``max_migrations_per_host`` (DESIGN.md): how many migrations may
+    hold one host's lock at once; by default as many as may run at once, the value the
+    conformance replay gives the implementation.
+
     ``migrations`` and ``faults`` are None (the default) for an environment that never
     runs out: operators start migrations and faults strike again and again, and the
     graph stays finite by abstraction (see :mod:`ldmspec.models.protocol`). A number
@@ -35,6 +39,7 @@ class ProtocolConfig:
     concurrent: int = 2
     round_limit: int = 2
     capacity: int = 0  # 0: one more than the busiest host holds at the start
+    per_host: int = 0  # max_migrations_per_host; 0: as many as run at once (concurrent)
     migrations: int | None = None
     faults: int | None = None
     enabled_faults: frozenset[str] = field(default_factory=lambda: frozenset(FAULTS))
@@ -49,6 +54,9 @@ class ProtocolConfig:
         if self.capacity == 0:
             object.__setattr__(self, "capacity", busiest + 1)
         _in_range("capacity", self.capacity, busiest, 7)
+        if self.per_host == 0:
+            object.__setattr__(self, "per_host", self.concurrent)
+        _in_range("per-host", self.per_host, 1, self.concurrent)
         if self.migrations is not None:
             _in_range("migrations", self.migrations, 0, 14)
         if self.faults is not None:
@@ -62,7 +70,7 @@ class ProtocolConfig:
         """A short name: ``h2-d2-k2`` plus what differs from the defaults."""
         text = f"h{self.hosts}-d{self.domains}-k{self.concurrent}"
         defaults = ProtocolConfig(self.hosts, self.domains, self.concurrent)
-        for key in ("round_limit", "capacity", "migrations", "faults", "bursts"):
+        for key in ("round_limit", "capacity", "per_host", "migrations", "faults", "bursts"):
             value = getattr(self, key)
             if value != getattr(defaults, key):
                 text += f"-{key.replace('_', '')}{int(value)}"

@@ -42,6 +42,7 @@ from ldmspec.explorer.model import Property
 __all__ = [
     "cleaned_up",
     "flags_match_phase",
+    "lock_holders",
     "no_lost_writes",
     "progress_monotone",
     "protocol_properties",
@@ -51,6 +52,10 @@ __all__ = [
 ]
 
 # --- the predicates -----------------------------------------------------------------------
+
+_ENDING = frozenset((CHECKS, PREPARE, SUSPENDED, HANDOFF))
+_PRECOPY = frozenset((PRECOPY,))
+_ACTIVE = frozenset((CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF))
 
 
 def single_active(d: ModelDomain) -> bool:
@@ -109,6 +114,47 @@ def progress_monotone(layout: StateLayout, before: State, act: int, after: State
     if new_phase != old_phase:
         return new_phase > old_phase
     return (new >> ROUNDS_SHIFT) & 3 >= (old >> ROUNDS_SHIFT) & 3
+
+
+def lock_holders(d: ModelDomain) -> frozenset[int]:
+    """The hosts whose lock ``d``'s migration holds, as DESIGN.md defines the lock: the
+    source from ``ldm migrate-domain`` until the migration ends there, the target from
+    its pre-check's acceptance (phase 2 begins) until it resumes the domain or cleans
+    up. Written from DESIGN.md, not taken from the model's own lock."""
+    held = set()
+    if d.phase in _ACTIVE:
+        held.add(d.home)
+    if d.phase != IDLE and (d.target_copy == BOUND or (d.phase == PREPARE and not d.target_copy)):
+        held.add(d.target)
+    return frozenset(held)
+
+
+def locks_respected(layout: StateLayout) -> Callable[[State, int, State], bool]:
+    """INV-LOCK as a step predicate: another bind is never accepted on a host some
+    migration holds the lock of, and a step that takes a lock never leaves a host
+    holding more than ``per_host`` (``max_migrations_per_host``)."""
+    known: dict[int, frozenset[int]] = {}
+    offsets = layout.domain_offsets
+    cap = layout.config.per_host
+
+    def held(packed: int) -> frozenset[int]:
+        hosts = known.get(packed)
+        if hosts is None:
+            hosts = known[packed] = lock_holders(ModelDomain.unpack(packed))
+        return hosts
+
+    def holds(before: State, act: int, after: State) -> bool:
+        if act >> 8 == BIND_OTHER:
+            host = act & 15
+            return not any(host in held((before >> o) & DOMAIN_MASK) for o in offsets)
+        offset = offsets[(act >> 4) & 15]
+        taken = held((after >> offset) & DOMAIN_MASK) - held((before >> offset) & DOMAIN_MASK)
+        if not taken:
+            return True
+        domains = [held((after >> o) & DOMAIN_MASK) for o in offsets]
+        return all(sum(host in hosts for hosts in domains) <= cap for host in taken)
+
+    return holds
 
 
 def target_cancel_refused(before: State, act: int, after: State) -> bool:
@@ -206,6 +252,12 @@ def invariants(layout: StateLayout) -> list[Property]:
             concerns=lambda act: act >> 8 not in NO_PROGRESS,
         ),
         Property.step(
+            "INV-LOCK",
+            locks_respected(layout),
+            "no bind on a host a migration holds locked (the target from its pre-check's "
+            "acceptance); no host in more than max_migrations_per_host migrations",
+        ),
+        Property.step(
             "INV-SOURCE-CONTROL",
             target_cancel_refused,
             "cancel on the target is refused and changes nothing",
@@ -214,9 +266,6 @@ def invariants(layout: StateLayout) -> list[Property]:
     ]
 
 
-_ENDING = frozenset((CHECKS, PREPARE, SUSPENDED, HANDOFF))
-_PRECOPY = frozenset((PRECOPY,))
-_ACTIVE = frozenset((CHECKS, PREPARE, PRECOPY, SUSPENDED, HANDOFF))
 
 
 def in_phase(layout: StateLayout, d: int, phases: frozenset[int]) -> Callable[[State], bool]:

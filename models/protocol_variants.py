@@ -12,9 +12,11 @@ an environment that keeps starting them: they are caught only without budgets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ldmspec.models.protocol import Deltas, Protocol
+from ldmspec.models.protocol_actions import ACTION_KINDS
 from ldmspec.models.protocol_config import ProtocolConfig
 from ldmspec.models.protocol_domain import (
     CANCELLED,
@@ -22,7 +24,9 @@ from ldmspec.models.protocol_domain import (
     FAILED,
     FLAG_SOURCE,
     HANDOFF,
+    NONE,
     PRECOPY,
+    PREPARE,
     SUSPENDED,
     SUSPENDED_COPY,
     TARGET_RUNNING,
@@ -125,6 +129,26 @@ class FlagLeftOnCancel(Protocol):
         return after
 
 
+class LateTargetLock(Protocol):
+    """The target is locked only once it created the domain, not from its pre-check's
+    acceptance (the implementation's old lock window, ``old-lock-window``): in between,
+    another bind can take its room and the creation finds it gone (``target_full``)."""
+
+    variant = "late-target-lock"
+
+    def locked_hosts(self, d: ModelDomain) -> tuple[int, ...]:
+        hosts = super().locked_hosts(d)
+        if d.phase == PREPARE and d.target_copy == NONE:
+            return tuple(h for h in hosts if h != d.target)
+        return hosts
+
+    def action_kinds(self) -> Sequence[str]:
+        kinds = set(super().action_kinds())
+        if kinds:
+            kinds.add("target_full")  # the room can go between the checks and the creation
+        return tuple(kind for kind in ACTION_KINDS if kind in kinds)
+
+
 class PrecopyYieldsToHandoff(Protocol):
     """A source pauses every pre-copy while another migration is in its hand-off.
 
@@ -203,6 +227,12 @@ VARIANTS: dict[str, Variant] = {
             "a cancelled migration leaves FLAGS s on the source",
             "INV-FLAGS",
             FlagLeftOnCancel,
+        ),
+        Variant(
+            "late-target-lock",
+            "the target is locked only once it created the domain, not from its checks",
+            "INV-LOCK",
+            LateTargetLock,
         ),
         Variant(
             "no-round-limit",

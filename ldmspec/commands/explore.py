@@ -55,8 +55,10 @@ on them; --migrations and --faults bound a run instead. Then check every propert
 the invariants of DESIGN.md (INV-*), liveness (LIVE-*, for each migration) under weak
 fairness of each migration's own steps (the environment is never obliged to act),
 reachability targets so the model cannot pass vacuously, deadlock, and action
-coverage. A violation comes with a shortest counterexample (a lasso for liveness, whose
-cycle returns to the very state it left).
+coverage. A migration locks its source from the command and its target from the
+moment its pre-check accepts (INV-LOCK); --per-host C is max_migrations_per_host,
+counted from holding the lock (default K). A violation comes with a shortest
+counterexample (a lasso for liveness, whose cycle returns to the very state it left).
 
 Hosts and domains are interchangeable, so states are reduced by symmetry unless
 --no-symmetry is given. Symmetry renames domains, and so the fairness promised to
@@ -85,6 +87,8 @@ examples:
   ldmspec explore                                   # the standard configuration
   ldmspec explore --hosts 2 --domains 2 --concurrent 2 --json
   ldmspec explore --variant early-resume            # shows the counterexample
+  ldmspec explore --domains 1 --variant late-target-lock   # INV-LOCK: a bind in the window
+  ldmspec explore --per-host 1                      # a host in one migration at a time
   ldmspec explore --hosts 2 --domains 1 --dot states.dot --graphml states.graphml
   ldmspec explore --hosts 2 --domains 1 --replay examples/fleet.toml   # exits 3: 2 paths diverge
   ldmspec explore --hosts 3 --domains 3 --migrations 2 --faults 1 \\
@@ -93,6 +97,11 @@ examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    _configuration_arguments(parser)
+    _search_and_output_arguments(parser)
+
+
+def _configuration_arguments(parser: argparse.ArgumentParser) -> None:
     size = parser.add_argument_group("configuration")
     size.add_argument("--hosts", type=int, default=2, metavar="N", help="hosts (2-6, default 2)")
     size.add_argument(
@@ -103,6 +112,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         metavar="K",
         help="concurrent migrations (default 2, or 1 with one domain)",
+    )
+    size.add_argument(
+        "--per-host",
+        type=int,
+        metavar="C",
+        help="migrations a host takes part in at once, max_migrations_per_host (default K)",
     )
     size.add_argument(
         "--migrations",
@@ -130,6 +145,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     size.add_argument(
         "--variant", default="correct", metavar="V", help="a wrong-on-purpose model variant"
     )
+
+
+def _search_and_output_arguments(parser: argparse.ArgumentParser) -> None:
     search = parser.add_argument_group("search")
     search.add_argument("--no-symmetry", action="store_true", help="no symmetry reduction")
     search.add_argument(
@@ -179,6 +197,7 @@ def _config(args: argparse.Namespace) -> ProtocolConfig:
             # The default is 2, but never more migrations at once than there are domains.
             concurrent=args.concurrent if args.concurrent is not None else min(2, args.domains),
             round_limit=args.round_limit,
+            per_host=_per_host(args),
             migrations=args.migrations,
             faults=args.faults,
             enabled_faults=kinds,
@@ -188,6 +207,17 @@ def _config(args: argparse.Namespace) -> ProtocolConfig:
         if exc.source is None:  # the fault kinds
             raise exc.located(source="argument --fault-kinds") from None
         raise
+
+
+def _per_host(args: argparse.Namespace) -> int:
+    """--per-host, or 0 for the configuration's default (as many as run at once)."""
+    if args.per_host is None:
+        return 0
+    if args.per_host < 1:  # 0 would silently mean the default
+        raise InputError(
+            "--per-host of at least 1", got=args.per_host, source="argument --per-host"
+        )
+    return int(args.per_host)
 
 
 def run(args: argparse.Namespace) -> int:

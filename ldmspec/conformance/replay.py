@@ -140,7 +140,7 @@ class _Driver:
         self.model = model
         self.binding = binding
         self.checker = checker
-        config = SystemConfig(max_migrations_per_host=max(1, model.config.concurrent))
+        config = SystemConfig(max_migrations_per_host=model.config.per_host)
         self.dc = Datacenter.from_fleet(fleet, variant=variant, seed=0, config=config)
         self.heal_after: tuple[str, str] | None = None
 

@@ -236,8 +236,28 @@ def _step(graph: FairGraph[S, A], prop: Property) -> ModelVerdict[S, A]:
     if found is None:
         return ModelVerdict(prop.id, prop.kind, _complete(graph), prop.description)
     prefix = graph.x.trace_to(found.source)
-    trace = Trace((*prefix.steps, TraceStep(found.action, found.after)))
+    last = prefix.steps[-1].state
+    step = TraceStep(found.action, found.after)
+    if last != graph.x.states[found.source]:
+        # under symmetry the prefix ends in a renaming of the state the search found
+        # the bad edge in, and the edge's action names that state's hosts and domains:
+        # take the edge that breaks the property from the state the trace is in
+        step = _renamed_violation(graph.x.model, prop, last, found.after) or step
+    trace = Trace((*prefix.steps, step))
     return ModelVerdict(prop.id, prop.kind, "violated", prop.description, trace)
+
+
+def _renamed_violation(
+    model: Model[S, A], prop: Property, state: S, after: S
+) -> TraceStep[S, A] | None:
+    """An edge from ``state`` that breaks step property ``prop``, preferring one that
+    leads to a renaming of ``after``."""
+    canon = model.representative
+    broken = [(a, s) for a, s in model.successors(state) if not prop.holds(state, a, s)]
+    same = [(a, s) for a, s in broken if canon(s) == canon(after)]
+    for action, nxt in same or broken:
+        return TraceStep(action, nxt)
+    return None
 
 
 def _sometimes(graph: FairGraph[S, A], prop: Property) -> ModelVerdict[S, A]:

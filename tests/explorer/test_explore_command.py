@@ -37,16 +37,17 @@ def test_json_has_the_documented_keys(capsys):
     data = json.loads(out)
     assert status == 0
     assert {"states", "edges", "depth", "seconds", "properties"} <= set(data)
-    assert (data["states"], data["edges"], data["depth"]) == (296, 1086, 16)
+    assert (data["states"], data["edges"], data["depth"]) == (296, 1154, 16)
     assert data["cycles"] == {"states": 584, "graph": "unreduced", "graph_states": 588}
     ids = [p["id"] for p in data["properties"]]
-    assert ids[:9] == [
+    assert ids[:10] == [
         "INV-SINGLE-ACTIVE",
         "INV-CLEANUP",
         "INV-FLAGS",
         "INV-CONSERVATION",
         "INV-NO-LOST-WRITES",
         "INV-PROGRESS",
+        "INV-LOCK",
         "INV-SOURCE-CONTROL",
         "LIVE-TERMINATES",
         "LIVE-CONVERGES",
@@ -155,8 +156,13 @@ def test_exports_dot_graphml_and_json(capsys, tmp_path):
             ["--variant", "nope"],
             "argument --variant: expected a variant among correct, early-resume, "
             "cancel-leaves-suspended, target-accepts-cancel, skip-final-copy, leak-on-failure, "
-            "flag-left-on-cancel, no-round-limit, ack-wait-forever, precopy-yields-to-handoff, "
-            'checks-yield-to-precopy, got "nope"',
+            "flag-left-on-cancel, late-target-lock, no-round-limit, ack-wait-forever, "
+            'precopy-yields-to-handoff, checks-yield-to-precopy, got "nope"',
+        ),
+        (["--per-host", "0"], "argument --per-host: expected --per-host of at least 1, got 0"),
+        (
+            ["--per-host", "3"],
+            "argument --per-host: expected --per-host between 1 and 2, got 3",
         ),
         (
             ["--fault-kinds", "drop,meteor"],

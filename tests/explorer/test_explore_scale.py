@@ -46,7 +46,7 @@ def test_the_text_report_says_where_the_memory_limit_stopped_the_search(capsys):
     assert status == 3
     line = next(line for line in out.splitlines() if line.startswith("  states"))
     assert line == (
-        "  states       8,245  (bounded: stopped at the memory limit, depth 42 reached; "
+        "  states       8,326  (bounded: stopped at the memory limit, depth 35 reached; "
         "answers that need the rest are unknown)  (symmetry reduced)"
     )
 

@@ -57,6 +57,7 @@ def test_each_variant_violates_exactly_its_property_with_a_checked_counterexampl
     if prop.kind == "eventually":
         assert validate_lasso(model, trace, prop) == []
         return
+    assert_replays(model, trace)
     # shortest: networkx's distance on the unreduced graph, nothing the search recorded
     full = explore(model, symmetry=False)
     (initial,) = [i for i, s in enumerate(full.states) if s in model.init_states()]
@@ -72,6 +73,63 @@ def test_each_variant_violates_exactly_its_property_with_a_checked_counterexampl
             if not prop.holds(state, action, after)
         )
     assert len(trace.actions) == nearest
+
+
+def assert_replays(model, trace):
+    """Every step of ``trace`` is a step of ``model`` from the state before it, from an
+    initial state: the actions name the hosts and domains of the states shown."""
+    assert trace.steps[0].state in model.init_states()
+    for before, step in zip(trace.steps, trace.steps[1:], strict=False):
+        assert (step.action, step.state) in model.successors(before.state)
+
+
+# with no room to spare on the target, the bind leaves none for the domain
+TIGHT = ProtocolConfig(hosts=2, domains=1, concurrent=1, capacity=1)
+
+
+@pytest.mark.parametrize("config", [TIGHT, PAIR], ids=lambda c: c.name)
+@pytest.mark.parametrize("symmetry", [True, False], ids=["sym", "full"])
+def test_a_late_target_lock_lets_another_bind_in_between_checks_and_creation(config, symmetry):
+    model = protocol_model(config, "late-target-lock")
+    verdicts = {v.id: v for v in check_properties(explore(model, symmetry=symmetry))}
+    trace = verdicts["INV-LOCK"].counterexample
+    assert [model.describe_action(a) for a in trace.actions] == [
+        "start_migration(d0 -> h1)",
+        "checks_pass(d0)",
+        "bind_other(h1)",
+    ]
+    assert_replays(model, trace)
+    # and the room it took is gone when the target comes to create the domain
+    assert "target_full" in coverage(explore(model, symmetry=symmetry)).fired
+
+
+CAPPED = ProtocolConfig(hosts=2, domains=2, concurrent=2, per_host=1)
+
+
+def test_a_host_holding_per_host_locks_refuses_to_start_or_accept_another_migration():
+    model = Protocol(CAPPED)
+    idle = ModelDomain(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0)  # idle, running on h0
+    checking = idle._replace(target=1, phase=1)  # phase 1 towards h1
+    accepted = checking._replace(phase=2, source_flag=1)  # h1 accepted: h1 locked
+    other = idle._replace(home=1)
+    kinds = lambda *domains: sorted(  # noqa: E731
+        model.describe_action(a)
+        for a, _ in model.successors(model.encode(15, 15, [(1, 0), (1, 0)], list(domains)))
+        if (a >> 4) & 15 == 1
+    )
+    assert "start_migration(d1 -> h0)" in kinds(checking, other)
+    assert "start_migration(d1 -> h0)" not in kinds(accepted, other)
+    # d1's checks on h0, which d0's migration holds: refused, however much room h0 has
+    leaving = other._replace(target=0, phase=1)
+    assert "checks_fail(d1)" in kinds(checking, leaving)
+    assert "checks_pass(d1)" not in kinds(checking, leaving)
+
+
+def test_the_per_host_cap_holds_in_every_reachable_state_and_changes_the_graph():
+    capped = check_properties(explore(Protocol(CAPPED)))
+    assert {v.id: v.status for v in capped if v.status != "holds"} == {}
+    assert explore(Protocol(CAPPED)).stats.states < explore(Protocol(PAIR)).stats.states
+    assert CAPPED.name == "h2-d2-k2-perhost1"
 
 
 @pytest.mark.parametrize("name", [*VARIANTS, "correct"])
@@ -241,6 +299,6 @@ def test_an_unknown_variant_names_the_known_ones():
     assert error.value.one_line() == (
         "argument --variant: expected a variant among correct, early-resume, "
         "cancel-leaves-suspended, target-accepts-cancel, skip-final-copy, leak-on-failure, "
-        "flag-left-on-cancel, no-round-limit, ack-wait-forever, precopy-yields-to-handoff, "
-        'checks-yield-to-precopy, got "wrong"'
+        "flag-left-on-cancel, late-target-lock, no-round-limit, ack-wait-forever, "
+        'precopy-yields-to-handoff, checks-yield-to-precopy, got "wrong"'
     )

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from ldmspec.models.protocol import Protocol
-from ldmspec.models.protocol_actions import BIND_OTHER, CANCEL_T, ROUND, action
+from ldmspec.models.protocol_actions import (
+    BIND_OTHER,
+    CANCEL_T,
+    CHECKS_PASS,
+    CREATE,
+    HOST_LEVEL,
+    ROUND,
+    START,
+    action,
+)
 from ldmspec.models.protocol_config import ProtocolConfig
 from ldmspec.models.protocol_domain import (
     BOUND,
     CANCELLED,
+    CHECKS,
     COMPLETED,
     ERROR,
     FAILED,
@@ -19,6 +29,7 @@ from ldmspec.models.protocol_domain import (
     LARGE,
     NONE,
     PRECOPY,
+    PREPARE,
     RUNNING,
     SUSPENDED,
     SUSPENDED_COPY,
@@ -28,6 +39,8 @@ from ldmspec.models.protocol_domain import (
 from ldmspec.models.protocol_properties import (
     cleaned_up,
     flags_match_phase,
+    lock_holders,
+    locks_respected,
     no_lost_writes,
     progress_monotone,
     protocol_properties,
@@ -113,15 +126,58 @@ def test_a_cancel_on_the_target_must_change_nothing():
 def test_the_property_list_names_each_invariant_once_and_leaves_out_unreachable_targets():
     ids = [p.id for p in protocol_properties(MODEL)]
     assert len(ids) == len(set(ids))
-    assert ids[:9] == [
+    assert ids[:10] == [
         "INV-SINGLE-ACTIVE",
         "INV-CLEANUP",
         "INV-FLAGS",
         "INV-CONSERVATION",
         "INV-NO-LOST-WRITES",
         "INV-PROGRESS",
+        "INV-LOCK",
         "INV-SOURCE-CONTROL",
         "LIVE-TERMINATES",
         "LIVE-CONVERGES",
     ]
     assert "two concurrent migrations" not in ids  # one domain cannot migrate twice at once
+
+
+def test_the_lock_is_held_on_the_source_from_the_start_and_on_the_target_from_acceptance():
+    checking = IDLE_HOME._replace(target=1, phase=CHECKS)
+    accepted = checking._replace(phase=PREPARE, source_flag=FLAG_SOURCE)
+    assert lock_holders(IDLE_HOME) == frozenset()
+    assert lock_holders(checking) == {0}
+    assert lock_holders(accepted) == {0, 1}
+    assert lock_holders(PRECOPYING) == {0, 1}
+    resumed = PRECOPYING._replace(phase=HANDOFF, target_copy=TARGET_RUNNING, target_flag=0)
+    assert lock_holders(resumed) == {0}  # the migration ended on T when it resumed D
+    error = PRECOPYING._replace(phase=ERROR, source_flag=FLAG_ERROR)
+    assert lock_holders(error) == {1}  # ended on S (error state); T waits with D bound
+    assert lock_holders(error._replace(target_copy=NONE, target_flag=0)) == frozenset()
+
+
+PAIR_CAP1 = Protocol(ProtocolConfig(hosts=2, domains=2, concurrent=2, per_host=1))
+
+
+def test_inv_lock_refuses_a_bind_on_a_locked_host_and_a_host_past_its_cap():
+    holds = locks_respected(PAIR_CAP1)
+    checking = IDLE_HOME._replace(target=1, phase=CHECKS)
+    accepted = checking._replace(phase=PREPARE, source_flag=FLAG_SOURCE)
+    other = IDLE_HOME._replace(home=1)
+
+    def state(*domains: ModelDomain, foreign: int = 0) -> int:
+        return PAIR_CAP1.encode(15, 15, [(1, 0), (1 + foreign, foreign)], list(domains))
+
+    bind_h1 = action(BIND_OTHER, HOST_LEVEL, 1)
+    assert holds(state(checking, other), bind_h1, state(checking, other, foreign=1))
+    assert not holds(state(accepted, other), bind_h1, state(accepted, other, foreign=1))
+    # d1 leaves h1 while h1 holds d0's target lock: two locks on h1, cap 1
+    leaving = other._replace(target=0, phase=CHECKS)
+    start = action(START, 1, 0)
+    assert not holds(state(accepted, other), start, state(accepted, leaving))
+    assert holds(state(checking, other), start, state(checking, leaving))
+    # d0's target accepts while d1 leaves it: the same, from the other side
+    accept = action(CHECKS_PASS, 0)
+    assert not holds(state(checking, leaving), accept, state(accepted, leaving))
+    # a step that takes no new lock is not judged
+    created = accepted._replace(target_copy=BOUND, target_flag=1)
+    assert holds(state(accepted, leaving), action(CREATE, 0), state(created, leaving))
