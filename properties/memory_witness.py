@@ -145,6 +145,7 @@ class MemoryWitness:
         """Reads at the moments that matter, and the checks they allow."""
         found = self._fresh_copies(before, after) + self._freed(before, after)
         self._stops(before, after)
+        self._resized(before, after)
         for m in after.migrations:
             if not m.live:
                 continue
@@ -170,6 +171,20 @@ class MemoryWitness:
             del self.stopped_with[copy]
         self.stopping &= present
         return found
+
+    def _resized(self, before: Observation, after: Observation) -> None:
+        """A copy whose size changed (set-memory) may group its pages anew, even into as
+        many groups as before: what the harness read before compares with nothing."""
+        for host in after.hosts:
+            old_host = before.host(host.name)
+            for view in host.domains:
+                was = old_host.domain(view.name)
+                copy = (host.name, view.name)
+                if was is None or was.memory == view.memory:
+                    continue
+                self.floors.pop(copy, None)
+                if copy in self.stopped_with:  # which groups this boot wrote is lost
+                    self.stopped_with[copy] = self.read(copy) or ()
 
     def _stops(self, before: Observation, after: Observation) -> None:
         """A guest that stopped: what its memory holds when it boots again (the harness

@@ -98,6 +98,18 @@ class Rewound:
         return getattr(self.inner, name)
 
 
+def test_a_resized_guest_is_read_anew(fleet):
+    # Found by the adapter example: ldom02 (32G: 65,536 groups of 64 pages) grown to 33G
+    # has 65,536 groups of 66 pages; the floor read before compared group by group.
+    dc = Datacenter.from_fleet(fleet)
+    witness, copy = MemoryWitness(dc), ("t4-a", "ldom02")
+    assert witness.written(copy, witness.read(copy), dc.guest_write(*copy, 4096, "hot")) == []
+    before = dc.observe()
+    assert dc.run_ldm("t4-a", "set-memory 33792M ldom02").status == 0
+    assert witness.after_event(before, dc.observe()) == []
+    assert witness.written(copy, witness.read(copy), dc.guest_write(*copy, 1)) == []
+
+
 def test_a_guest_that_boots_again_counts_its_writes_from_one(fleet):
     # Found by the adapter example: after stop and start, the first write stored 1 where
     # the earlier boot had left 14, and the witness called that a lost write.
