@@ -70,7 +70,11 @@ verdict is the same. --variant runs a model that is wrong on purpose:
 --replay FLEET drives the reference implementation (built from FLEET) along the
 model's shortest path to each kind of ending, each reachability target and each kind
 of action, and checks that every event is a model step and that it arrives where the
-model says (conformance); --system-variant NAME replays a broken implementation.
+model says (conformance): the driver's own ldm commands and faults are checked as
+steps too. Each path is ok, MISMATCH (a step no model edge allows), skipped (the
+driver could not take a step) or diverged (the implementation took another path the
+model allows); skipped and diverged goals are unknown. --system-variant NAME replays a
+broken implementation.
 
 Long runs print a progress line on standard error every 5 s (--quiet: none).
 --workers N generates successors in N processes (the same graph, states and
@@ -276,9 +280,10 @@ def run(args: argparse.Namespace) -> int:
 def replay_status(replay: dict[str, Any]) -> str:
     """``conforms``, ``does not conform`` (a mismatch), or ``unknown``: some path was
     skipped or diverged, so the goal it was driven to was never reached."""
-    if not replay["conforms"]:
+    statuses = {path["status"] for path in replay["paths"]}
+    if not replay["conforms"] or "mismatch" in statuses:
         return "does not conform"
-    if any("skipped" in path or "diverged" in path for path in replay["paths"]):
+    if statuses & {"skipped", "diverged"}:
         return "unknown"
     return "conforms"
 
@@ -591,12 +596,7 @@ def _render_replay(replay: dict[str, Any]) -> list[str]:
         f"implementation {verdict}"
     ]
     for path in replay["paths"]:
-        status = (
-            "skipped" if "skipped" in path
-            else "diverged" if "diverged" in path
-            else "ok" if path["conforms"]
-            else "MISMATCH"
-        )  # fmt: skip
+        status = "MISMATCH" if path["status"] == "mismatch" else path["status"]
         lines.append(f"  {status:<8}  {path['goal']}  ({path['steps']} steps)")
         for key in ("skipped", "diverged", "mismatch"):
             if key in path:

@@ -122,6 +122,17 @@ class ReplayResult:
     mismatch: str | None = None
     diverged: str | None = None
 
+    @property
+    def status(self) -> str:
+        """``ok`` (arrived, every step a model step), ``mismatch`` (a step no model edge
+        allows), ``skipped`` (the driver could not do a step: the goal is unknown) or
+        ``diverged`` (the implementation took another path the model allows: unknown)."""
+        if self.mismatch is not None:
+            return "mismatch"
+        if self.skipped is not None:
+            return "skipped"
+        return "diverged" if self.diverged is not None else "ok"
+
 
 _TICK_LIMIT = 20_000
 
@@ -143,6 +154,12 @@ class _Driver:
         config = SystemConfig(max_migrations_per_host=model.config.per_host)
         self.dc = Datacenter.from_fleet(fleet, variant=variant, seed=0, config=config)
         self.heal_after: tuple[str, str] | None = None
+        self.issued = ""  # the last ldm command, as an operator would type it
+
+    def ldm(self, host: str, command: str) -> None:
+        """Run ``ldm command`` on ``host``, remembering it for the step check."""
+        self.issued = f"{host}# ldm {command}"
+        self.dc.run_ldm(host, command)
 
     def view(self) -> tuple[ModelView | None, ...]:
         observation = self.dc.observe()
@@ -165,13 +182,13 @@ class _Driver:
         target = self.binding.hosts[dom.target] if dom.phase != IDLE else ""
         dc = self.dc
         if kind == START:
-            dc.run_ldm(home, f"migrate-domain {name} root@{self.binding.hosts[argument]}")
+            self.ldm(home, f"migrate-domain {name} root@{self.binding.hosts[argument]}")
         elif kind in (CANCEL_S, RECOVER_CANCEL):
-            dc.run_ldm(home, f"cancel-operation migration {name}")
+            self.ldm(home, f"cancel-operation migration {name}")
         elif kind == CANCEL_T:
-            dc.run_ldm(target, f"cancel-operation migration {name}")
+            self.ldm(target, f"cancel-operation migration {name}")
         elif kind == DESTROY_SOURCE:
-            dc.run_ldm(home, f"remove-domain {name}")
+            self.ldm(home, f"remove-domain {name}")
         elif kind == BURST:
             dc.guest_write(home, name, 50_000, "random")
         elif kind == PARTITION:
@@ -193,6 +210,7 @@ class _Driver:
         """Bind an inactive domain of ``host`` that the binding does not use."""
         for view in self.dc.observe().host(host).domains:
             if view.state == "inactive" and view.name not in self.binding.domains:
+                self.issued = f"{host}# ldm bind {view.name}"
                 result = self.dc.run_ldm(host, f"bind {view.name}")
                 if result.status != 0:
                     return f"ldm bind {view.name} on {host} was refused: {result.output}"
@@ -353,10 +371,16 @@ def _drive(
     while k < len(path):
         action = path[k].action
         assert action is not None
+        label = model.describe_action(action)
+        before, driver.issued = driver.dc.observe(), ""
         refused = driver.perform(action, path[k - 1].state)
         if refused is not None:
-            label = model.describe_action(action)
             return ReplayResult(goal, actions, steps, True, skipped=f"{label}: {refused}")
+        # the driver's own command (or fault) is a step too: what it changed at once
+        # must be a model step, before any event runs
+        wrong = checker.check_step(before, driver.issued or label, driver.dc.observe())
+        if wrong is not None:
+            return ReplayResult(goal, actions, steps, False, mismatch=str(wrong))
         # states the implementation may jump to in the same event: the next states of
         # the path while they are protocol steps, then the protocol steps after it
         ahead: list[tuple[ModelView, ...]] = []
@@ -370,7 +394,6 @@ def _drive(
                 for act, after in model.successors(path[-1].state)
                 if model.is_fair(act)
             )
-        label = model.describe_action(action)
         skipped, problem, mismatch = driver.reach(driver.expected(path[k].state), label, ahead)
         if problem is not None:
             return ReplayResult(
@@ -408,6 +431,7 @@ def replay_document(
                 "goal": r.goal,
                 "steps": r.steps,
                 "actions": list(r.actions),
+                "status": r.status,
                 "conforms": r.conforms,
                 **({"skipped": r.skipped} if r.skipped else {}),
                 **({"mismatch": r.mismatch} if r.mismatch else {}),

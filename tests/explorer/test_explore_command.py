@@ -201,11 +201,14 @@ def test_a_replay_that_leaves_goals_unreached_exits_three_and_says_so(capsys):
 def test_replay_status_and_exit_status_are_three_valued():
     from ldmspec.commands.explore import exit_status, replay_status
 
-    ok = {"goal": "g", "steps": 1, "conforms": True}
+    ok = {"goal": "g", "steps": 1, "status": "ok", "conforms": True}
+    skipped = {**ok, "status": "skipped", "skipped": "why"}
+    diverged = {**ok, "status": "diverged", "diverged": "how"}
+    mismatch = {**ok, "status": "mismatch", "conforms": False, "mismatch": "what"}
     assert replay_status({"conforms": True, "paths": [ok]}) == "conforms"
-    assert replay_status({"conforms": True, "paths": [ok, {**ok, "skipped": "why"}]}) == "unknown"
-    assert replay_status({"conforms": True, "paths": [{**ok, "diverged": "how"}]}) == "unknown"
-    assert replay_status({"conforms": False, "paths": [{**ok, "skipped": "x"}]}) == (
+    assert replay_status({"conforms": True, "paths": [ok, skipped]}) == "unknown"
+    assert replay_status({"conforms": True, "paths": [diverged]}) == "unknown"
+    assert replay_status({"conforms": False, "paths": [skipped, mismatch]}) == (
         "does not conform"
     )
     holds = {"properties": [{"status": "holds"}]}
