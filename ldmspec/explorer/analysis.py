@@ -163,12 +163,19 @@ def liveness_exploration(
 ) -> Exploration[S, A]:
     """The exploration liveness is decided on: ``exploration`` itself, unless it is
     symmetry-reduced and the model's fairness classes are not symmetric; then an
-    unreduced exploration of the same model (made once, then kept with it)."""
+    unreduced exploration of the same model with the same number of workers (made
+    once, then kept with it)."""
     if not exploration.symmetry or exploration.model.symmetric_fairness:
         return exploration
     known = _UNREDUCED.get(exploration)
     if known is None:
-        known = explore(exploration.model, symmetry=False, max_states=unreduced_limit)
+        # with as many workers as the reduced search had: a parallel run stays parallel
+        known = explore(
+            exploration.model,
+            symmetry=False,
+            max_states=unreduced_limit,
+            workers=exploration.stats.workers,
+        )
         _UNREDUCED[exploration] = known
     return known
 

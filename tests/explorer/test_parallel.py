@@ -8,6 +8,7 @@ from ldmspec.models.manifest import load_manifest
 from ldmspec.models.protocol_variants import protocol_model
 
 from ldmspec.explorer import check_properties, explore
+from ldmspec.explorer.analysis import liveness_exploration
 from ldmspec.explorer.exploration import Exploration
 
 
@@ -61,6 +62,7 @@ def test_orbit_edges_and_stutters_are_told_apart_as_in_the_sequential_search():
     assert list(parallel.orbit) == [1, 0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", load_manifest(), ids=lambda entry: entry.name)
 def test_parallel_and_sequential_agree_on_every_manifest_configuration(entry):
     def run(workers: int) -> Exploration:
@@ -69,4 +71,11 @@ def test_parallel_and_sequential_agree_on_every_manifest_configuration(entry):
 
     sequential, parallel = run(1), run(2)
     assert _graph(parallel) == _graph(sequential)
+    assert (parallel.stats.workers, sequential.stats.workers) == (2, 1)
+    # liveness is decided on the unreduced graph: the parallel run builds it in
+    # parallel too, and it must be the sequential one's as well
+    live_parallel = liveness_exploration(parallel)
+    assert live_parallel.stats.workers == 2
+    assert _graph(live_parallel) == _graph(liveness_exploration(sequential))
+    # the verdicts and the length of every counterexample, lassos included
     assert _answers(parallel) == _answers(sequential)
