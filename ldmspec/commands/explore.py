@@ -80,7 +80,8 @@ Long runs print a progress line on standard error every 5 s (--quiet: none).
 --workers N generates successors in N processes (the same graph, states and
 counterexamples as the default sequential search; worth it from about 100,000
 states on). --max-memory SIZE (like 2G or 1500M) stops the search before the
-process passes SIZE resident, and says how far it got.
+process passes SIZE resident, and says how far it got; so does the unreduced search
+liveness under symmetry needs (its verdicts are then unknown).
 
 Exit status: 0 every property holds, 1 a property is violated (or the implementation
 does not conform, or --reduction found a verdict that symmetry changes), 2 bad
@@ -335,8 +336,10 @@ def _explore(
         model, symmetry=symmetry, max_states=max_states, progress=progress, **bounds
     )
     searched = time.perf_counter() - started
-    verdicts = check_properties(exploration, unreduced_limit=max_states)
-    live = liveness_exploration(exploration, max_states)
+    # the unreduced search liveness may need keeps to the same memory limit
+    memory = bounds.get("max_memory")
+    verdicts = check_properties(exploration, unreduced_limit=max_states, unreduced_memory=memory)
+    live = liveness_exploration(exploration, max_states, memory)
     analysed = time.perf_counter() - started - searched
     stats = exploration.stats
     covered = coverage(exploration)

@@ -93,6 +93,7 @@ def check_properties(
     deadlock: bool = True,
     termination: bool | None = None,
     unreduced_limit: int | None = None,
+    unreduced_memory: int | None = None,
 ) -> list[ModelVerdict[S, A]]:
     """Check ``properties`` (default: the model's) plus the built-in checks.
 
@@ -104,7 +105,9 @@ def check_properties(
 
     On a symmetry-reduced exploration of a model whose fairness classes are not
     symmetric, liveness is decided on an unreduced exploration (at most
-    ``unreduced_limit`` states; beyond that it is ``unknown``), see the module doc.
+    ``unreduced_limit`` states and ``unreduced_memory`` bytes resident, as
+    :func:`explore`'s ``max_memory``; beyond that it is ``unknown``), see the module
+    doc.
     """
     model = exploration.model
     if properties is None:
@@ -114,7 +117,7 @@ def check_properties(
     graph = FairGraph(exploration)
     live: LivenessBasis[S, A] | None = None
     if termination or any(p.kind == "eventually" for p in properties):
-        live = _liveness_basis(exploration, unreduced_limit)
+        live = _liveness_basis(exploration, unreduced_limit, unreduced_memory)
     verdicts: list[ModelVerdict[S, A]] = []
     for prop in properties:
         if prop.kind == "always":
@@ -159,7 +162,9 @@ _UNREDUCED: weakref.WeakKeyDictionary[Exploration, Exploration] = weakref.WeakKe
 
 
 def liveness_exploration(
-    exploration: Exploration[S, A], unreduced_limit: int | None = None
+    exploration: Exploration[S, A],
+    unreduced_limit: int | None = None,
+    unreduced_memory: int | None = None,
 ) -> Exploration[S, A]:
     """The exploration liveness is decided on: ``exploration`` itself, unless it is
     symmetry-reduced and the model's fairness classes are not symmetric; then an
@@ -174,6 +179,7 @@ def liveness_exploration(
             exploration.model,
             symmetry=False,
             max_states=unreduced_limit,
+            max_memory=unreduced_memory,
             workers=exploration.stats.workers,
         )
         _UNREDUCED[exploration] = known
@@ -189,7 +195,7 @@ class LivenessBasis(Generic[S, A]):
 
 
 def _liveness_basis(
-    exploration: Exploration[S, A], unreduced_limit: int | None
+    exploration: Exploration[S, A], unreduced_limit: int | None, unreduced_memory: int | None
 ) -> LivenessBasis[S, A]:
     if not exploration.stats.complete:
         return LivenessBasis(None, "")
@@ -200,12 +206,17 @@ def _liveness_basis(
             FairGraph(exploration),
             "decided on the symmetry-reduced graph: every fairness class is symmetric",
         )
-    full = liveness_exploration(exploration, unreduced_limit)
+    full = liveness_exploration(exploration, unreduced_limit, unreduced_memory)
     if not full.stats.complete:
+        why = (
+            f"the unreduced search passed the memory limit after {full.stats.states:,} states"
+            if full.stats.stopped == "max-memory"
+            else f"the unreduced graph has more than {full.stats.states:,} states"
+        )
         return LivenessBasis(
             None,
-            f"not decided: the unreduced graph has more than {full.stats.states:,} states "
-            "and symmetry cannot decide liveness for fairness classes it renames",
+            f"not decided: {why} and symmetry cannot decide liveness for fairness classes "
+            "it renames",
         )
     return LivenessBasis(
         FairGraph(full),

@@ -76,3 +76,18 @@ def test_sizes_are_binary_units():
     assert _memory_size("1500M") == 1500 * 1024**2
     assert _memory_size("1.5 GiB") == 3 * 1024**3 // 2
     assert _memory_size("4096") == 4096
+
+
+def test_the_unreduced_search_for_liveness_keeps_to_the_memory_limit(capsys):
+    # 4,600 states with symmetry (below the first memory check, at 8,192 states), 17,616
+    # without: the search that liveness needs is the one the limit stops
+    status, out, _ = run(capsys, "--per-host", "1", "--max-memory", "1M", "--quiet")
+    data = json.loads(out)
+    assert status == 3
+    assert (data["complete"], data["states"]) == (True, 4600)
+    live = {p["id"]: p for p in data["properties"] if p["id"].startswith("LIVE-")}
+    assert {p["status"] for p in live.values()} == {"unknown"}
+    assert live["LIVE-TERMINATES"]["basis"] == (
+        "not decided: the unreduced search passed the memory limit after 8,805 states and "
+        "symmetry cannot decide liveness for fairness classes it renames"
+    )
