@@ -20,6 +20,7 @@ from ldmspec.explorer.analysis import (
     states_on_cycles,
 )
 from ldmspec.explorer.export import graph_json, to_dot, trace_json, write_graphml
+from ldmspec.explorer.lasso import validate_lasso
 from ldmspec.explorer.progress import ProgressLine
 from ldmspec.explorer.search import Exploration, explore
 from ldmspec.inventory import load_fleet
@@ -425,7 +426,21 @@ def _verdict_json(model: Protocol, verdict: ModelVerdict) -> dict[str, Any]:
             if "cycle" in shown:
                 data["cycle"] = shown["cycle"]
                 data["stutters"] = shown["stutters"]
+    if verdict.counterexample is not None and verdict.counterexample.is_lasso:
+        _check_lasso(model, verdict, data)
     return data
+
+
+def _check_lasso(model: Protocol, verdict: ModelVerdict, data: dict[str, Any]) -> None:
+    """Replay a liveness counterexample before showing it (:func:`validate_lasso`): a
+    lasso that does not replay, close, stay fair and miss the goal throughout is no
+    evidence, and the verdict is then unknown."""
+    prop = next((p for p in model.properties() if p.id == verdict.id), None)
+    assert verdict.counterexample is not None
+    problems = validate_lasso(model, verdict.counterexample, prop)
+    data["lasso_check"] = problems or "validated"
+    if problems:
+        data["status"] = "unknown"
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -541,7 +556,12 @@ def _render_trace(prop: dict[str, Any], model: Protocol) -> list[str]:
         repeat = (
             "then stays forever" if prop["stutters"] else f"then a cycle of {len(prop['cycle'])}"
         )
-        heading = f"lasso, {len(steps) - 1} steps {repeat}"
+        checked = (
+            "validated: it replays, closes, is weakly fair and never reaches the goal"
+            if prop.get("lasso_check") == "validated"
+            else f"NOT VALIDATED: {'; '.join(prop.get('lasso_check') or ['not checked'])}"
+        )
+        heading = f"lasso, {len(steps) - 1} steps {repeat} ({checked})"
     else:
         heading = f"shortest counterexample, {len(steps) - 1} steps"
     lines = [f"{prop['id']} violated: {heading}"]

@@ -217,3 +217,35 @@ def test_replay_status_and_exit_status_are_three_valued():
     assert exit_status({**holds, "replay": {"status": "does not conform"}}) == 1
     assert exit_status({**holds, "reduction": {"disagree": ["LIVE-TERMINATES"]}}) == 1
     assert exit_status({"properties": [{"status": "unknown"}]}) == 3
+
+
+def test_a_liveness_counterexample_is_replayed_before_it_is_shown(capsys):
+    status = main(["explore", "--hosts", "2", "--domains", "1", "--variant", "no-round-limit"])
+    out, _ = capsys.readouterr()
+    assert status == 1
+    assert (
+        "LIVE-CONVERGES violated: lasso, 7 steps then a cycle of 2 (validated: it replays, "
+        "closes, is weakly fair and never reaches the goal)"
+    ) in out
+
+
+def test_a_lasso_that_does_not_close_makes_the_verdict_unknown():
+    import dataclasses
+
+    from ldmspec.models.protocol_config import ProtocolConfig
+    from ldmspec.models.protocol_variants import protocol_model
+
+    from ldmspec.commands.explore import _verdict_json
+    from ldmspec.explorer import check_properties, explore
+    from ldmspec.explorer.model import Trace
+
+    model = protocol_model(ProtocolConfig(2, 1, 1), "no-round-limit")
+    verdict = next(v for v in check_properties(explore(model)) if v.status == "violated")
+    lasso = verdict.counterexample
+    assert _verdict_json(model, verdict)["lasso_check"] == "validated"
+    cut = dataclasses.replace(verdict, counterexample=Trace(lasso.steps, lasso.cycle[:1]))
+    shown = _verdict_json(model, cut)
+    assert (shown["status"], shown["lasso_check"]) == (
+        "unknown",
+        ["the cycle does not close on the state it starts from"],
+    )
