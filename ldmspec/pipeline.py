@@ -27,7 +27,8 @@ from typing import Any
 
 from ldmspec.errors import InputError
 from ldmspec.inventory import CONTROL_DOMAIN, Fleet, Plan
-from ldmspec.solver import PrecheckVerdict, check_migration
+from ldmspec.solver import PrecheckVerdict
+from ldmspec.solver.confirm import confirmed_check
 from ldmspec.testing.outcomes import LAST_RUN, LastRun
 
 __all__ = [
@@ -131,11 +132,12 @@ def every_pair(fleet: Fleet) -> tuple[Plan, ...]:
 def check_plans(
     fleet: Fleet, *, timeout_ms: int = 10_000, on_progress: Callable[[int, int], None] | None = None
 ) -> tuple[PlanOutcome, ...]:
-    """Prove every plan of ``fleet`` (or every pair when it has none)."""
+    """Prove every plan of ``fleet`` (or every pair when it has none), each verdict
+    re-checked by z3 and cvc5 (a disagreement is unknown)."""
     plans = fleet.plans or every_pair(fleet)
     outcomes = []
     for done, plan in enumerate(plans, start=1):
-        verdict = check_migration(
+        verdict = confirmed_check(
             fleet, plan.domain, plan.source, plan.target, plan.new_name, timeout_ms=timeout_ms
         )
         outcomes.append(PlanOutcome(plan, verdict))

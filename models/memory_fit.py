@@ -39,6 +39,7 @@ __all__ = [
     "Block",
     "declarations_smt2",
     "find_placement",
+    "first_fit",
     "k_name",
     "model_placement",
     "pa_name",
@@ -118,6 +119,19 @@ def _int(value: int) -> str:
     return str(value) if value >= 0 else f"(- {-value})"
 
 
+def _sum(terms: Sequence[str]) -> str:
+    """SMT-LIB ``+`` takes two or more arguments (cvc5 insists)."""
+    if not terms:
+        return "0"
+    return terms[0] if len(terms) == 1 else f"(+ {' '.join(terms)})"
+
+
+def _and(parts: Sequence[str]) -> str:
+    if not parts:
+        return "true"
+    return parts[0] if len(parts) == 1 else f"(and {' '.join(parts)})"
+
+
 def _unsplit_smt2(blocks: Sequence[Block], free: Sequence[MemoryRange], page: int) -> str:
     parts = []
     for i, (_, pa, size) in enumerate(blocks):
@@ -132,12 +146,12 @@ def _unsplit_smt2(blocks: Sequence[Block], free: Sequence[MemoryRange], page: in
             parts.append("false")
             continue
         where = inside[0] if len(inside) == 1 else f"(or {' '.join(inside)})"
-        parts.append(f"{congruent} {where}")
+        parts += [congruent, where]
     for i in range(len(blocks)):
         for j in range(i + 1, len(blocks)):
             a, b = pa_name(i), pa_name(j)
             parts.append(f"(or (<= (+ {a} {blocks[i][2]}) {b}) (<= (+ {b} {blocks[j][2]}) {a}))")
-    return f"(and {' '.join(parts)})" if parts else "true"
+    return _and(parts)
 
 
 def _split_smt2(
@@ -150,8 +164,8 @@ def _split_smt2(
         decls.append(f"(declare-const {_full(tag, r)} Int)")
         parts.append(f"(<= 0 {_full(tag, r)})")
     wanted = sum(size // page for _, _, size in blocks)
-    total = " ".join(_full(tag, r) for r in range(len(free)))
-    parts.append(f"(= (+ 0 {total}) {wanted})")
+    total = _sum([_full(tag, r) for r in range(len(free))])
+    parts.append(f"(= {total} {wanted})")
     in_cells: list[list[str]] = [[] for _ in free]
     at_end: list[list[str]] = [[] for _ in free]
     for i, (_, _, size) in enumerate(blocks):
@@ -170,12 +184,12 @@ def _split_smt2(
                 parts.append(f"(<= 0 {name} 1)")
                 choices.append(name)
                 where.append(name)
-        parts.append(f"(= (+ 0 {' '.join(choices)}) 1)")
+        parts.append(f"(= {_sum(choices)} 1)")
     for r, (_, whole, _) in enumerate(cells):
-        parts.append(f"(<= (+ {_full(tag, r)} {' '.join(in_cells[r])}) {whole})")
+        parts.append(f"(<= {_sum([_full(tag, r), *in_cells[r]])} {whole})")
         if at_end[r]:
-            parts.append(f"(<= (+ 0 {' '.join(at_end[r])}) 1)")
-    return "".join(decls) + f"(assert (=> {literal} (and {' '.join(parts)})))"
+            parts.append(f"(<= {_sum(at_end[r])} 1)")
+    return "".join(decls) + f"(assert (=> {literal} {_and(parts)}))"
 
 
 def placement_smt2(
@@ -245,6 +259,25 @@ def _merged(pieces: list[tuple[int, Piece]]) -> tuple[Piece, ...]:
                 continue
         out.append((i, (ra, pa, size)))
     return tuple(piece for _, piece in out)
+
+
+def first_fit(
+    blocks: Sequence[Block], free: Sequence[MemoryRange], page: int
+) -> tuple[Piece, ...] | None:
+    """Whole blocks at the lowest congruent free address, in order, or None (a quick
+    witness when it works; no answer about feasibility when it does not)."""
+    holes = sorted((r.pa, r.end) for r in free)
+    placed: list[Piece] = []
+    for ra, pa, size in blocks:
+        for k, (start, end) in enumerate(holes):
+            at = start + (pa - start) % page
+            if at + size <= end:
+                placed.append((ra, at, size))
+                holes[k : k + 1] = [h for h in ((start, at), (at + size, end)) if h[0] < h[1]]
+                break
+        else:
+            return None
+    return tuple(placed)
 
 
 def find_placement(

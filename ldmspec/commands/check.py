@@ -16,6 +16,7 @@ from ldmspec.solver import (
     domain_model,
     resolve_pair,
 )
+from ldmspec.solver.confirm import confirm_verdict
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "render", "run"]
 
@@ -31,14 +32,22 @@ reported as feasible or infeasible), 2 bad input (unknown host or domain, a sour
 does not hold the domain, a malformed fleet).
 
 --smt2 FILE writes the query as SMT-LIB 2 so another solver can re-check the proof:
-`z3 FILE` prints sat (feasible) or unsat for all requirements together, then each
-requirement's id and words followed by unsat when that requirement is violated.
+`z3 FILE` or `cvc5 FILE` prints sat (feasible) or unsat for all requirements together,
+then each requirement's id and words followed by unsat when that requirement is violated.
+
+--confirm re-checks every claim of the verdict on that query with z3 and cvc5 (feasible:
+the query with the witness is sat; each violated requirement: the query with it alone
+is unsat) and prints "confirmed by z3 and cvc5"; --json gains "confirmations". When the
+two disagree the answer is unknown (exit 3), naming the claim, both answers and the
+SMT-LIB file. Every feasible verdict, with or without --confirm, has also passed an
+independent witness check (plain Python over the fleet): a failure is unknown too.
 
 examples:
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t4-b
   ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t5-a:ldom01-t5
   ldmspec check examples/fleet.toml --domain ldom02 --source t4-a --target t4-c --json
   ldmspec check examples/captures --domain ldom01 --source t4-a --target t4-b --smt2 query.smt2
+  ldmspec check examples/fleet.toml --domain ldom01 --source t4-a --target t4-b --confirm
 """
 
 
@@ -65,6 +74,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-repair", action="store_true", help="do not search for the cheapest repair"
+    )
+    parser.add_argument(
+        "--confirm",
+        action="store_true",
+        help="re-check every claim of the verdict with z3 and cvc5 on the exported query",
     )
 
 
@@ -94,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
         timeout_ms=args.timeout,
         repair=not args.no_repair,
     )
+    if args.confirm:
+        model = domain_model(source_host, args.domain)
+        verdict = confirm_verdict(
+            model, target_host, new_name, verdict, query_file=args.smt2, timeout_ms=args.timeout
+        )
     if args.json:
         print(json.dumps(verdict.to_json(), indent=2))
     else:
@@ -107,7 +126,12 @@ def render(verdict: PrecheckVerdict) -> str:
     rename = f" as {v.target_name}" if v.target_name != v.domain else ""
     lines = [f"{v.domain}: {v.source} -> {v.target}{rename}: {v.status}"]
     if v.status == "unknown":
-        lines.append(f"  the solver could not decide ({v.reason}); nothing is proven either way")
+        if v.reason.startswith(("the solvers disagree", "internal error")):
+            lines.append(f"  {v.reason}; nothing is proven either way")
+        else:
+            lines.append(
+                f"  the solver could not decide ({v.reason}); nothing is proven either way"
+            )
     elif v.status == "infeasible":
         count = len(v.violations)
         joint = sum(len(ids) for ids in v.jointly_unsatisfiable)
@@ -139,6 +163,10 @@ def render(verdict: PrecheckVerdict) -> str:
             lines.append(f"  vCPUs on strands {_ranges(v.witness.strands)}")
     if v.repair is not None:
         lines += ["", *_repair_lines(v)]
+    if v.confirmations and v.status != "unknown":
+        count = len(v.confirmations)
+        claims = "1 claim" if count == 1 else f"{count} claims"
+        lines += ["", f"confirmed by z3 and cvc5 ({claims} re-checked)"]
     return "\n".join(lines) + "\n"
 
 

@@ -31,7 +31,7 @@ import z3
 
 from ldmspec.inventory.facts import Domain, Host
 from ldmspec.inventory.placement import place_strands
-from ldmspec.models.memory_fit import find_placement, model_placement
+from ldmspec.models.memory_fit import find_placement, first_fit, model_placement
 from ldmspec.models.preconditions import (
     DomainSide,
     TargetSide,
@@ -231,6 +231,7 @@ class DomainModel:
             + f"{d.domain} {d.source} -> {t.name}:{t.target_name}".replace("\n", " "),
             "; sat on the first check-sat-assuming = feasible; each single-id check that is",
             "; unsat names a violated requirement.",
+            "(set-logic QF_LIA)",
             "(set-option :produce-unsat-cores true)",
             self._declarations.replace(")(", ")\n("),
             "; facts of the domain and its source",
@@ -252,6 +253,9 @@ class DomainModel:
 
 def _whole(d: DomainSide, t: TargetSide) -> tuple[tuple[int, int, int], ...] | None:
     """The blocks placed whole on ``t`` (MEM-2 without splitting), or None."""
+    quick = first_fit(d.blocks, t.free_ranges, t.largest_page)
+    if quick is not None:
+        return quick
     try:
         return find_placement(d.blocks, t.free_ranges, t.largest_page, timeout_ms=1000)
     except TimeoutError:

@@ -20,13 +20,14 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ldmspec.errors import CommandError
 from ldmspec.inventory.facts import Fleet, Host
 from ldmspec.solver.engine import DEFAULT_TIMEOUT_MS, domain_model
 from ldmspec.solver.verdict import PrecheckVerdict
+from ldmspec.solver.vetting import vetted
 
 __all__ = ["RankedTarget", "headroom", "rank_targets"]
 
@@ -79,7 +80,9 @@ def _check_chunk(args: tuple[Fleet | None, str, str, Sequence[str], int]) -> lis
     for name in names:
         host = fleet.host(name)
         assert host is not None
-        verdict = model.verdict_for(host, timeout_ms=timeout_ms, witness=False, table=False)
+        verdict = model.verdict_for(host, timeout_ms=timeout_ms, table=False)
+        # A feasible host is listed only after the independent witness check agrees.
+        verdict = replace(vetted(verdict, src, host), witness=None)
         fraction, cpus, mem = headroom(host, d.vcpus, d.memory)
         out.append(RankedTarget(verdict, fraction, cpus, mem))
     return out

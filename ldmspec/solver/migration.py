@@ -8,6 +8,7 @@ from ldmspec.solver.engine import DEFAULT_TIMEOUT_MS, domain_model
 from ldmspec.solver.fleet import RankedTarget, rank_targets
 from ldmspec.solver.repair import find_repair
 from ldmspec.solver.verdict import PrecheckVerdict
+from ldmspec.solver.vetting import vetted
 
 __all__ = ["check_migration", "check_targets", "resolve_pair"]
 
@@ -47,10 +48,12 @@ def check_migration(
     migration (``verdict.repair``). ``in_migration`` says a migration is already under
     way or in error for the domain (ST-1; the inventory does not record it).
     ``rlimit`` is z3's deterministic resource budget (tests use it to force "unknown").
+    A feasible verdict has passed the independent witness check (:mod:`.vetting`).
     """
     src, dst = resolve_pair(fleet, domain, source, target)
     model = domain_model(src, domain, in_migration=in_migration)
     verdict = model.verdict_for(dst, new_name, timeout_ms=timeout_ms, rlimit=rlimit)
+    verdict = vetted(verdict, src, dst)
     if repair and verdict.status == "infeasible":
         verdict = find_repair(fleet, verdict, model, dst, new_name, timeout_ms=timeout_ms)
     return verdict

@@ -18,6 +18,7 @@ from ldmspec.inventory.units import format_size
 
 __all__ = [
     "Change",
+    "Confirmation",
     "PlacedBlock",
     "PrecheckVerdict",
     "Repair",
@@ -155,6 +156,27 @@ class Repair:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """One claim of a verdict re-checked by a second solver: what z3 and cvc5 answered.
+
+    ``claim`` is "feasible with the witness" (expected ``sat``) or "ID violated"
+    (expected ``unsat``); see :mod:`ldmspec.solver.confirm`.
+    """
+
+    claim: str
+    expected: str
+    z3: str
+    cvc5: str
+
+    @property
+    def agrees(self) -> bool:
+        return self.z3 == self.cvc5 == self.expected
+
+    def to_json(self) -> dict[str, str]:
+        return {"claim": self.claim, "expected": self.expected, "z3": self.z3, "cvc5": self.cvc5}
+
+
+@dataclass(frozen=True)
 class PrecheckVerdict:
     """The prover's answer for one migration ``domain: source -> target[:target_name]``.
 
@@ -182,6 +204,7 @@ class PrecheckVerdict:
     reason: str = ""
     jointly_unsatisfiable: tuple[tuple[str, ...], ...] = ()
     notes: tuple[str, ...] = ()
+    confirmations: tuple[Confirmation, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -213,4 +236,5 @@ class PrecheckVerdict:
             "reason": self.reason or None,
             "jointly_unsatisfiable": [list(ids) for ids in self.jointly_unsatisfiable],
             "notes": list(self.notes),
+            "confirmations": [c.to_json() for c in self.confirmations],
         }

@@ -89,7 +89,7 @@ def test_verify_with_only_unknown_proofs_says_undecided_not_fails(capsys, monkey
             return dataclasses.replace(verdict, status="unknown", violations=(), reason="timeout")
         return verdict
 
-    monkeypatch.setattr(verify_module, "check_migration", undecided)
+    monkeypatch.setattr(verify_module, "confirmed_check", undecided)
     status = main(["verify", EXAMPLE, "--part", "preconditions"])
     out = capsys.readouterr().out
     assert status == 3
