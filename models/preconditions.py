@@ -36,7 +36,16 @@ import z3
 from ldmspec.models import memory_fit
 from ldmspec.models.memory_fit import Block, single_alignment
 
-from ldmspec.inventory.facts import Console, Domain, Host, IoDevice, MemoryRange, VDisk, VNet
+from ldmspec.inventory.facts import (
+    Console,
+    Domain,
+    Host,
+    IoDevice,
+    MemoryRange,
+    MigrationFlag,
+    VDisk,
+    VNet,
+)
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.versions import LdmVersion, SolarisRelease
 from ldmspec.requirements import CATALOG
@@ -120,7 +129,7 @@ class DomainSide:
     source: str
     live: bool
     bound: bool
-    in_migration: bool
+    migration: MigrationFlag
     is_control: bool
     io: tuple[IoDevice, ...]
     vcpus: int
@@ -140,12 +149,25 @@ class DomainSide:
     s_net_devs: tuple[str, ...]  # net-dev of each vnet's switch on the source
 
     @property
+    def in_migration(self) -> bool:
+        """ST-1: FLAGS column 6 is not ``-`` (a migration under way or in error)."""
+        return self.migration is not MigrationFlag.NONE
+
+    @property
+    def blocking_io(self) -> tuple[IoDevice, ...]:
+        """IO-1: every direct I/O device blocks a live or bound domain; an inactive one
+        is blocked only by buses and SR-IOV functions, not by endpoints."""
+        if self.live or self.bound:
+            return self.io
+        return tuple(dev for dev in self.io if dev.blocks_cold)
+
+    @property
     def needs_whole_cores(self) -> bool:
         """CPU-8's condition: whole-core, or a guest older than Solaris 10 1/13."""
         return self.whole_core or self.guest < SOLARIS_10_1_13
 
 
-def domain_side(source: Host, domain: Domain, *, in_migration: bool = False) -> DomainSide:
+def domain_side(source: Host, domain: Domain) -> DomainSide:
     """The facts of ``domain`` on ``source``."""
     blocks = tuple((b.ra, b.pa, b.size) for b in sorted(domain.memory))
     memory = sum(size for _, _, size in blocks) or domain.memory_size
@@ -163,7 +185,7 @@ def domain_side(source: Host, domain: Domain, *, in_migration: bool = False) -> 
         source=source.name,
         live=domain.live,
         bound=domain.state.value == "bound",
-        in_migration=in_migration,
+        migration=domain.migration,
         is_control=domain.is_control,
         io=domain.io,
         vcpus=domain.vcpus,
@@ -401,7 +423,7 @@ def domain_facts_smt2(d: DomainSide) -> str:
         ("d_state_ok", True),
         ("d_in_migration", d.in_migration),
         ("d_control", d.is_control),
-        ("d_io", bool(d.io)),
+        ("d_io", bool(d.blocking_io)),
         ("d_arch", ARCH_CODE[d.arch]),
         ("d_os", os_code(d.guest)),
         ("s_cpu", cpu_code(d.s_cpu)),

@@ -41,7 +41,7 @@ When no plan exists, the answer is a proof naming the domains that block it: for
 each, every other host and the ids of the requirements that keep it out; or a set of
 domains that each fit somewhere alone but not together (a capacity conflict).
 
-The control domain never moves (it stays). An I/O domain (direct I/O: ST-2, IO-1)
+The control domain never moves (it stays). An I/O domain (direct I/O: IO-1)
 cannot migrate, so it blocks the evacuation and is named. Active domains migrate live,
 bound and inactive ones cold.
 

@@ -74,10 +74,10 @@ class DomainModel:
     model per process.
     """
 
-    def __init__(self, source: Host, domain: Domain, *, in_migration: bool = False) -> None:
+    def __init__(self, source: Host, domain: Domain) -> None:
         self.source = source
         self.domain = domain
-        self.facts: DomainSide = domain_side(source, domain, in_migration=in_migration)
+        self.facts: DomainSide = domain_side(source, domain)
         self._declarations = declarations_smt2(self.facts)
         self._domain_facts = domain_facts_smt2(self.facts)
         _, self.tracked = build_requirements(self.facts)
@@ -314,19 +314,19 @@ def make_verdict(
     )
 
 
-_CACHE: OrderedDict[tuple[Host, str, bool], DomainModel] = OrderedDict()
+_CACHE: OrderedDict[tuple[Host, str], DomainModel] = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def domain_model(source: Host, domain: str, *, in_migration: bool = False) -> DomainModel:
+def domain_model(source: Host, domain: str) -> DomainModel:
     """The (cached) model of ``domain`` on ``source``; the domain must be on the source."""
-    key = (source, domain, in_migration)
+    key = (source, domain)
     model = _CACHE.get(key)
     if model is None:
         found = source.domain(domain)
         if found is None:
             raise KeyError(domain)
-        model = DomainModel(source, found, in_migration=in_migration)
+        model = DomainModel(source, found)
         _CACHE[key] = model
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)

@@ -18,7 +18,7 @@
 How a plan is found (a decomposition; each part is exact, so "impossible" is a proof):
 
 1. *Scope.* The control domain never moves (it stays). A domain with direct I/O is an
-   I/O domain (ST-2, IO-1): it cannot move, so it blocks the evacuation and is named.
+   I/O domain (IO-1): it cannot move, so it blocks the evacuation and is named.
    Every other domain, active, bound or inactive, must move.
 2. *Candidate pairs.* :func:`ldmspec.solver.moves.may_accept` keeps the (domain,
    target) pairs that pass cheap necessary conditions of the z3 model; it never drops a
@@ -70,8 +70,8 @@ def _scope(source: Host) -> tuple[list[Staying], list[Domain], list[Domain]]:
     for d in source.domains:
         if d.is_control:
             staying.append(Staying(d.name, "control domain: never migrates"))
-        elif d.io:
-            io.append(d)
+        elif any(d.holds_resources or dev.blocks_cold for dev in d.io):
+            io.append(d)  # IO-1 blocks it whatever the target
         else:
             movers.append(d)
     return staying, io, movers

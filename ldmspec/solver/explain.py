@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ldmspec.inventory.facts import MigrationFlag
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
 from ldmspec.models.preconditions import (
@@ -34,8 +35,16 @@ def _managers(d: DomainSide, t: TargetSide) -> str:
 def _st1(d: DomainSide, t: TargetSide) -> str:
     state = "active" if d.live else "bound" if d.bound else "inactive"
     if d.in_migration:
-        return f"{d.domain} is {state} and a migration is under way or in error for it"
-    return f"{d.domain} is {state}, no migration under way"
+        meaning = {
+            MigrationFlag.SOURCE: "the source of a migration under way",
+            MigrationFlag.TARGET: "the target copy of a migration under way",
+            MigrationFlag.ERROR: "a copy a failed migration left in error",
+        }[d.migration]
+        return (
+            f"{d.domain} on {d.source} is {state} with FLAGS column 6 {d.migration.flag} "
+            f"({d.migration.value}): {meaning}"
+        )
+    return f"{d.domain} is {state}, FLAGS column 6 -: no migration under way"
 
 
 def _st2(d: DomainSide, t: TargetSide) -> str:
@@ -121,7 +130,12 @@ def _cpu9(d: DomainSide, t: TargetSide) -> str:
 
 
 def _io1(d: DomainSide, t: TargetSide) -> str:
-    return f"direct I/O {', '.join(map(str, d.io))}" if d.io else "no direct I/O"
+    if not d.io:
+        return "no direct I/O"
+    seen = f"direct I/O {', '.join(map(str, d.io))}"
+    if not d.blocking_io:
+        return seen + " (endpoints do not block an inactive domain)"
+    return seen
 
 
 def _vio1(d: DomainSide, t: TargetSide) -> str:
@@ -195,6 +209,17 @@ def suggested_fix(rid: str, d: DomainSide, t: TargetSide) -> str:
     if rid in ("CPU-4", "CPU-7"):
         generic = CpuArch.GENERIC.value
         return f"ldm set-domain cpu-arch={generic} {d.domain} on {d.source} (while it is stopped)"
+    if rid == "ST-1":
+        return {
+            MigrationFlag.SOURCE: f"wait for the migration to end, or ldm cancel-operation "
+            f"migration {d.domain} on {d.source}",
+            MigrationFlag.TARGET: f"wait for the migration to end, or cancel it on its source "
+            f"(ldm cancel-operation migration {d.domain} there)",
+        }.get(
+            d.migration,
+            f"ldm cancel-operation migration {d.domain} on {d.source}, or remove the error copy "
+            f"(ldm remove-domain {d.domain} on {d.source})",
+        )
     if rid == "VIO-1":
         missing = [
             (v, dev) for v, dev, ok in zip(d.vdisks, d.s_volumes, t.volumes, strict=True) if not ok

@@ -39,19 +39,17 @@ def check_migration(
     *,
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
     repair: bool = False,
-    in_migration: bool = False,
     rlimit: int | None = None,
 ) -> PrecheckVerdict:
     """Prove ``domain: source -> target[:new_name]`` feasible, or name every violation.
 
     ``repair=True`` also computes the cheapest admissible repair of an infeasible
-    migration (``verdict.repair``). ``in_migration`` says a migration is already under
-    way or in error for the domain (ST-1; the inventory does not record it).
-    ``rlimit`` is z3's deterministic resource budget (tests use it to force "unknown").
+    migration (``verdict.repair``). ``rlimit`` is z3's deterministic resource budget
+    (tests use it to force "unknown"). ST-1 reads the domain's ``migration`` field.
     A feasible verdict has passed the independent witness check (:mod:`.vetting`).
     """
     src, dst = resolve_pair(fleet, domain, source, target)
-    model = domain_model(src, domain, in_migration=in_migration)
+    model = domain_model(src, domain)
     verdict = model.verdict_for(dst, new_name, timeout_ms=timeout_ms, rlimit=rlimit)
     verdict = vetted(verdict, src, dst)
     if repair and verdict.status == "infeasible":

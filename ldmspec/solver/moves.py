@@ -153,11 +153,11 @@ def _kind_only(f: DomainFacts, h: HostFacts) -> bool:
     a vcc): not on its capacity, services or domain names."""
     d, ok = f.side, f.applies
     cross = f.s_cpu != h.cpu
-    if "ST-2" in ok and (d.is_control or d.io):
+    if "ST-2" in ok and d.is_control:
         return False
     if "ST-1" in ok and d.in_migration:
         return False
-    if "IO-1" in ok and d.io:
+    if "IO-1" in ok and d.blocking_io:
         return False
     if "SW-1" in ok and not (f.s_ldm >= 201 and h.ldm >= 201):
         return False

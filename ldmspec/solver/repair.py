@@ -229,22 +229,22 @@ def _domain_facts(v: Symbols, changes: _Changes, d: DomainSide) -> list[z3.BoolR
         v.d_control == d.is_control,
     ]
     facts += [v.d_os == os_code(d.guest), v.s_os == os_code(d.s_os)]
-    if d.io and not d.is_control:
+    if d.blocking_io and not d.is_control:
         rm_io = changes.add(
             "rm_io",
             Change(
                 "remove-io",
                 d.source,
                 f"remove the direct I/O devices of {d.domain}",
-                tuple(f"ldm rm-io {dev.path} {d.domain}" for dev in d.io),
+                tuple(f"ldm rm-io {dev.path} {d.domain}" for dev in d.blocking_io),
                 COST_REMOVE_IO,
-                ("ST-2", "IO-1"),
+                ("IO-1",),
                 (("domain", d.domain),),
             ),
         )
         facts.append(v.d_io == z3.Not(rm_io))
     else:
-        facts.append(v.d_io == bool(d.io))
+        facts.append(v.d_io == bool(d.blocking_io))
     arch = ARCH_CODE[d.arch]
     if d.arch is not CpuArch.GENERIC:
         commands = [f"ldm set-domain cpu-arch=generic {d.domain}"]
@@ -453,6 +453,7 @@ def _cpu_facts(
     # vCPUs: a domain unbound gives all its strands; one shrunk gives some (never its
     # last; whole-core domains only give whole cores, so they are only unbound)
     given_cpus = []
+    removed: dict[str, z3.ArithRef] = {}  # vCPUs removed from the end of each domain's
     for x in t.holders():
         if x.name not in unbind:
             continue
@@ -463,15 +464,27 @@ def _cpu_facts(
             shrink = changes.add_sized("cpus", cpus, remove, COST_SHRINK, len(x.strands) - 1)
             facts += [cpus >= 0, cpus < len(x.strands), shrink == (cpus > 0)]
             facts.append(z3.Implies(unbind[x.name], cpus == 0))
+        removed[x.name] = cpus
         given_cpus.append(z3.If(unbind[x.name], len(x.strands), cpus))
     facts.append(v.t_free_vcpus == t.free_vcpus + z3.Sum(given_cpus))
-    # whole cores: a held core becomes free when every domain holding it is unbound
+    # whole cores: a held core becomes free when every domain holding it lets go of all
+    # its strands there: unbound, or shrunk past the first of them (ldm remove-vcpu
+    # gives back a domain's last strands)
     tpc = t.threads_per_core
-    owners: dict[int, set[str]] = {}
+    owners: dict[int, dict[str, int]] = {}  # core -> domain -> index of its first strand
     for x in t.holders():
-        for s in x.strands:
-            owners.setdefault(s // tpc, set()).add(x.name)
-    extra = [z3.If(z3.And(*(freed(n) for n in sorted(names))), 1, 0) for names in owners.values()]
+        for k, s in enumerate(x.strands):
+            owners.setdefault(s // tpc, {}).setdefault(x.name, k)
+    holders = {x.name: x for x in t.holders()}
+
+    def lets_go(name: str, first: int) -> z3.BoolRef:
+        cpus = removed.get(name, z3.IntVal(0))
+        return z3.Or(freed(name), cpus >= len(holders[name].strands) - first)
+
+    extra = [
+        z3.If(z3.And(*(lets_go(n, k) for n, k in sorted(names.items()))), 1, 0)
+        for names in owners.values()
+    ]
     facts.append(v.t_free_core_strands == tpc * (len(t.free_cores) + z3.Sum(extra)))
     return facts
 

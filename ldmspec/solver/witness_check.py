@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 
-from ldmspec.inventory.facts import Domain, DomainState, Host
+from ldmspec.inventory.facts import Domain, DomainState, Host, IoKind, MigrationFlag
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.versions import SolarisRelease
 
@@ -59,9 +59,8 @@ def witness_problems(
 def _state(source: Host, target: Host, d: Domain, new_name: str | None, live: bool,
            holds: bool) -> list[str]:  # fmt: skip
     out = []
-    flag = getattr(d, "migration", None)
-    if flag is not None and getattr(flag, "value", "none") != "none":
-        out.append(f"{d.name} has a migration under way or in error ({flag.value})")
+    if d.migration is not MigrationFlag.NONE:
+        out.append(f"{d.name} has a migration under way or in error ({d.migration.value})")
     if d.name == "primary":
         out.append("the control domain does not migrate")
     if target.name == source.name:
@@ -69,8 +68,7 @@ def _state(source: Host, target: Host, d: Domain, new_name: str | None, live: bo
     if any(x.name == (new_name or d.name) for x in target.domains):
         out.append(f"{target.name} already has a domain {new_name or d.name}")
     for device in d.io:
-        blocking = getattr(device, "blocks_cold", True)
-        if holds or blocking:
+        if holds or device.kind is not IoKind.ENDPOINT:
             out.append(f"{d.name} has direct I/O {device}")
     return out
 

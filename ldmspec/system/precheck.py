@@ -34,7 +34,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ldmspec.inventory.facts import Domain, DomainState, Host, MemoryBlock
+from ldmspec.inventory.facts import (
+    Domain,
+    DomainState,
+    Host,
+    IoKind,
+    MemoryBlock,
+    MigrationFlag,
+)
 from ldmspec.inventory.processors import PROCESSORS, CpuArch, Processor
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import SOLARIS_10_1_13, SOLARIS_10_9_10, SolarisRelease
@@ -148,7 +155,13 @@ def needs_whole_cores(domain: Domain) -> bool:
 
 # --- one check per catalog id ------------------------------------------------------------
 def _st1(m: Migration) -> Iterator[str]:
-    return iter(())  # the operand check of precheck() finds a domain missing on S
+    # A domain missing on S is found by precheck() itself, before any check runs.
+    d = m.domain
+    if d.migration is not MigrationFlag.NONE:
+        yield (
+            f"Domain {d.name} is in a migration or in error (FLAGS column 6 is "
+            f"{d.migration.flag}): cancel the migration or remove the error copy first"
+        )
 
 
 def _st2(m: Migration) -> Iterator[str]:
@@ -314,8 +327,11 @@ def _mem2(m: Migration) -> Iterator[str]:
 
 
 def _io1(m: Migration) -> Iterator[str]:
-    if m.domain.io:
-        yield f"Domain {m.domain.name} has direct I/O devices: {', '.join(map(str, m.domain.io))}"
+    # Every kind blocks a live or bound domain; an inactive one only buses and SR-IOV
+    # functions (an endpoint is bound to a domain only while it holds resources).
+    blocking = [dev for dev in m.domain.io if m.holding or dev.kind is not IoKind.ENDPOINT]
+    if blocking:
+        yield f"Domain {m.domain.name} has direct I/O devices: {', '.join(map(str, blocking))}"
 
 
 def _vio1(m: Migration) -> Iterator[str]:

@@ -62,7 +62,11 @@ MIN_MEMORY = 256 * MIB
 # The boundaries host_pairs() aims at, one per draw (the requirement families).
 PAIR_BOUNDARIES = (
     "cpu", "stick", "versions", "memory", "vcpus", "cores", "console", "vio", "os", "io", "any",
+    "family", "fragments", "flags",
 )  # fmt: skip
+# CPU-9's families: UltraSPARC T2 / T2+ / SPARC T3, and SPARC T5 or later.
+OLD_FAMILY = ("UltraSPARC-T2", "UltraSPARC-T2+", "SPARC-T3")
+NEW_FAMILY = ("SPARC-T5", "SPARC-M7", "SPARC-T7", "SPARC-M8")
 
 Doc = dict[str, Any]
 
@@ -295,7 +299,11 @@ def host_pairs(draw: st.DrawFn) -> tuple[Fleet, Domain, Host, Host]:
     tweak = _AFTER_LOAD.get(boundary)
     if tweak is not None:
         target = tweak(draw, target_doc, target, domain)
-    fleet = _load({"src": _host_document_of(source), "dst": _host_document_of(target)})
+    source_doc = _host_document_of(source)
+    if boundary == "flags":  # ST-1 by FLAGS column 6
+        flag = draw(st.sampled_from(("none", "source", "target", "error")))
+        source_doc["domains"][domain.name]["migration"] = flag
+    fleet = _load({"src": source_doc, "dst": _host_document_of(target)})
     placed_source, placed_target = fleet.hosts
     placed_domain = placed_source.domain(domain.name)
     assert placed_domain is not None
@@ -325,6 +333,15 @@ def _aim(draw: st.DrawFn, boundary: str, source: Doc, target: Doc, domain: Domai
             dom.pop("vnets", None)
     if boundary == "os":
         target["os"] = draw(st.sampled_from(CONTROL_RELEASES))
+    if boundary == "family":  # CPU-9: the other family, or the same one
+        other = NEW_FAMILY if source["cpu"] in OLD_FAMILY else OLD_FAMILY
+        target["cpu"] = draw(st.sampled_from((*other, *other, source["cpu"])))
+        target["ldm-version"] = _neighbour_version(
+            source["ldm-version"], draw(st.sampled_from((0, 1)))
+        )
+    # MEM-2 splitting: Managers 3.6 on both sides, often
+    if boundary == "fragments" and draw(st.booleans()):
+        target["ldm-version"] = "3.6"
 
 
 def _after_memory(draw: st.DrawFn, doc: Doc, target: Host, domain: Domain) -> Host:
@@ -377,7 +394,32 @@ def _with_filler(doc: Doc, target: Host, filler: Doc, what: str) -> Host:
         return target
 
 
+def _after_fragments(draw: st.DrawFn, doc: Doc, target: Host, domain: Domain) -> Host:
+    """A filler holding every other piece of the target's free memory: free ranges of a
+    quarter to all of the domain's size, so blocks fit only split, or not at all."""
+    size = max(domain.memory_size, sum(b.size for b in domain.memory), MIN_MEMORY)
+    hole = max(MIN_MEMORY, size // draw(st.sampled_from((1, 2, 3, 4))) // MIN_MEMORY * MIN_MEMORY)
+    taken = MIN_MEMORY * draw(st.integers(1, 4))
+    blocks, ra = [], 0x10000000
+    for rng in target.free_memory:
+        at = rng.pa + hole
+        while at + taken <= rng.end:
+            blocks.append({"ra": ra, "pa": at, "size": taken})
+            ra += taken
+            at += taken + hole
+    if not blocks:
+        return target
+    name = next(n for n in ("fill0", "fill1", "fill2") if n not in doc["domains"])
+    doc["domains"][name] = {"state": "bound", "os": "11.4", "vcpus": 1, "memory": blocks}
+    try:
+        return _load({"dst": doc}).hosts[0]
+    except InputError:
+        del doc["domains"][name]
+        return target
+
+
 _AFTER_LOAD: dict[str, Callable[[st.DrawFn, Doc, Host, Domain], Host]] = {
+    "fragments": _after_fragments,
     "memory": _after_memory,
     "vcpus": _after_vcpus,
     "cores": _after_cores,

@@ -7,16 +7,26 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import z3
 from solver_pairs import GUEST, guest, host
 
 from ldmspec import cli
 from ldmspec.commands.check import render
-from ldmspec.inventory import Fleet, MemoryBlock, MemoryRange, SolarisRelease, load_fleet
+from ldmspec.inventory import (
+    DomainState,
+    Fleet,
+    IoDevice,
+    MemoryBlock,
+    MemoryRange,
+    SolarisRelease,
+    load_fleet,
+)
 from ldmspec.inventory.units import GIB
 from ldmspec.requirements import CATALOG
 from ldmspec.solver import check_migration, domain_model
 from ldmspec.solver.engine import CONSERVATIVE_MEM2
+from ldmspec.system.precheck import precheck
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -219,3 +229,52 @@ def test_check_says_when_a_mem2_violation_is_conservative(capsys):
     whole = replace(src.domain(GUEST), os=SolarisRelease(11, 2))
     src_11_2 = replace(src, domains=tuple(whole if d.name == GUEST else d for d in src.domains))
     assert check_migration(Fleet((src_11_2, dst)), GUEST, "s", "t").notes == ()
+
+
+def test_a_domain_in_error_state_reports_st1_with_its_flags_and_the_fix(capsys, tmp_path):
+    text = Path(write_pair(tmp_path, source_cpu="SPARC-T4", target_cpu="SPARC-T4",
+                           source_ldm="3.6", target_ldm="3.6")).read_text()  # fmt: skip
+    text = text.replace('os = "11.1"\nvdisks', 'os = "11.1"\nmigration = "error"\nvdisks')
+    path = tmp_path / "error.toml"
+    path.write_text(text)
+    status, out = run_check(capsys, str(path), "--domain", "guest", "--source", "old",
+                            "--target", "new")  # fmt: skip
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[1] == "  1 of 12 applicable requirements violated"
+    index = lines.index(
+        "ST-1   violated  guest on old is active with FLAGS column 6 e (error): a copy a failed "
+        "migration left in error"
+    )
+    assert lines[index + 1].strip() == (
+        "fix: ldm cancel-operation migration guest on old, or remove the error copy "
+        "(ldm remove-domain guest on old)"
+    )
+
+
+def test_a_domain_missing_on_the_source_is_an_operand_error_not_st1(capsys, tmp_path):
+    fleet = write_pair(tmp_path)
+    status = cli.main(["check", fleet, "--domain", "nope", "--source", "old", "--target", "new"])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert "source 'old' has no domain 'nope'" in err and "ST-1" not in err
+
+
+@pytest.mark.parametrize(
+    ("state", "device", "blocks"),
+    [
+        ("inactive", "endpoint:/SYS/MB/PCIE1", False),
+        ("inactive", "bus:pci@400", True),
+        ("inactive", "vf:/SYS/MB/NET0/IOVNET.PF0.VF0", True),
+        ("inactive", "pf:/SYS/MB/NET0/IOVNET.PF0", True),
+        ("bound", "endpoint:/SYS/MB/PCIE1", True),
+        ("active", "endpoint:/SYS/MB/PCIE1", True),
+    ],
+)
+def test_io1_is_typed_and_both_sides_agree(state, device, blocks):
+    domain = guest(state=DomainState(state), io=(IoDevice.parse(device),))
+    src, dst = host("s", domain), host("t")
+    verdict = check_migration(Fleet((src, dst)), GUEST, "s", "t")
+    assert ("IO-1" in verdict.violated_ids) == blocks
+    assert ("IO-1" in [p.id for p in precheck(src, dst, GUEST)]) == blocks
+    assert "ST-2" not in verdict.violated_ids

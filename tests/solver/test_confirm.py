@@ -111,8 +111,8 @@ def test_a_corrupted_encoding_is_refuted_by_the_witness_check(monkeypatch):
 def test_a_front_end_that_misreads_its_solver_is_caught_by_both_solvers(
     capsys, monkeypatch, tmp_path
 ):
-    def over_eager(source, domain, *, in_migration=False):
-        return OverEagerModel(source, source.domain(domain), in_migration=in_migration)
+    def over_eager(source, domain):
+        return OverEagerModel(source, source.domain(domain))
 
     monkeypatch.setattr(migration, "domain_model", over_eager)
     monkeypatch.setattr("ldmspec.commands.check.domain_model", over_eager)

@@ -47,6 +47,7 @@ def test_the_repair_is_a_minimal_correction_set(pair):
     tracked = set(model.tracked)
     satisfied = len(tracked) - len(repair.unrepairable)
     best: tuple[int, int] | None = None  # (most requirements satisfied, least cost)
+    best_subset: tuple[Change, ...] = ()
     for size in range(len(changes) + 1):
         for subset in itertools.combinations(changes, size):
             if not _consistent(subset):
@@ -59,4 +60,9 @@ def test_the_repair_is_a_minimal_correction_set(pair):
             cost = sum(c.cost for c in subset)
             if best is None or count > best[0] or (count == best[0] and cost < best[1]):
                 best = (count, cost)
-    assert best == (satisfied, repair.cost), (repair, changes)
+                best_subset = subset
+    assert best == (satisfied, repair.cost), (
+        verdict.violated_ids,
+        [c.description for c in repair.changes],
+        [c.description for c in best_subset],
+    )

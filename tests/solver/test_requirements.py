@@ -17,6 +17,7 @@ from ldmspec.inventory import (
     LdmVersion,
     MemoryBlock,
     MemoryRange,
+    MigrationFlag,
     SolarisRelease,
     Vcc,
 )
@@ -45,7 +46,7 @@ S11_2 = SolarisRelease.parse("11.2")
 
 # id -> (fleet, check options, the exact violated ids)
 CASES: dict[str, tuple[Fleet, dict, tuple[str, ...]]] = {
-    "ST-1": (make(), {"in_migration": True}, ("ST-1",)),
+    "ST-1": (make(guest(migration=MigrationFlag.ERROR)), {}, ("ST-1",)),
     "ST-2": (make(), {"domain": "primary", "new_name": "moved"}, ("ST-2",)),
     "ST-3": (make(dst_domains=(filler(GUEST, state=guest().state.INACTIVE),)), {}, ("ST-3",)),
     "SW-1": (make(src=v("2.0"), dst=v("2.0")), {}, ("SW-1",)),
@@ -265,17 +266,18 @@ def test_memory_repair_takes_the_least_memory_that_leaves_a_congruent_range():
     assert after.status == "feasible" and after.witness is not None
 
 
-def test_vcpus_are_removed_but_whole_cores_need_the_domain_unbound():
+def test_vcpus_are_removed_and_removing_a_domains_last_strand_frees_its_core():
     fleet, options, _ = CASES["CPU-1"]
     repair = run(fleet, options, repair=True).repair
     assert repair is not None
     assert [c.commands for c in repair.changes] == [("ldm remove-vcpu 4 big",)]
+    # spread holds one strand in each core; removing one vCPU gives back its last strand
+    # (63), so core 7 is completely free: cheaper than unbinding spread.
     fleet, options, _ = CASES["CPU-8"]
     repair = run(fleet, options, repair=True).repair
     assert repair is not None
-    assert [c.commands for c in repair.changes] == [
-        ("ldm stop-domain spread", "ldm unbind-domain spread")
-    ]
+    assert [c.commands for c in repair.changes] == [("ldm remove-vcpu 1 spread",)]
+    assert run(apply_repair(fleet, run(fleet, options, repair=True)), options).feasible
 
 
 def test_upgrades_are_chosen_for_manager_versions():

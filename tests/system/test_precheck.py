@@ -18,7 +18,7 @@ from ldmspec.inventory import (
     load_fleet_text,
     processor,
 )
-from ldmspec.inventory.facts import MemoryBlock, MemoryRange
+from ldmspec.inventory.facts import IoDevice, MemoryBlock, MemoryRange
 from ldmspec.requirements import CATALOG, Applies, requirement
 from ldmspec.system.congruence import find_congruent_placement
 from ldmspec.system.precheck import CHECKS, Migration, Problem, precheck
@@ -109,7 +109,9 @@ CASES: dict[str, Callable[[Fleet], Case]] = {
                         "ldom02", None),
     "MEM-1": lambda f: pair(f, "ldom02", "t4-a", "t4-c"),
     "MEM-2": lambda f: fragmented(),
-    "IO-1": lambda f: pair(f, "iodom", "t4-a", "t4-b"),
+    # A bus blocks in every state (iodom's endpoint would not block it inactive).
+    "IO-1": lambda f: (with_domain(f.host("t4-a"), "iodom", io=(IoDevice.parse("bus:pci@400"),)),  # type: ignore[arg-type]
+                       f.host("t4-b"), "iodom", None),
     "VIO-1": lambda f: pair(f, "iodom", "t4-a", "t4-b"),
     "VIO-2": lambda f: pair(f, "web01", "t4-b", "m10-a"),
     "VIO-3": lambda f: pair(f, "web01", "t4-b", "m10-a"),
