@@ -23,7 +23,7 @@ from ldmspec.solver import check_migration
 from ldmspec.system.congruence import fits_split
 from ldmspec.system.precheck import find_congruent_placement, precheck, verdict_of
 from ldmspec.testing.profiles import suite_settings
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import FLAG_BOUNDARIES, host_pairs
 
 SETTINGS = suite_settings(max_examples=150)
 
@@ -43,7 +43,7 @@ def _explain(fleet, domain, source, target) -> str:
 
 
 @SETTINGS
-@given(host_pairs())
+@given(host_pairs(FLAG_BOUNDARIES))
 def test_precheck_agrees_with_z3(pair):
     fleet, domain, source, target = pair
     verdict = check_migration(fleet, domain.name, source.name, target.name)

@@ -32,6 +32,7 @@ from ldmspec.inventory.units import GIB, MIB
 from ldmspec.inventory.versions import LDM_RELEASES
 
 __all__ = [
+    "FLAG_BOUNDARIES",
     "GUEST_RELEASES",
     "LDM_VERSIONS",
     "PAIR_BOUNDARIES",
@@ -62,8 +63,11 @@ MIN_MEMORY = 256 * MIB
 # The boundaries host_pairs() aims at, one per draw (the requirement families).
 PAIR_BOUNDARIES = (
     "cpu", "stick", "versions", "memory", "vcpus", "cores", "console", "vio", "os", "io", "any",
-    "family", "fragments", "flags",
+    "family", "fragments",
 )  # fmt: skip
+# ST-1 by FLAGS column 6: a fleet whose domain is already in a migration. Only for the
+# pure pre-check (the simulated hosts start every domain out of any migration).
+FLAG_BOUNDARIES = (*PAIR_BOUNDARIES, "flags")
 # CPU-9's families: UltraSPARC T2 / T2+ / SPARC T3, and SPARC T5 or later.
 OLD_FAMILY = ("UltraSPARC-T2", "UltraSPARC-T2+", "SPARC-T3")
 NEW_FAMILY = ("SPARC-T5", "SPARC-M7", "SPARC-T7", "SPARC-M8")
@@ -277,14 +281,18 @@ def _neighbour_version(version: str, distance: int) -> str:
 
 
 @st.composite
-def host_pairs(draw: st.DrawFn) -> tuple[Fleet, Domain, Host, Host]:
+def host_pairs(
+    draw: st.DrawFn, boundaries: tuple[str, ...] = PAIR_BOUNDARIES
+) -> tuple[Fleet, Domain, Host, Host]:
     """``(fleet, domain, source, target)`` near the boundary of one requirement family.
 
     ``domain`` is a guest of ``source``; ``target`` is another host of ``fleet``. The
-    boundary aimed at is drawn from :data:`PAIR_BOUNDARIES`; values on either side of it
-    (fits exactly / misses by one unit, equal / adjacent / two releases apart...) appear.
+    boundary aimed at is drawn from ``boundaries`` (:data:`PAIR_BOUNDARIES`, or
+    :data:`FLAG_BOUNDARIES` for a domain already in a migration); values on either side
+    of it (fits exactly / misses by one unit, equal / adjacent / two releases apart...)
+    appear.
     """
-    boundary = draw(st.sampled_from(PAIR_BOUNDARIES))
+    boundary = draw(st.sampled_from(boundaries))
     source_doc = draw(host_documents("src", min_domains=1, max_domains=3))
     source = _fit("src", source_doc)
     guests = [d for d in source.domains if not d.is_control]
