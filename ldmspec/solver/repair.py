@@ -32,9 +32,12 @@ itself, a name already taken on the target, a migration under way) come out of t
 optimum unsatisfied; the other violations still get their cheapest repair ("partial").
 
 MEM-2 is relaxed only when the check found it violated (no change takes memory from
-the target, so a placement that exists stays); the relaxed placement keeps blocks
-whole, so for a guest whose blocks could be split the repair may free more than the
-Manager needs (the repair's note says so).
+the target, so a placement that exists stays). The relaxed placement
+(:mod:`ldmspec.solver.repair_memory`) splits blocks exactly when the check would at the
+Manager releases the repair chooses (a guest at Solaris 11.3 or later, both Managers
+3.6 or later), so upgrading a Manager competes with freeing memory. Where the check's
+splitting is not modelled (blocks of different alignments) blocks stay whole and the
+repair's note says the Manager may need less.
 
 :func:`ldmspec.solver.repair_apply.apply_repair` makes the changes on a :class:`Fleet`
 (new frozen values), so a test can re-check the repaired fleet and see it feasible.
@@ -49,16 +52,14 @@ from dataclasses import replace
 import z3
 
 from ldmspec.inventory.facts import (
-    Domain,
     Fleet,
     Host,
-    MemoryBlock,
 )
 from ldmspec.inventory.placement import GRANULE
 from ldmspec.inventory.processors import CpuArch
 from ldmspec.inventory.units import format_size
 from ldmspec.inventory.versions import LDM_RELEASES, LdmVersion
-from ldmspec.models.memory_fit import Block, k_name, pa_name
+from ldmspec.models.memory_fit import single_alignment
 from ldmspec.models.preconditions import (
     ARCH_CODE,
     DomainSide,
@@ -67,11 +68,10 @@ from ldmspec.models.preconditions import (
     cpu_family,
     ldm_code,
     os_code,
-    splits_memory,
-    target_side,
 )
 from ldmspec.solver.engine import DomainModel
 from ldmspec.solver.repair_apply import NEW_VCC
+from ldmspec.solver.repair_memory import mem2_constraint, split_on
 from ldmspec.solver.verdict import Change, PrecheckVerdict, Repair
 
 __all__ = ["admissible_changes", "find_repair"]
@@ -202,10 +202,16 @@ def _repair(verdict: PrecheckVerdict, model: DomainModel, target: Host, timeout_
     chosen = changes.chosen(m)
     cost = sum(c.cost for c in chosen)
     note = ""
-    if "MEM-2" in verdict.violated_ids and splits_memory(
-        model.facts, target_side(model.facts, target)
+    d = model.facts
+    if (
+        "MEM-2" in verdict.violated_ids
+        and z3.is_true(m.eval(split_on(Symbols(d), d), model_completion=True))
+        and not single_alignment(d.blocks, target.largest_page)
     ):
-        note = "MEM-2 repaired keeping blocks whole: the Manager may need less"
+        note = (
+            "MEM-2 repaired keeping blocks whole (its blocks have different alignments, "
+            "splitting is not modelled): the Manager may need less"
+        )
     if not unrepairable:
         return Repair("found", chosen, cost, note=note)
     return Repair("partial" if chosen else "none", chosen, cost, unrepairable, note)
@@ -522,7 +528,7 @@ def _memory_facts(
         given_mem.append(z3.If(unbind[x.name], sum(b.size for b in x.memory), steps * GRANULE))
     facts.append(v.t_free_memory == t.free_memory_size + z3.Sum(given_mem))
     if mem2 and "MEM-2" in model.tracked:
-        facts += _placement(model.facts.blocks, t, freed, cut)
+        facts += mem2_constraint(v, model.facts, t, freed, cut)
     return facts
 
 
@@ -561,37 +567,6 @@ def _port_facts(
         ),
     )
     return [v.t_vcc == add_vcc, v.t_free_ports == z3.If(add_vcc, hi - lo + 1, 0)]
-
-
-def _placement(
-    blocks: tuple[Block, ...],
-    t: Host,
-    freed: Callable[[str], z3.BoolRef],
-    cut: dict[str, z3.ArithRef],
-) -> list[z3.BoolRef]:
-    """MEM-2 without splitting, with unbinding and shrinking: each block inside T's
-    memory at a PA congruent to its PA on the source, off what stays held, disjoint."""
-    page = t.largest_page
-    pas = [z3.Int(pa_name(i)) for i in range(len(blocks))]
-    parts: list[z3.BoolRef] = []
-    for i, (_, source_pa, size) in enumerate(blocks):
-        pa, k = pas[i], z3.Int(k_name(i))
-        inside = [z3.And(r.pa <= pa, pa + size <= r.end) for r in t.memory]
-        off = [
-            z3.Or(pa + size <= b.pa, b.pa + b.size - _cut(x, b, cut) <= pa, freed(x.name))
-            for x in t.holders()
-            for b in x.memory
-        ]
-        parts += [pa == source_pa % page + page * k, z3.Or(*inside), *off]
-        parts += [z3.Or(pa + size <= pas[j], pas[j] + blocks[j][2] <= pa) for j in range(i)]
-    return [z3.Implies(z3.Bool("MEM-2"), z3.And(*parts))]
-
-
-def _cut(x: Domain, block: MemoryBlock, cut: dict[str, z3.ArithRef]) -> z3.ArithRef | int:
-    """How much of ``block``'s end a shrink of ``x`` frees (only its last block)."""
-    if x.name in cut and block == max(x.memory):
-        return cut[x.name]
-    return 0
 
 
 def _remove_vcpus(host: str, domain: str, count: int) -> Change:
