@@ -23,7 +23,7 @@ from ldmspec.solver import check_migration
 from ldmspec.system.congruence import fits_split
 from ldmspec.system.precheck import find_congruent_placement, precheck, verdict_of
 from ldmspec.testing.profiles import suite_settings
-from ldmspec.testing.strategies import FLAG_BOUNDARIES, host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, FLAG_BOUNDARIES, host_pairs
 
 SETTINGS = suite_settings(max_examples=150)
 
@@ -103,7 +103,7 @@ def test_memory_placement_agrees_with_z3(layout, split):
 
 
 @suite_settings(max_examples=60)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_a_feasible_verdict_carries_a_valid_witness(pair):
     fleet, domain, source, target = pair
     verdict = check_migration(fleet, domain.name, source.name, target.name)

@@ -17,7 +17,7 @@ from ldmspec.testing.fleet_cases import FleetCase
 from ldmspec.testing.plugin import current_options
 from ldmspec.testing.profiles import suite_settings
 from ldmspec.testing.records import PropertyViolation, RunRecord
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, host_pairs
 
 _options = current_options()
 _factory = reference_factory(_options.variant)
@@ -32,7 +32,7 @@ def new_name(domain, target, how: str) -> str | None:
 
 
 @suite_settings(max_examples=60)
-@given(host_pairs(), st.sampled_from(("none", "none", "fresh", "taken")))
+@given(host_pairs(CATALOG_BOUNDARIES), st.sampled_from(("none", "none", "fresh", "taken")))
 def test_dry_run_names_what_z3_names(pair, how):
     fleet, domain, source, target = pair
     name = new_name(domain, target, how)

@@ -32,6 +32,7 @@ from ldmspec.inventory.units import GIB, MIB
 from ldmspec.inventory.versions import LDM_RELEASES
 
 __all__ = [
+    "CATALOG_BOUNDARIES",
     "FLAG_BOUNDARIES",
     "GUEST_RELEASES",
     "LDM_VERSIONS",
@@ -60,14 +61,19 @@ VOLUMES = ("vol01", "vol02", "vol03", "vol04")
 PORT_LO = 5000
 MIN_MEMORY = 256 * MIB
 
-# The boundaries host_pairs() aims at, one per draw (the requirement families).
+# The boundaries host_pairs() aims at by default, one per draw (the requirement families).
+# Kept as they were before the catalog revision: the stateful machines draw fleets from
+# host_pairs() too, and their seeded hunts (properties/teeth.py) replay those draws.
 PAIR_BOUNDARIES = (
     "cpu", "stick", "versions", "memory", "vcpus", "cores", "console", "vio", "os", "io", "any",
-    "family", "fragments",
 )  # fmt: skip
+# Every family of the revised catalog: CPU-9's processor families and MEM-2's
+# alignment and splitting on fragmented targets too (the solver's and the agreement's
+# properties).
+CATALOG_BOUNDARIES = (*PAIR_BOUNDARIES, "family", "fragments")
 # ST-1 by FLAGS column 6: a fleet whose domain is already in a migration. Only for the
 # pure pre-check (the simulated hosts start every domain out of any migration).
-FLAG_BOUNDARIES = (*PAIR_BOUNDARIES, "flags")
+FLAG_BOUNDARIES = (*CATALOG_BOUNDARIES, "flags")
 # CPU-9's families: UltraSPARC T2 / T2+ / SPARC T3, and SPARC T5 or later.
 OLD_FAMILY = ("UltraSPARC-T2", "UltraSPARC-T2+", "SPARC-T3")
 NEW_FAMILY = ("SPARC-T5", "SPARC-M7", "SPARC-T7", "SPARC-M8")
@@ -287,7 +293,8 @@ def host_pairs(
     """``(fleet, domain, source, target)`` near the boundary of one requirement family.
 
     ``domain`` is a guest of ``source``; ``target`` is another host of ``fleet``. The
-    boundary aimed at is drawn from ``boundaries`` (:data:`PAIR_BOUNDARIES`, or
+    boundary aimed at is drawn from ``boundaries`` (:data:`PAIR_BOUNDARIES`,
+    :data:`CATALOG_BOUNDARIES` for CPU-9 and MEM-2 splitting too, or
     :data:`FLAG_BOUNDARIES` for a domain already in a migration); values on either side
     of it (fits exactly / misses by one unit, equal / adjacent / two releases apart...)
     appear.

@@ -22,7 +22,7 @@ from ldmspec.solver.confirm import confirm_verdict, confirmed_check, cvc5_answer
 from ldmspec.solver.verdict import PlacedBlock
 from ldmspec.solver.witness_check import witness_problems
 from ldmspec.testing.sizing import examples
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, host_pairs
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "fleet.toml")
 PAIR = ("--domain", "ldom01", "--source", "t4-a", "--target", "t4-b")
@@ -150,7 +150,7 @@ def test_the_example_fleets_plans_are_confirmed():
 
 
 @examples(40)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_z3_cvc5_and_the_witness_check_agree_on_generated_pairs(pair):
     fleet, domain, source, target = pair
     verdict = check_migration(fleet, domain.name, source.name, target.name)

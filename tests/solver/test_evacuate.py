@@ -31,7 +31,7 @@ from ldmspec.solver.moves import (
 from ldmspec.solver.placement import Bin, Item, PlacementProblem, solve_placement
 from ldmspec.testing.big_fleets import SOURCE, evacuation_fleet
 from ldmspec.testing.sizing import examples
-from ldmspec.testing.strategies import fleets, host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, fleets, host_pairs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.toml"
 WEB02_LINE = 'web02 = "/dev/dsk/c2t1d0s2"       # shared LUN: web02 can come over from t4-b\n'
@@ -402,7 +402,7 @@ def test_prefilter_never_drops_a_feasible_pair_of_the_example_fleet():
 
 
 @examples(40)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_prefilter_never_drops_a_feasible_generated_pair(pair):
     fleet, domain, source, target = pair
     _agrees(fleet, domain.name, source.name, target.name)

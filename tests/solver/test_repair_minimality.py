@@ -21,7 +21,7 @@ from ldmspec.solver.repair import admissible_changes
 from ldmspec.solver.repair_apply import apply_repair
 from ldmspec.solver.verdict import Change, Repair
 from ldmspec.testing.sizing import examples
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, host_pairs
 
 MOST_CHANGES = 8
 
@@ -36,7 +36,7 @@ def _consistent(subset: tuple[Change, ...]) -> bool:
 
 
 @examples(25)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_the_repair_is_a_minimal_correction_set(pair):
     fleet, domain, source, target = pair
     verdict = check_migration(fleet, domain.name, source.name, target.name, repair=True)

@@ -7,11 +7,11 @@ from hypothesis import given
 from ldmspec.solver import check_migration
 from ldmspec.solver.repair_apply import apply_repair
 from ldmspec.testing.sizing import examples
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, host_pairs
 
 
 @examples(60)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_applying_the_repair_leaves_exactly_the_unrepairable(pair):
     fleet, domain, source, target = pair
     verdict = check_migration(fleet, domain.name, source.name, target.name, repair=True)

@@ -12,11 +12,11 @@ from hypothesis import given
 
 from ldmspec.system import Datacenter, precheck
 from ldmspec.testing.sizing import examples
-from ldmspec.testing.strategies import host_pairs
+from ldmspec.testing.strategies import CATALOG_BOUNDARIES, host_pairs
 
 
 @examples(60)
-@given(host_pairs())
+@given(host_pairs(CATALOG_BOUNDARIES))
 def test_accepted_migrations_complete_and_rejected_ones_change_nothing(pair) -> None:  # type: ignore[no-untyped-def]
     fleet, domain, source, target = pair
     problems = precheck(source, target, domain.name)
