@@ -187,7 +187,9 @@ class Shell:
             raise self._error("a directive: " + ", ".join(DIRECTIVES), name, number)
         try:
             return self._run_directive(name, args)
-        except (ValueError, KeyError, IndexError):
+        except (ValueError, KeyError, IndexError) as exc:
+            if not _raised_reading_the_line(exc):
+                raise  # the system failed running it: a bug to show, not bad input
             raise self._error(form, line, number) from None
 
     def _run_directive(self, name: str, args: list[str]) -> list[str]:
@@ -339,3 +341,12 @@ def replay(
     for step in shell.steps(transcript.splitlines()):
         lines += step.output
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _raised_reading_the_line(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from reading a directive's arguments (code of this module),
+    not from the system running it."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename == __file__

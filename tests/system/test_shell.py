@@ -114,6 +114,19 @@ def test_a_bad_line_stops_the_transcript_with_status_2(
     assert err == message + "\n"
 
 
+def test_a_system_that_fails_running_a_directive_is_not_called_bad_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The shell used to print '<stdin>:4: expected .run, got ".run"' (exit 2) when the
+    # implementation crashed (an IndexError in a Pages install): a bug hidden as a typo.
+    def crash(self, limit=1_000_000):  # type: ignore[no-untyped-def]
+        raise IndexError("array assignment index out of range")
+
+    monkeypatch.setattr("ldmspec.system.datacenter.Datacenter.run_until_quiescent", crash)
+    with pytest.raises(IndexError, match="array assignment index out of range"):
+        shell(monkeypatch, capsys, ".tick 1\n.run\n")
+
+
 def test_an_unknown_variant_is_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
