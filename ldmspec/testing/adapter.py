@@ -211,7 +211,12 @@ class Driver:
         return self.ldm(host, command, password=password)
 
     def tick(self, n: int) -> int:
-        self.lines.append(f".tick {n}")
+        last = self.lines[-1] if self.lines else ""
+        if last.startswith(".tick ") and last[6:].isdigit():
+            # Ticks with nothing between them replay as one (.tick 1 .tick 1 = .tick 2).
+            self.lines[-1] = f".tick {int(last[6:]) + n}"
+        else:
+            self.lines.append(f".tick {n}")
         if self.after_each is not None:
             return self._events(n)
         return self.system.tick(n)

@@ -71,6 +71,21 @@ def test_recorded_lines_replay_to_the_same_system(event_by_event):
         assert len(seen) > 12
 
 
+def test_ticks_with_nothing_between_them_are_recorded_as_one():
+    fleet = load_fleet(EXAMPLE)
+    driver = Driver(Datacenter.from_fleet(fleet, seed=5))
+    driver.migrate("t4-a", "migrate-domain ldom01 root@t4-b", "pw")
+    for n in (1, 1, 3):
+        driver.tick(n)
+    driver.write("t4-a", "ldom01", 10, "hot")
+    driver.tick(1)
+    assert driver.lines[2:] == [".tick 5", ".write ldom01@t4-a 10 hot", ".tick 1"]
+    replayed = Datacenter.from_fleet(fleet, seed=5)
+    for _ in Shell(replayed).steps(driver.lines):
+        pass
+    assert replayed.observe() == driver.system.observe()
+
+
 def test_a_password_that_looks_like_a_shell_line_is_refused():
     driver = Driver(Datacenter.from_fleet(load_fleet(EXAMPLE), seed=0))
     with pytest.raises(ValueError, match="must not look like a shell line"):
